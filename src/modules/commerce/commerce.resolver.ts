@@ -1,0 +1,70 @@
+import { MaxLength, IsOptional } from 'class-validator';
+import { Arg, Args, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { ProductConnection } from '../../graphql/connections';
+import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { pageFromQuery } from '../../db/keyset';
+import { CloseHoldingInput, CreateProductInput, RecordPurchasesInput } from './commerce.inputs';
+import { Holding } from './holding.entity';
+import { Product } from './product.entity';
+import { Purchase } from './purchase.entity';
+
+@ObjectType({ description: 'Result of `createProduct`.' })
+export class CreateProductPayload {
+  @Field(() => Product, { description: 'The new product.' })
+  product!: Product;
+}
+
+@ObjectType({ description: 'Result of `recordPurchases`.' })
+export class RecordPurchasesPayload {
+  @Field(() => [Purchase], { description: 'The recorded purchases, in input order.' })
+  purchases!: Purchase[];
+}
+
+@ObjectType({ description: 'Result of `closeHolding`.' })
+export class CloseHoldingPayload {
+  @Field(() => Holding, { description: 'The closed holding.' })
+  holding!: Holding;
+}
+
+@InputType({ description: 'Which products to list.' })
+export class ProductFilter {
+  @Field(() => String, { nullable: true, description: 'Only products in this category (exact match).' })
+  @IsOptional()
+  @MaxLength(100)
+  category?: string | null;
+}
+
+const BY_SKU = { name: 'PRODUCT_SKU', keys: ['x.sku', 'x.id'], types: ['text', 'bigint'], direction: 'ASC' as const };
+
+@Resolver()
+export class CommerceResolver {
+  @Query(() => ProductConnection, { description: 'The product catalogue, by SKU.' })
+  async products(
+    @Args() page: ConnectionArgs,
+    @Arg('filter', () => ProductFilter, { nullable: true, description: 'Conditions every product returned must meet.' }) filter: ProductFilter | null,
+    @Ctx() ctx: Context,
+  ) {
+    const qb = ctx.ds.manager.getRepository(Product).createQueryBuilder('x');
+    if (filter?.category) qb.andWhere('x.category = :category', { category: filter.category });
+    return toConnection(await pageFromQuery(qb, BY_SKU, toPageRequest(page)));
+  }
+
+  @Mutation(() => CreateProductPayload, { description: 'Adds a product to the catalogue.' })
+  async createProduct(@Arg('input', () => CreateProductInput, { description: 'The new product.' }) input: CreateProductInput, @Ctx() ctx: Context): Promise<CreateProductPayload> {
+    return { product: await ctx.services.commerce.createProduct(input) };
+  }
+
+  @Mutation(() => RecordPurchasesPayload, {
+    description:
+      'Records up to 1,000 purchases in one transaction: all are kept or none. Opens holdings for products bought, and applies the automatic stage moves FIRST_PURCHASE (ACQUIRED → CONVERTED) and PURCHASE_AFTER_LAPSE (DORMANT/CHURNED → REACTIVATED). Emits PURCHASE_RECORDED per purchase.',
+  })
+  async recordPurchases(@Arg('input', () => RecordPurchasesInput, { description: 'The purchases.' }) input: RecordPurchasesInput, @Ctx() ctx: Context): Promise<RecordPurchasesPayload> {
+    return { purchases: await ctx.services.commerce.recordPurchases(input) };
+  }
+
+  @Mutation(() => CloseHoldingPayload, { description: 'Marks a holding CLOSED: the customer gave the product up (this feeds product-churn risk).' })
+  async closeHolding(@Arg('input', () => CloseHoldingInput, { description: 'The holding to close.' }) input: CloseHoldingInput, @Ctx() ctx: Context): Promise<CloseHoldingPayload> {
+    return { holding: await ctx.services.commerce.closeHolding(input) };
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Products, holdings and the purchase log. `recordPurchases` is the write path
+ * the churn models depend on: one transaction per batch, customers locked in id
+ * order (so concurrent batches cannot deadlock), holdings opened, automatic
+ * stage moves applied, and one PURCHASE_RECORDED event per purchase.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { In } from 'typeorm';
+import { fromGlobalId } from '../../graphql/global-id';
+import { StageChangeTrigger } from '../../lifecycle/stages';
+import { inTransaction } from '../../db/transaction';
+import { badInput, conflict, notFound } from '../../shared/errors';
+import type { Clock } from '../../shared/clock';
+import { assertPlausibleDate } from '../../shared/validation';
+import { Customer } from '../customers/customer.entity';
+import { CustomerEventType, type NewCustomerEvent } from '../events/event-types';
+import { recordEvents } from '../events/outbox';
+import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
+import { Holding, HoldingStatus } from './holding.entity';
+import { Product } from './product.entity';
+import { Purchase } from './purchase.entity';
+import type { CloseHoldingInput, CreateProductInput, RecordPurchasesInput } from './commerce.inputs';
+
+/** Listeners told, after commit, which customers got new purchases (e.g. to re-score them). */
+export type PurchasesListener = (customerIds: string[]) => void;
+
+export class CommerceService {
+  private readonly purchaseListeners: PurchasesListener[] = [];
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  onPurchasesRecorded(listener: PurchasesListener): void {
+    this.purchaseListeners.push(listener);
+  }
+
+  async createProduct(input: CreateProductInput): Promise<Product> {
+    if (input.price.startsWith('-')) throw badInput('input.price', 'price must be zero or more.');
+    return inTransaction(this.ds, async (em) => {
+      const repo = em.getRepository(Product);
+      if (await repo.existsBy({ sku: input.sku })) throw conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
+      return repo.save(repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }));
+    });
+  }
+
+  async recordPurchases(input: RecordPurchasesInput): Promise<Purchase[]> {
+    const now = this.clock.now();
+    // Check every item before touching the database, naming the exact item.
+    const items = input.purchases.map((p, i) => {
+      const field = (name: string) => `input.purchases[${i}].${name}`;
+      if (p.amount.startsWith('-')) throw badInput(field('amount'), 'amount must be zero or more.');
+      assertPlausibleDate(p.occurredAt, field('occurredAt'), now);
+      return {
+        index: i,
+        customerId: fromGlobalId(p.customerId, 'Customer', field('customerId')),
+        productId: p.productId ? fromGlobalId(p.productId, 'Product', field('productId')) : null,
+        occurredAt: p.occurredAt,
+        quantity: p.quantity,
+        amount: p.amount,
+      };
+    });
+
+    const purchases = await inTransaction(this.ds, async (em) => {
+      const customerIds = [...new Set(items.map((it) => it.customerId))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+      const customers = await em
+        .getRepository(Customer)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.id IN (:...ids)', { ids: customerIds })
+        .orderBy('c.id')
+        .getMany();
+      const byId = new Map(customers.map((c) => [c.id, c]));
+      const missingCustomer = items.find((it) => !byId.has(it.customerId));
+      if (missingCustomer) throw notFound('customer', input.purchases[missingCustomer.index].customerId, `input.purchases[${missingCustomer.index}].customerId`);
+
+      const productIds = [...new Set(items.flatMap((it) => (it.productId ? [it.productId] : [])))];
+      if (productIds.length) {
+        const found = new Set((await em.getRepository(Product).find({ where: { id: In(productIds) }, select: { id: true } })).map((p) => p.id));
+        const missingProduct = items.find((it) => it.productId && !found.has(it.productId));
+        if (missingProduct) throw notFound('product', input.purchases[missingProduct.index].productId!, `input.purchases[${missingProduct.index}].productId`);
+      }
+
+      const hadPurchases = new Set(
+        (
+          await em.query<{ customer_id: string }[]>(`SELECT DISTINCT customer_id::text FROM purchase WHERE customer_id = ANY($1::bigint[])`, [customerIds])
+        ).map((r) => r.customer_id),
+      );
+
+      const inserted = await em
+        .createQueryBuilder()
+        .insert()
+        .into(Purchase)
+        .values(items.map((it) => ({ customerId: it.customerId, productId: it.productId, occurredAt: it.occurredAt, quantity: it.quantity, amount: it.amount })))
+        .returning('*')
+        .execute();
+      const rows = em.getRepository(Purchase).create(
+        (inserted.raw as Record<string, unknown>[]).map((r) => ({
+          id: String(r.id),
+          customerId: String(r.customer_id),
+          productId: r.product_id == null ? null : String(r.product_id),
+          occurredAt: r.occurred_at as Date,
+          quantity: r.quantity as number,
+          amount: r.amount as string,
+          recordedAt: r.recorded_at as Date,
+        })),
+      );
+
+      await this.openHoldings(em, items);
+      await em.query(
+        `UPDATE customer c SET last_purchase_at = GREATEST(c.last_purchase_at, m.latest), updated_at = now()
+         FROM (SELECT customer_id, max(occurred_at) AS latest FROM purchase WHERE customer_id = ANY($1::bigint[]) GROUP BY customer_id) m
+         WHERE c.id = m.customer_id`,
+        [customerIds],
+      );
+      // A referred customer's first purchase converts the referral.
+      await em.query(
+        `UPDATE referral r SET converted_at = m.first_purchase
+         FROM (SELECT customer_id, min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = ANY($1::bigint[]) GROUP BY customer_id) m
+         WHERE r.referred_id = m.customer_id AND r.converted_at IS NULL`,
+        [customerIds],
+      );
+
+      const events: NewCustomerEvent[] = rows.map((p) => ({
+        type: CustomerEventType.PURCHASE_RECORDED,
+        customerId: p.customerId,
+        occurredAt: p.occurredAt,
+        payload: { purchaseId: p.id, productId: p.productId, quantity: p.quantity, amount: p.amount, occurredAt: p.occurredAt.toISOString() },
+      }));
+      await recordEvents(em, events);
+
+      for (const customer of customers) {
+        if (!hadPurchases.has(customer.id)) {
+          await applyAutomaticMove(em, customer, StageChangeTrigger.FIRST_PURCHASE, 'First purchase recorded.', now);
+        }
+        await applyAutomaticMove(em, customer, StageChangeTrigger.PURCHASE_AFTER_LAPSE, 'Bought again after a lapse.', now);
+      }
+      return rows;
+    });
+    const touched = [...new Set(purchases.map((p) => p.customerId))];
+    for (const listener of this.purchaseListeners) listener(touched);
+    return purchases;
+  }
+
+  /** Opens (or re-opens) a holding for every (customer, product) bought. */
+  private async openHoldings(em: EntityManager, items: { customerId: string; productId: string | null; occurredAt: Date }[]): Promise<void> {
+    const firstBuy = new Map<string, { customerId: string; productId: string; since: Date }>();
+    for (const it of items) {
+      if (!it.productId) continue;
+      const key = `${it.customerId}:${it.productId}`;
+      const prev = firstBuy.get(key);
+      if (!prev || it.occurredAt < prev.since) firstBuy.set(key, { customerId: it.customerId, productId: it.productId, since: it.occurredAt });
+    }
+    if (firstBuy.size === 0) return;
+    const list = [...firstBuy.values()];
+    await em.query(
+      `INSERT INTO holding (customer_id, product_id, since, status)
+       SELECT * , 'ACTIVE' FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[])
+       ON CONFLICT (customer_id, product_id) DO UPDATE
+         SET status = 'ACTIVE', closed_at = NULL,
+             since = CASE WHEN holding.status = 'CLOSED' THEN EXCLUDED.since ELSE LEAST(holding.since, EXCLUDED.since) END`,
+      [list.map((h) => h.customerId), list.map((h) => h.productId), list.map((h) => h.since)],
+    );
+  }
+
+  async closeHolding(input: CloseHoldingInput): Promise<Holding> {
+    const id = fromGlobalId(input.holdingId, 'Holding', 'input.holdingId');
+    const now = this.clock.now();
+    const closedAt = input.closedAt ?? now;
+    if (closedAt.getTime() > now.getTime() + 60_000) throw badInput('input.closedAt', 'closedAt cannot be in the future.');
+    return inTransaction(this.ds, async (em) => {
+      const holding = await em.getRepository(Holding).createQueryBuilder('h').setLock('pessimistic_write').where('h.id = :id', { id }).getOne();
+      if (!holding) throw notFound('holding', input.holdingId, 'input.holdingId');
+      if (holding.status === HoldingStatus.CLOSED) throw conflict('input.holdingId', 'This holding is already closed.');
+      if (closedAt < holding.since) throw badInput('input.closedAt', 'closedAt cannot be before the holding started.');
+      holding.status = HoldingStatus.CLOSED;
+      holding.closedAt = closedAt;
+      await em.getRepository(Holding).save(holding);
+      return holding;
+    });
+  }
+
+  /** Total spend and purchase count per (customer, product), for holdings. */
+  static async spendByHolding(em: EntityManager, keys: readonly { customerId: string; productId: string }[]) {
+    const rows: { customer_id: string; product_id: string; total: string; n: string }[] = await em.query(
+      `SELECT p.customer_id::text, p.product_id::text, sum(p.amount)::text AS total, count(*)::text AS n
+       FROM purchase p JOIN unnest($1::bigint[], $2::bigint[]) AS k(customer_id, product_id)
+         ON p.customer_id = k.customer_id AND p.product_id = k.product_id
+       GROUP BY 1, 2`,
+      [keys.map((k) => k.customerId), keys.map((k) => k.productId)],
+    );
+    const byKey = new Map(rows.map((r) => [`${r.customer_id}:${r.product_id}`, { total: r.total, count: Number(r.n) }]));
+    return keys.map((k) => byKey.get(`${k.customerId}:${k.productId}`) ?? { total: '0.00', count: 0 });
+  }
+}
+

@@ -1,0 +1,35 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../../graphql/node';
+import { Money } from '../../graphql/scalars';
+
+@Entity('purchase')
+@Index(['customerId', 'occurredAt', 'id'])
+@ObjectType({ implements: Node, description: 'One purchase transaction: the log the churn and value models read.' })
+export class Purchase {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'bigint' })
+  customerId!: string;
+
+  @Index()
+  @Column({ name: 'product_id', type: 'bigint', nullable: true })
+  productId!: string | null;
+
+  @Field({ description: 'When the purchase happened.' })
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Field(() => Int, { description: 'Number of units bought (at least 1).' })
+  @Column({ type: 'integer' })
+  quantity!: number;
+
+  @Field(() => Money, { description: 'Total amount paid for this purchase, in the account currency (not per unit).' })
+  @Column({ type: 'numeric', precision: 14, scale: 2 })
+  amount!: string;
+
+  @Field({ description: 'When the purchase was recorded in Customer Graph.' })
+  @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
+  recordedAt!: Date;
+}

@@ -1,0 +1,55 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../../graphql/node';
+import { LifecycleStage } from '../lifecycle/lifecycle.enums';
+
+@Entity('customer')
+@ObjectType({
+  implements: Node,
+  description:
+    'A customer (or prospect) and their whole journey with us: profile, persona, lifecycle stage and history, products held, purchases, touchpoints, referrals and insight scores.',
+})
+export class Customer {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'The customer\'s key in the system of record (CRM, shop), unique when set.' })
+  @Column({ name: 'external_id', type: 'text', nullable: true, unique: true })
+  externalId!: string | null;
+
+  @Field({ description: 'Full name. Personal data.' })
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Email address. Personal data.' })
+  @Column({ type: 'text', nullable: true })
+  email!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Phone number, as given. Personal data.' })
+  @Column({ type: 'text', nullable: true })
+  phone!: string | null;
+
+  @Index()
+  @Column({ name: 'persona_id', type: 'bigint', nullable: true })
+  personaId!: string | null;
+
+  @Field(() => LifecycleStage, { description: 'Current lifecycle stage. Changes only through the stage table (see `LifecycleStage`).' })
+  @Column({ type: 'text' })
+  stage!: LifecycleStage;
+
+  @Field({ description: 'When the customer entered the current stage.' })
+  @Column({ name: 'stage_entered_at', type: 'timestamptz' })
+  stageEnteredAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When the customer last bought anything; null if never.' })
+  @Column({ name: 'last_purchase_at', type: 'timestamptz', nullable: true })
+  lastPurchaseAt!: Date | null;
+
+  @Field({ description: 'When the customer record was created.' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Field({ description: 'When the customer record was last changed.' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

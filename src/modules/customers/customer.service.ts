@@ -1,0 +1,160 @@
+/**
+ * Customer rules and queries. Every write runs in one transaction and records
+ * its outbox events there, so a failed mutation leaves nothing behind.
+ */
+import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { fromGlobalId } from '../../graphql/global-id';
+import type { Page, PageRequest } from '../../graphql/pagination';
+import { LifecycleStage } from '../../lifecycle/stages';
+import { pageFromQuery, type Ordering } from '../../db/keyset';
+import { inTransaction } from '../../db/transaction';
+import { badInput, conflict, notFound } from '../../shared/errors';
+import type { Clock } from '../../shared/clock';
+import { CustomerEventType } from '../events/event-types';
+import { recordEvents } from '../events/outbox';
+import { recordInitialStage } from '../lifecycle/lifecycle.service';
+import { Persona } from '../personas/persona.entity';
+import { Customer } from './customer.entity';
+import { CustomerOrder, type CreateCustomerInput, type CustomerFilter, type UpdateCustomerInput } from './customer.inputs';
+
+const ts = (col: string) => ({ key: col, type: 'timestamptz' });
+const ORDER_KEYS: Record<CustomerOrder, { keys: { key: string; type: string }[]; direction: 'ASC' | 'DESC' }> = {
+  CREATED_AT_ASC: { keys: [ts('x.created_at')], direction: 'ASC' },
+  CREATED_AT_DESC: { keys: [ts('x.created_at')], direction: 'DESC' },
+  NAME_ASC: { keys: [{ key: 'x.name', type: 'text' }], direction: 'ASC' },
+  NAME_DESC: { keys: [{ key: 'x.name', type: 'text' }], direction: 'DESC' },
+  LAST_PURCHASE_AT_ASC: { keys: [ts("COALESCE(x.last_purchase_at, '-infinity'::timestamptz)")], direction: 'ASC' },
+  LAST_PURCHASE_AT_DESC: { keys: [ts("COALESCE(x.last_purchase_at, '-infinity'::timestamptz)")], direction: 'DESC' },
+};
+
+export function customerOrdering(order: CustomerOrder): Ordering {
+  const spec = ORDER_KEYS[order];
+  return {
+    name: order,
+    keys: [...spec.keys.map((k) => k.key), 'x.id'],
+    types: [...spec.keys.map((k) => k.type), 'bigint'],
+    direction: spec.direction,
+  };
+}
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const UNIQUE_VIOLATION = '23505';
+const isUniqueViolation = (err: unknown, constraint: string) =>
+  (err as { code?: string; driverError?: { code?: string; constraint?: string } }).driverError?.code === UNIQUE_VIOLATION &&
+  ((err as { driverError: { constraint?: string } }).driverError.constraint ?? '').includes(constraint);
+
+export class CustomerService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Locks the customer row for the rest of the transaction; NOT_FOUND if it does not exist. */
+  async lock(em: EntityManager, id: string, field: string): Promise<Customer> {
+    const customer = await em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id }).getOne();
+    if (!customer) throw notFound('customer', id, field);
+    return customer;
+  }
+
+  private async personaIdOrThrow(em: EntityManager, globalId: string, field: string): Promise<string> {
+    const id = fromGlobalId(globalId, 'Persona', field);
+    if (!(await em.getRepository(Persona).existsBy({ id }))) throw notFound('persona', globalId, field);
+    return id;
+  }
+
+  private async assertExternalIdFree(em: EntityManager, externalId: string, exceptId?: string): Promise<void> {
+    const existing = await em.getRepository(Customer).findOne({ where: { externalId }, select: { id: true } });
+    if (existing && existing.id !== exceptId) {
+      throw conflict('input.externalId', `Another customer already has external id "${externalId}".`);
+    }
+  }
+
+  async create(input: CreateCustomerInput): Promise<Customer> {
+    return inTransaction(this.ds, async (em) => {
+      const personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
+      if (input.externalId) await this.assertExternalIdFree(em, input.externalId);
+      const now = this.clock.now();
+      const repo = em.getRepository(Customer);
+      let customer: Customer;
+      try {
+        customer = await repo.save(
+          repo.create({
+            name: input.name.trim(),
+            email: input.email?.trim() || null,
+            phone: input.phone?.trim() || null,
+            externalId: input.externalId ?? null,
+            personaId,
+            stage: input.stage ?? LifecycleStage.IDENTIFIED,
+            stageEnteredAt: now,
+          }),
+        );
+      } catch (err) {
+        // A concurrent insert can win the race the pre-check lost.
+        if (isUniqueViolation(err, 'external_id')) throw conflict('input.externalId', `Another customer already has external id "${input.externalId}".`);
+        throw err;
+      }
+      await recordInitialStage(em, customer, input.reason ?? null);
+      await recordEvents(em, [
+        { type: CustomerEventType.CUSTOMER_CREATED, customerId: customer.id, occurredAt: now, payload: { stage: customer.stage } },
+      ]);
+      return customer;
+    });
+  }
+
+  async update(input: UpdateCustomerInput): Promise<Customer> {
+    const id = fromGlobalId(input.id, 'Customer', 'input.id');
+    return inTransaction(this.ds, async (em) => {
+      const customer = await this.lock(em, id, 'input.id');
+      const changes: Partial<Customer> = {};
+      if (input.name !== undefined) {
+        if (input.name === null) throw badInput('input.name', 'name cannot be cleared.');
+        changes.name = input.name.trim();
+      }
+      if (input.email !== undefined) changes.email = input.email?.trim() || null;
+      if (input.phone !== undefined) changes.phone = input.phone?.trim() || null;
+      if (input.externalId !== undefined) {
+        if (input.externalId) await this.assertExternalIdFree(em, input.externalId, id);
+        changes.externalId = input.externalId ?? null;
+      }
+      if (input.personaId !== undefined) {
+        changes.personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
+      }
+      const changed = Object.keys(changes).filter((k) => (customer as unknown as Record<string, unknown>)[k] !== (changes as Record<string, unknown>)[k]);
+      if (changed.length === 0) return customer;
+      try {
+        await em.getRepository(Customer).update({ id }, { ...changes, updatedAt: this.clock.now() });
+      } catch (err) {
+        if (isUniqueViolation(err, 'external_id')) throw conflict('input.externalId', `Another customer already has external id "${input.externalId}".`);
+        throw err;
+      }
+      await recordEvents(em, [{ type: CustomerEventType.CUSTOMER_UPDATED, customerId: id, occurredAt: this.clock.now(), payload: { fields: changed } }]);
+      return (await em.getRepository(Customer).findOneBy({ id }))!;
+    });
+  }
+
+  private filtered(em: EntityManager, filter: CustomerFilter | null | undefined): SelectQueryBuilder<Customer> {
+    const qb = em.getRepository(Customer).createQueryBuilder('x');
+    if (!filter) return qb;
+    if (filter.stageIn) {
+      if (filter.stageIn.length === 0) qb.andWhere('false');
+      else qb.andWhere('x.stage IN (:...stages)', { stages: filter.stageIn });
+    }
+    if (filter.personaId) qb.andWhere('x.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
+    if (filter.search != null && filter.search.trim() !== '') {
+      qb.andWhere("(x.name ILIKE :search ESCAPE '\\' OR x.email ILIKE :search ESCAPE '\\')", { search: likePattern(filter.search.trim()) });
+    }
+    if (filter.createdFrom) qb.andWhere('x.created_at >= :createdFrom', { createdFrom: filter.createdFrom });
+    if (filter.createdTo) qb.andWhere('x.created_at < :createdTo', { createdTo: filter.createdTo });
+    if (filter.hasProductId) {
+      const productId = fromGlobalId(filter.hasProductId, 'Product', 'filter.hasProductId');
+      qb.andWhere("EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = x.id AND h.product_id = :productId AND h.status = 'ACTIVE')", { productId });
+    }
+    return qb;
+  }
+
+  list(em: EntityManager, filter: CustomerFilter | null | undefined, order: CustomerOrder, req: PageRequest): Promise<Page<Customer>> {
+    return pageFromQuery(this.filtered(em, filter), customerOrdering(order), req);
+  }
+}

@@ -1,0 +1,55 @@
+import type { DataSource } from 'typeorm';
+import { fromGlobalId } from '../../graphql/global-id';
+import { StageChangeTrigger } from '../../lifecycle/stages';
+import { inTransaction } from '../../db/transaction';
+import { badInput, conflict } from '../../shared/errors';
+import type { Clock } from '../../shared/clock';
+import { CustomerEventType } from '../events/event-types';
+import { recordEvents } from '../events/outbox';
+import type { CustomerService } from '../customers/customer.service';
+import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
+import { Referral } from './referral.entity';
+import type { CreateReferralInput } from './referral.inputs';
+
+export class ReferralService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly customers: CustomerService,
+  ) {}
+
+  /**
+   * Records a referral. If the referred customer has bought already it counts
+   * as converted at their first purchase. A referrer's first referral may make
+   * them an ADVOCATE (see StageChangeTrigger.FIRST_REFERRAL).
+   */
+  async create(input: CreateReferralInput): Promise<Referral> {
+    const referrerId = fromGlobalId(input.referrerId, 'Customer', 'input.referrerId');
+    const referredId = fromGlobalId(input.referredId, 'Customer', 'input.referredId');
+    if (referrerId === referredId) throw badInput('input.referredId', 'A customer cannot refer themselves.');
+    const now = this.clock.now();
+    return inTransaction(this.ds, async (em) => {
+      // Lock in id order so two concurrent referrals cannot deadlock.
+      const [first, second] = BigInt(referrerId) < BigInt(referredId) ? [referrerId, referredId] : [referredId, referrerId];
+      const locked = new Map([
+        [first, await this.customers.lock(em, first, first === referrerId ? 'input.referrerId' : 'input.referredId')],
+        [second, await this.customers.lock(em, second, second === referrerId ? 'input.referrerId' : 'input.referredId')],
+      ]);
+      const repo = em.getRepository(Referral);
+      if (await repo.existsBy({ referredId })) throw conflict('input.referredId', 'This customer has already been referred by someone.');
+      const earlier = await repo.countBy({ referrerId });
+      const [{ first_purchase }] = await em.query<{ first_purchase: Date | null }[]>(`SELECT min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = $1`, [referredId]);
+      const referral = await repo.save(repo.create({ referrerId, referredId, sourceChannel: input.sourceChannel, createdAt: now, convertedAt: first_purchase }));
+      await recordEvents(em, [
+        {
+          type: CustomerEventType.REFERRAL_CREATED,
+          customerId: referrerId,
+          occurredAt: now,
+          payload: { referralId: referral.id, referrerId, referredId, sourceChannel: referral.sourceChannel },
+        },
+      ]);
+      if (earlier === 0) await applyAutomaticMove(em, locked.get(referrerId)!, StageChangeTrigger.FIRST_REFERRAL, 'Made a first referral.', now);
+      return referral;
+    });
+  }
+}

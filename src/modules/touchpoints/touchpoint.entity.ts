@@ -1,0 +1,47 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../../graphql/node';
+import { Channel, Direction, TouchpointResponse } from './touchpoint.enums';
+
+@Entity('touchpoint')
+@Index(['customerId', 'occurredAt', 'id'])
+@ObjectType({ implements: Node, description: 'One interaction with a customer on any channel, and how they responded.' })
+export class Touchpoint {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'bigint' })
+  customerId!: string;
+
+  @Field(() => Channel, { description: 'Where the interaction happened.' })
+  @Column({ type: 'text' })
+  channel!: Channel;
+
+  @Field(() => Direction, { description: 'Who started it.' })
+  @Column({ type: 'text' })
+  direction!: Direction;
+
+  @Field({ description: 'When it happened.' })
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Field(() => String, { nullable: true, description: 'Campaign this touchpoint belongs to, if any.' })
+  @Column({ type: 'text', nullable: true })
+  campaign!: string | null;
+
+  @Index()
+  @Column({ name: 'product_id', type: 'bigint', nullable: true })
+  productId!: string | null;
+
+  @Field(() => TouchpointResponse, { description: 'How the customer responded.' })
+  @Column({ type: 'text' })
+  response!: TouchpointResponse;
+
+  @Field(() => String, { nullable: true, description: 'Free-text note by the person who recorded it. May contain personal data.' })
+  @Column({ type: 'text', nullable: true })
+  note!: string | null;
+
+  @Field({ description: 'When it was recorded in Customer Graph.' })
+  @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
+  recordedAt!: Date;
+}

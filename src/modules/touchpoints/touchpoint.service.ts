@@ -1,0 +1,68 @@
+import type { DataSource } from 'typeorm';
+import { fromGlobalId } from '../../graphql/global-id';
+import type { ChildFilter } from '../../db/keyset';
+import { inTransaction } from '../../db/transaction';
+import { notFound } from '../../shared/errors';
+import type { Clock } from '../../shared/clock';
+import { assertPlausibleDate } from '../../shared/validation';
+import { Product } from '../commerce/product.entity';
+import { CustomerEventType } from '../events/event-types';
+import { recordEvents } from '../events/outbox';
+import type { CustomerService } from '../customers/customer.service';
+import { Touchpoint } from './touchpoint.entity';
+import type { RecordTouchpointInput, TouchpointFilter } from './touchpoint.inputs';
+
+/** SQL for a touchpoint filter over alias `x` (null when it filters nothing). */
+export function touchpointFilterSql(filter: TouchpointFilter | null | undefined): ChildFilter | null {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filter?.channelIn) {
+    params.push(filter.channelIn);
+    parts.push(`x.channel = ANY($${params.length}::text[])`);
+  }
+  if (filter?.responseIn) {
+    params.push(filter.responseIn);
+    parts.push(`x.response = ANY($${params.length}::text[])`);
+  }
+  return parts.length ? { sql: parts.join(' AND '), params } : null;
+}
+
+export class TouchpointService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly customers: CustomerService,
+  ) {}
+
+  async record(input: RecordTouchpointInput): Promise<Touchpoint> {
+    const customerId = fromGlobalId(input.customerId, 'Customer', 'input.customerId');
+    const productId = input.productId ? fromGlobalId(input.productId, 'Product', 'input.productId') : null;
+    assertPlausibleDate(input.occurredAt, 'input.occurredAt', this.clock.now());
+    return inTransaction(this.ds, async (em) => {
+      await this.customers.lock(em, customerId, 'input.customerId');
+      if (productId && !(await em.getRepository(Product).existsBy({ id: productId }))) throw notFound('product', input.productId!, 'input.productId');
+      const repo = em.getRepository(Touchpoint);
+      const touchpoint = await repo.save(
+        repo.create({
+          customerId,
+          channel: input.channel,
+          direction: input.direction,
+          occurredAt: input.occurredAt,
+          response: input.response,
+          campaign: input.campaign?.trim() || null,
+          productId,
+          note: input.note ?? null,
+        }),
+      );
+      await recordEvents(em, [
+        {
+          type: CustomerEventType.TOUCHPOINT_RECORDED,
+          customerId,
+          occurredAt: touchpoint.occurredAt,
+          payload: { touchpointId: touchpoint.id, channel: touchpoint.channel, direction: touchpoint.direction, response: touchpoint.response, campaign: touchpoint.campaign, productId },
+        },
+      ]);
+      return touchpoint;
+    });
+  }
+}
