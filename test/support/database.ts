@@ -61,8 +61,9 @@ export class StatementCounter {
   }
 }
 
-export async function openDataSource(url: string, counter?: StatementCounter): Promise<DataSource> {
-  const ds = createDataSource({ url, onQuery: counter?.onQuery, poolSize: 10 });
+/** `poolSize: 1` serialises every statement, which makes DataLoader batching (and so statement counts) deterministic. */
+export async function openDataSource(url: string, counter?: StatementCounter, poolSize = 10): Promise<DataSource> {
+  const ds = createDataSource({ url, onQuery: counter?.onQuery, poolSize });
   await ds.initialize();
   return ds;
 }

@@ -33,12 +33,14 @@ export interface TestServerOptions {
   clock?: Clock;
   env?: Record<string, string>;
   headers?: Record<string, string>;
+  /** Database connections (default 10). 1 makes statement counts deterministic: see openDataSource. */
+  poolSize?: number;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const counter = new StatementCounter();
-  const ds = await openDataSource(db.url, counter);
+  const ds = await openDataSource(db.url, counter, opts.poolSize);
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
   const app = await startApp({ config: { host: '127.0.0.1', port: 0, ...opts.env }, ds, log, clock: opts.clock });
   const defaultHeaders = opts.headers ?? {};
