@@ -1,0 +1,84 @@
+import { probabilityAlive } from './bgnbd';
+import { scoreCustomer, shrunkGapDays, tierFromCutoffs, type CustomerFeatures, type ScoringModel } from './scoring';
+
+// The published CDNOW parameters (weeks).
+const model: ScoringModel = {
+  bgnbd: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 },
+  gammaGamma: { p: 6.25, q: 3.74, gamma: 15.44 },
+  timeUnitDays: 7,
+  typicalGapDays: 40,
+  horizonMonths: 12,
+  discountRatePerMonth: 0.01,
+};
+
+const features = (over: Partial<CustomerFeatures> = {}): CustomerFeatures => ({
+  customerId: '1',
+  scoreDay: 10_000,
+  purchaseDays: 3,
+  firstPurchaseDay: 10_000 - 272,
+  lastPurchaseDay: 10_000 - 59,
+  totalSpend: 29.33 + 29.73 + 14.96,
+  repeatSpend: 29.73 + 14.96,
+  recentSpend: 14.96,
+  earlierSpend: 29.73 + 29.33,
+  activeProducts: 0,
+  closedRecently: 0,
+  closedEarlier: 0,
+  lapsedProducts: 0,
+  complaints: 0,
+  negativeResponses: 0,
+  unansweredOutreach: 0,
+  positiveResponses: 0,
+  daysSinceLastOutreach: null,
+  ...over,
+});
+
+describe('scoreCustomer', () => {
+  it('feeds the models x, t_x and T in model units (CDNOW customer 1)', () => {
+    const s = scoreCustomer(model, features());
+    expect(s.frequency).toBe(2);
+    expect(s.recency).toBeCloseTo(213 / 7, 12);
+    expect(s.age).toBeCloseTo(272 / 7, 12);
+    expect(s.monetaryValue).toBeCloseTo((29.73 + 14.96) / 2, 12);
+    expect(s.probabilityAlive).toBeCloseTo(probabilityAlive(model.bgnbd, { frequency: 2, recency: 213 / 7, T: 272 / 7 }), 12);
+    expect(s.probabilityAlive).toBeCloseTo(0.7266, 3);
+    // Gamma-Gamma: p (γ + x z̄) / (p x + q − 1).
+    expect(s.expectedAverageSpend).toBeCloseTo((6.25 * (15.44 + 2 * s.monetaryValue)) / (6.25 * 2 + 3.74 - 1), 10);
+    expect(s.expectedSpend).toBeCloseTo(s.expectedPurchases * s.expectedAverageSpend, 10);
+    expect(s.predictedValue).toBeGreaterThan(0);
+    expect(s.predictedValue).toBeLessThan(s.expectedSpend);
+  });
+
+  it('a customer who stopped buying long ago scores higher risk and lower value than a steady one', () => {
+    const steady = scoreCustomer(model, features({ purchaseDays: 20, firstPurchaseDay: 10_000 - 500, lastPurchaseDay: 10_000 - 10, repeatSpend: 19 * 30, totalSpend: 600, recentSpend: 200, earlierSpend: 300, daysSinceLastOutreach: 20 }));
+    const gone = scoreCustomer(model, features({ purchaseDays: 20, firstPurchaseDay: 10_000 - 500, lastPurchaseDay: 10_000 - 250, repeatSpend: 19 * 30, totalSpend: 600, recentSpend: 0, earlierSpend: 600, daysSinceLastOutreach: 20 }));
+    expect(gone.risk.score).toBeGreaterThan(steady.risk.score);
+    expect(steady.risk.level).toBe('LOW');
+    expect(['HIGH', 'CRITICAL']).toContain(gone.risk.level);
+    expect(gone.predictedValue).toBeLessThan(steady.predictedValue);
+    expect(gone.reactivation.comebackProbability).toBeLessThan(steady.reactivation.comebackProbability);
+  });
+
+  it('refuses features that cannot be a purchase history', () => {
+    expect(() => scoreCustomer(model, features({ purchaseDays: 0 }))).toThrow(RangeError);
+    expect(() => scoreCustomer(model, features({ lastPurchaseDay: 10_001 }))).toThrow(RangeError);
+  });
+});
+
+describe('helpers', () => {
+  it('shrinks a short history toward the population gap', () => {
+    expect(shrunkGapDays(0, 0, 40)).toBe(40);
+    expect(shrunkGapDays(1, 10, 40)).toBe(25);
+    expect(shrunkGapDays(9, 90, 40)).toBe(13);
+  });
+
+  it('places re-scored customers with the last cut-offs', () => {
+    expect(tierFromCutoffs(100, 80, 10)).toBe('VIP');
+    expect(tierFromCutoffs(80, 80, 10)).toBe('VIP');
+    expect(tierFromCutoffs(50, 80, 10)).toBe('CORE');
+    expect(tierFromCutoffs(10, 80, 10)).toBe('LOW');
+    expect(tierFromCutoffs(10, null, null)).toBe('CORE');
+    // All values equal: nobody is both.
+    expect(tierFromCutoffs(5, 5, 5)).toBe('LOW');
+  });
+});

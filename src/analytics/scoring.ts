@@ -1,0 +1,182 @@
+/**
+ * Scores one customer with a fitted BG/NBD + Gamma-Gamma pair: P(alive), expected purchases and
+ * spend over the horizon, discounted CLV, churn risk and reactivation potential. Pure: the caller
+ * gathers the features (purchase days, holdings, touchpoints) and stores the result.
+ *
+ * Time: the features carry UTC day numbers; the model works in its own time unit
+ * (`timeUnitDays` days, 7 for weeks). Scores are "as of" `scoreDay`, normally today, and use all
+ * purchases up to that day, whatever calibration period the parameters were fitted on.
+ */
+import { probabilityAlive, type BgNbdParams } from './bgnbd';
+import { assessChurnRisk, EARLIER_WINDOW_DAYS, RECENT_WINDOW_DAYS, type ChurnRiskAssessment } from './churn-risk';
+import { customerLifetimeValue } from './clv';
+import type { GammaGammaParams } from './gamma-gamma';
+import { reactivationPotential, type ReactivationPotential } from './reactivation';
+
+/** Mean Gregorian month and year in days. */
+export const DAYS_PER_MONTH = 365.2425 / 12;
+export const DAYS_PER_YEAR = 365.2425;
+
+/** A fitted model as the scorer needs it. */
+export interface ScoringModel {
+  bgnbd: BgNbdParams;
+  /** q must be > 1 (finite mean spend). */
+  gammaGamma: GammaGammaParams;
+  /** Length of the model's time unit in days (1 days, 7 weeks, ≈30.44 months). */
+  timeUnitDays: number;
+  /** Median gap between purchases among repeat buyers, in days: the prior for customers with little history. */
+  typicalGapDays: number;
+  /** CLV and expected-purchase horizon in months (integer ≥ 1). */
+  horizonMonths: number;
+  /** Discount rate per month for CLV (> −1). */
+  discountRatePerMonth: number;
+}
+
+/** One customer's data as of the scoring day. Days are UTC day numbers (days since 1970-01-01). */
+export interface CustomerFeatures {
+  customerId: string;
+  scoreDay: number;
+  /** Distinct purchase days up to scoreDay (≥ 1); same-day purchases are one transaction. */
+  purchaseDays: number;
+  firstPurchaseDay: number;
+  lastPurchaseDay: number;
+  totalSpend: number;
+  /** Spend on all purchase days after the first (the Gamma-Gamma's repeat transactions). */
+  repeatSpend: number;
+  /** Spend on days in (scoreDay − 180, scoreDay] and (scoreDay − 540, scoreDay − 180]. */
+  recentSpend: number;
+  earlierSpend: number;
+  activeProducts: number;
+  closedRecently: number;
+  closedRecentlyNames?: readonly string[];
+  closedEarlier: number;
+  lapsedProducts: number;
+  lapsedProductNames?: readonly string[];
+  complaints: number;
+  negativeResponses: number;
+  unansweredOutreach: number;
+  positiveResponses: number;
+  daysSinceLastOutreach: number | null;
+}
+
+/** Everything stored per customer. Times in model units are suffixed with their meaning. */
+export interface CustomerScoreResult {
+  customerId: string;
+  /** x, t_x, T (model units) and z̄, as fed to the models. */
+  frequency: number;
+  recency: number;
+  age: number;
+  monetaryValue: number;
+  probabilityAlive: number;
+  /** Expected repeat purchase days over the horizon (undiscounted). */
+  expectedPurchases: number;
+  /** Gamma-Gamma expected value of one future purchase. */
+  expectedAverageSpend: number;
+  /** expectedPurchases × expectedAverageSpend (undiscounted). */
+  expectedSpend: number;
+  /** Discounted CLV over the horizon. */
+  predictedValue: number;
+  /** This customer's usual gap between purchases (days), shrunk toward the population's. */
+  typicalGapDays: number;
+  risk: ChurnRiskAssessment;
+  reactivation: ReactivationPotential;
+}
+
+/**
+ * A customer's expected gap between purchases in days: their mean observed gap blended with the
+ * population gap as if they had one extra gap of that length. One-time buyers get the
+ * population gap; the more repeat purchases, the more their own rhythm counts.
+ */
+export function shrunkGapDays(repeatPurchases: number, spanDays: number, populationGapDays: number): number {
+  return (spanDays + populationGapDays) / (repeatPurchases + 1);
+}
+
+/**
+ * Scores one customer.
+ *
+ * Contract: a valid model (see {@link ScoringModel}); features with purchaseDays ≥ 1 and
+ * firstPurchaseDay ≤ lastPurchaseDay ≤ scoreDay, spends finite ≥ 0 (RangeError otherwise).
+ * Deterministic.
+ */
+export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): CustomerScoreResult {
+  if (!Number.isInteger(f.purchaseDays) || f.purchaseDays < 1) throw new RangeError(`customer ${f.customerId}: purchaseDays must be an integer >= 1`);
+  if (!(f.firstPurchaseDay <= f.lastPurchaseDay && f.lastPurchaseDay <= f.scoreDay)) {
+    throw new RangeError(`customer ${f.customerId}: need firstPurchaseDay <= lastPurchaseDay <= scoreDay`);
+  }
+  const unit = model.timeUnitDays;
+  const x = f.purchaseDays - 1;
+  const spanDays = f.lastPurchaseDay - f.firstPurchaseDay;
+  const summary = { frequency: x, recency: spanDays / unit, T: (f.scoreDay - f.firstPurchaseDay) / unit };
+  // Refunds netted into a day can push the repeat mean below zero; the spend model needs z̄ ≥ 0.
+  const monetaryValue = x > 0 ? Math.max(0, f.repeatSpend / x) : 0;
+  const pAlive = probabilityAlive(model.bgnbd, summary);
+  const clv = customerLifetimeValue({
+    bgnbd: model.bgnbd,
+    gammaGamma: model.gammaGamma,
+    customer: { ...summary, monetaryValue },
+    horizonPeriods: model.horizonMonths,
+    periodLength: DAYS_PER_MONTH / unit,
+    discountRate: model.discountRatePerMonth,
+  });
+
+  const gap = shrunkGapDays(x, spanDays, model.typicalGapDays);
+  const daysSinceLast = f.scoreDay - f.lastPurchaseDay;
+  const tenureDays = f.scoreDay - f.firstPurchaseDay + 1;
+  const risk = assessChurnRisk({
+    probabilityAlive: pAlive,
+    repeatPurchases: x,
+    daysSinceLastPurchase: daysSinceLast,
+    typicalGapDays: gap,
+    activeProducts: f.activeProducts,
+    closedRecently: f.closedRecently,
+    closedRecentlyNames: f.closedRecentlyNames,
+    closedEarlier: f.closedEarlier,
+    lapsedProducts: f.lapsedProducts,
+    lapsedProductNames: f.lapsedProductNames,
+    recentSpend: Math.max(0, f.recentSpend),
+    recentDays: Math.min(RECENT_WINDOW_DAYS, tenureDays),
+    earlierSpend: Math.max(0, f.earlierSpend),
+    earlierDays: Math.max(0, Math.min(EARLIER_WINDOW_DAYS, tenureDays - RECENT_WINDOW_DAYS)),
+    complaints: f.complaints,
+    negativeResponses: f.negativeResponses,
+    unansweredOutreach: f.unansweredOutreach,
+    daysSinceLastOutreach: f.daysSinceLastOutreach,
+  });
+  const reactivation = reactivationPotential({
+    probabilityAlive: pAlive,
+    expectedAverageSpend: clv.expectedAverageSpend,
+    purchasesPerYear: DAYS_PER_YEAR / gap,
+    totalSpend: Math.max(0, f.totalSpend),
+    purchaseDays: f.purchaseDays,
+    daysSinceLastPurchase: daysSinceLast,
+    positiveResponses: f.positiveResponses,
+    negativeSignals: f.complaints + f.negativeResponses,
+  });
+
+  return {
+    customerId: f.customerId,
+    frequency: x,
+    recency: summary.recency,
+    age: summary.T,
+    monetaryValue,
+    probabilityAlive: pAlive,
+    expectedPurchases: clv.expectedTransactions,
+    expectedAverageSpend: clv.expectedAverageSpend,
+    expectedSpend: clv.expectedTransactions * clv.expectedAverageSpend,
+    predictedValue: clv.value,
+    typicalGapDays: gap,
+    risk,
+    reactivation,
+  };
+}
+
+/**
+ * Tier of a customer scored after the full ranking (e.g. re-scored after a purchase), from the
+ * cut-offs of the last ranking: at least the lowest VIP value → VIP; at most the highest LOW
+ * value → LOW; else CORE. Null cut-offs (too few customers to rank) give CORE.
+ */
+export function tierFromCutoffs(value: number, vipMin: number | null, lowMax: number | null): 'VIP' | 'CORE' | 'LOW' {
+  if (vipMin !== null && value >= vipMin && (lowMax === null || value > lowMax)) return 'VIP';
+  if (lowMax !== null && value <= lowMax) return 'LOW';
+  return 'CORE';
+}
