@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ArgumentValidationError } from 'type-graphql';
+import { ArgumentValidationError, getMetadataStorage } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
@@ -26,6 +26,38 @@ function firstViolation(errors: readonly ValidationError[], prefix: string): { f
   return null;
 }
 
+/**
+ * The argument a validated object was passed as: `input` for a mutation's
+ * input, `filter` for a list filter, '' for an @ArgsType (its properties are
+ * the arguments themselves). Found in type-graphql's metadata by the object's
+ * class; `fieldName` settles a class used under several argument names.
+ */
+function argumentNameOf(target: unknown, fieldName: string | undefined): string {
+  const cls = target && typeof target === 'object' ? (target as object).constructor : undefined;
+  if (!cls) return 'input';
+  const storage = getMetadataStorage();
+  if (storage.argumentTypes.some((t) => t.target === cls)) return '';
+  const args = storage.params.filter((p): p is Extract<typeof p, { kind: 'arg' }> => p.kind === 'arg' && p.getType() === cls);
+  const names = [...new Set(args.map((p) => p.name))];
+  if (names.length === 1) return names[0];
+  return args.find((p) => p.methodName === fieldName)?.name ?? 'input';
+}
+
+/**
+ * The input path of a variable that failed to coerce, from graphql-js's
+ * message (it carries the path only in text), e.g.
+ * `Variable "$input" got invalid value "x" at "input.purchases[0].amount"; …`
+ * → `input.purchases[0].amount`, and a missing required field → its path.
+ * Relative to the variable, which our clients name after the argument.
+ */
+export function variablePathOf(message: string): string | undefined {
+  const variable = /^Variable "\$(\w+)"/.exec(message)?.[1];
+  if (!variable) return undefined;
+  const at = / at "([^"]+)";/.exec(message)?.[1] ?? variable;
+  const missing = /; Field "(\w+)" of required type .* was not provided\.$/.exec(message)?.[1] ?? /; Field "(\w+)" is not defined by type /.exec(message)?.[1];
+  return missing ? `${at}.${missing}` : at;
+}
+
 export function createErrorFormatter(log: Logger) {
   return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
@@ -35,8 +67,9 @@ export function createErrorFormatter(log: Logger) {
       return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
     }
     if (original instanceof ArgumentValidationError) {
-      const argName = formatted.path ? 'input' : '';
-      const v = firstViolation(original.extensions.validationErrors as ValidationError[], argName);
+      const errors = original.extensions.validationErrors as ValidationError[];
+      const fieldName = formatted.path?.filter((p): p is string => typeof p === 'string').at(-1);
+      const v = firstViolation(errors, argumentNameOf(errors[0]?.target, fieldName));
       return {
         ...base,
         message: v ? `Invalid value for ${v.field}: ${v.messages.join('; ')}.` : 'Invalid input.',
@@ -46,7 +79,8 @@ export function createErrorFormatter(log: Logger) {
     const code = formatted.extensions?.code;
     // GraphQL's own errors (syntax, validation, variable coercion) are safe to show as they are.
     if (original instanceof GraphQLError && typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      return { ...base, extensions: { ...formatted.extensions, code } };
+      const field = code === ErrorCode.BAD_USER_INPUT && formatted.extensions?.field === undefined ? variablePathOf(formatted.message) : undefined;
+      return { ...base, extensions: { ...formatted.extensions, ...(field ? { field } : {}), code } };
     }
     if (typeof code === 'string' && ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE'].includes(code)) {
       return { ...base, extensions: { code: ErrorCode.BAD_REQUEST } };
