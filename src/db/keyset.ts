@@ -5,8 +5,9 @@
  * microseconds), and the next page starts strictly after that row tuple.
  */
 import type { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../graphql/cursor';
+import { decodeCursor, encodeCursor, type CursorValue } from '../graphql/cursor';
 import type { Page, PageRequest } from '../graphql/pagination';
+import { DomainError, ErrorCode } from '../shared/errors';
 
 export interface Ordering {
   /** Public name, stored in cursors (e.g. `CREATED_AT_ASC`). */
@@ -24,12 +25,52 @@ interface SeekPlan {
   sqlDirection: 'ASC' | 'DESC';
 }
 
+const INT8_MAX = 9223372036854775807n;
+/** What `timestamptz::text` prints (ISO style, any offset), or ±infinity. */
+const TIMESTAMPTZ_TEXT = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)(Z|[+-]\d{2}(?::?\d{2})?)$/;
+
+/**
+ * True when `value` can be cast to the key's PostgreSQL type. Cursors come
+ * back from clients, so a tampered value must be refused here: passed on, it
+ * would make the cast fail inside PostgreSQL (an internal error), or, for
+ * words PostgreSQL accepts such as 'yesterday', silently page from elsewhere.
+ */
+export function isCursorValueOfType(value: CursorValue, type: string): boolean {
+  if (value === null) return false; // sort keys are never NULL (see Ordering.keys)
+  switch (type) {
+    case 'bigint': {
+      if (!/^-?\d{1,19}$/.test(String(value))) return false;
+      const n = BigInt(value);
+      return n <= INT8_MAX && n >= -INT8_MAX - 1n;
+    }
+    case 'timestamptz': {
+      if (typeof value !== 'string') return false;
+      if (value === 'infinity' || value === '-infinity') return true;
+      const m = TIMESTAMPTZ_TEXT.exec(value);
+      if (!m) return false;
+      const offset = m[3] === 'Z' ? 'Z' : m[3].length === 3 ? `${m[3]}:00` : m[3].replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
+      const iso = `${m[1]}T${m[2].slice(0, 12)}${offset}`;
+      const day = Date.parse(`${m[1]}T00:00:00Z`);
+      // Date.parse rolls 2024-02-31 over to March; PostgreSQL refuses it, so compare the round trip.
+      return Number.isFinite(day) && new Date(day).toISOString().slice(0, 10) === m[1] && Number.isFinite(Date.parse(iso));
+    }
+    case 'numeric':
+      return /^-?\d{1,30}(\.\d{1,30})?$/.test(String(value));
+    default:
+      return typeof value === 'string';
+  }
+}
+
 /** The WHERE condition and ORDER BY direction for one page; `paramOffset` numbers the $n placeholders. */
 function seekPlan(ordering: Ordering, req: PageRequest, fieldPrefix: string, paramOffset: number): SeekPlan {
   const reverse = req.direction === 'backward';
   const sqlDirection = reverse ? (ordering.direction === 'ASC' ? 'DESC' : 'ASC') : ordering.direction;
   if (!req.cursor) return { condition: null, params: [], sqlDirection };
-  const values = decodeCursor(req.cursor, ordering.name, ordering.keys.length, `${fieldPrefix}${req.cursorField}`);
+  const field = `${fieldPrefix}${req.cursorField}`;
+  const values = decodeCursor(req.cursor, ordering.name, ordering.keys.length, field);
+  if (!values.every((v, i) => isCursorValueOfType(v, ordering.types[i]))) {
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, `The cursor in "${field}" is not valid. Use a cursor returned by this same list and ordering.`, { field });
+  }
   const op = sqlDirection === 'ASC' ? '>' : '<';
   const placeholders = ordering.types.map((t, i) => `$${paramOffset + i + 1}::${t}`);
   return { condition: `(${ordering.keys.join(', ')}) ${op} (${placeholders.join(', ')})`, params: values, sqlDirection };
