@@ -11,6 +11,7 @@ import { StageChangeTrigger } from '../../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
+import { isUniqueViolation } from '../../shared/pg-errors';
 import { assertPlausibleDate } from '../../shared/validation';
 import { Customer } from '../customers/customer.entity';
 import { CustomerEventType, type NewCustomerEvent } from '../events/event-types';
@@ -40,8 +41,15 @@ export class CommerceService {
     if (input.price.startsWith('-')) throw badInput('input.price', 'price must be zero or more.');
     return inTransaction(this.ds, async (em) => {
       const repo = em.getRepository(Product);
-      if (await repo.existsBy({ sku: input.sku })) throw conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
-      return repo.save(repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }));
+      const taken = () => conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
+      if (await repo.existsBy({ sku: input.sku })) throw taken();
+      try {
+        return await repo.save(repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }));
+      } catch (err) {
+        // A concurrent create of the same SKU can pass the check above and commit first.
+        if (isUniqueViolation(err, 'sku')) throw taken();
+        throw err;
+      }
     });
   }
 

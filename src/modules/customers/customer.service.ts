@@ -3,13 +3,14 @@
  * its outbox events there, so a failed mutation leaves nothing behind.
  */
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
 import type { Page, PageRequest } from '../../graphql/pagination';
 import { LifecycleStage } from '../../lifecycle/stages';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
+import { isUniqueViolation } from '../../shared/pg-errors';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
 import { recordInitialStage } from '../lifecycle/lifecycle.service';
@@ -40,10 +41,6 @@ export function customerOrdering(order: CustomerOrder): Ordering {
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-const UNIQUE_VIOLATION = '23505';
-const isUniqueViolation = (err: unknown, constraint: string) =>
-  (err as { code?: string; driverError?: { code?: string; constraint?: string } }).driverError?.code === UNIQUE_VIOLATION &&
-  ((err as { driverError: { constraint?: string } }).driverError.constraint ?? '').includes(constraint);
 
 export class CustomerService {
   constructor(
@@ -54,7 +51,8 @@ export class CustomerService {
   /** Locks the customer row for the rest of the transaction; NOT_FOUND if it does not exist. */
   async lock(em: EntityManager, id: string, field: string): Promise<Customer> {
     const customer = await em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id }).getOne();
-    if (!customer) throw notFound('customer', id, field);
+    // Name the customer by the ID the client sent, not our row number.
+    if (!customer) throw notFound('customer', toGlobalId('Customer', id), field);
     return customer;
   }
 

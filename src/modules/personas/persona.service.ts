@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import { conflict } from '../../shared/errors';
+import { isUniqueViolation } from '../../shared/pg-errors';
 import { Persona } from './persona.entity';
 import type { CreatePersonaInput } from './persona.inputs';
 
@@ -11,10 +12,17 @@ export class PersonaService {
     return inTransaction(this.ds, async (em) => {
       const repo = em.getRepository(Persona);
       const name = input.name.trim();
-      if (await repo.existsBy({ name })) throw conflict('input.name', `A persona named "${name}" already exists.`);
-      return repo.save(
-        repo.create({ name, description: input.description.trim(), goals: input.goals.map((g) => g.trim()), preferredChannels: [...new Set(input.preferredChannels)] }),
-      );
+      const taken = () => conflict('input.name', `A persona named "${name}" already exists.`);
+      if (await repo.existsBy({ name })) throw taken();
+      try {
+        return await repo.save(
+          repo.create({ name, description: input.description.trim(), goals: input.goals.map((g) => g.trim()), preferredChannels: [...new Set(input.preferredChannels)] }),
+        );
+      } catch (err) {
+        // A concurrent create of the same name can pass the check above and commit first.
+        if (isUniqueViolation(err, 'name')) throw taken();
+        throw err;
+      }
     });
   }
 }
