@@ -20,7 +20,9 @@ export class ReferralService {
 
   /**
    * Records a referral. If the referred customer has bought already it counts
-   * as converted at their first purchase. A referrer's first referral may make
+   * as converted at their first purchase. CONFLICT when the customer was
+   * referred already or the referral would make a loop (B referring A after A
+   * referred B). A referrer's first referral may make
    * them an ADVOCATE (see StageChangeTrigger.FIRST_REFERRAL).
    */
   async create(input: CreateReferralInput): Promise<Referral> {
@@ -37,6 +39,18 @@ export class ReferralService {
       ]);
       const repo = em.getRepository(Referral);
       if (await repo.existsBy({ referredId })) throw conflict('input.referredId', 'This customer has already been referred by someone.');
+      // Walk up the referrer's chain of "referred by": meeting the referred customer there means they
+      // brought the referrer in (directly or through others), so this referral would close a loop.
+      const [{ loop }] = await em.query<{ loop: boolean }[]>(
+        `WITH RECURSIVE chain(id, depth) AS (
+           SELECT $1::bigint, 0
+           UNION ALL
+           SELECT r.referrer_id, chain.depth + 1 FROM referral r JOIN chain ON r.referred_id = chain.id WHERE chain.depth < 10000
+         )
+         SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2::bigint) AS loop`,
+        [referrerId, referredId],
+      );
+      if (loop) throw conflict('input.referredId', 'The referred customer already referred this referrer (directly or through others), so this referral would make a loop.');
       const earlier = await repo.countBy({ referrerId });
       const [{ first_purchase }] = await em.query<{ first_purchase: Date | null }[]>(`SELECT min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = $1`, [referredId]);
       const referral = await repo.save(repo.create({ referrerId, referredId, sourceChannel: input.sourceChannel, createdAt: now, convertedAt: first_purchase }));
