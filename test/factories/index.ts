@@ -5,6 +5,7 @@
  * Insert helpers return the local id and the global ID the API uses.
  */
 import { toGlobalId } from '../../src/graphql/global-id';
+import type { CreateCustomerInput, CreatePersonaInput, CreateProductInput, PurchaseInput, RecordTouchpointInput } from '../generated/graphql';
 
 /** Anything that runs SQL: a DataSource, an EntityManager or a pg client wrapper. */
 export interface Sql {
@@ -22,51 +23,22 @@ let seq = 0;
 /** A value unique within this test process, for names, SKUs and external ids. */
 export const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 
-export const buildPersonaInput = (o: Partial<{ name: string; description: string; goals: string[]; preferredChannels: string[] }> = {}) => ({
-  name: unique('Persona'),
-  description: 'Plans team events and needs reliable venues.',
-  goals: ['Reliable venues'],
-  preferredChannels: ['EMAIL'],
-  ...o,
-});
+/** Overrides may hold invalid values on purpose (bad-input tests), so they are loosely typed. */
+type Overrides<T> = { [K in keyof T]?: unknown };
 
-export const buildProductInput = (o: Partial<{ sku: string; name: string; category: string; price: string }> = {}) => ({
-  sku: unique('SKU'),
-  name: 'Travel insurance',
-  category: 'Insurance',
-  price: '19.99',
-  ...o,
-});
+export const buildPersonaInput = (o: Overrides<CreatePersonaInput> = {}): CreatePersonaInput =>
+  ({ name: unique('Persona'), description: 'Plans team events and needs reliable venues.', goals: ['Reliable venues'], preferredChannels: ['EMAIL'], ...o }) as CreatePersonaInput;
 
-export const buildCustomerInput = (
-  o: Partial<{ name: string; email: string | null; phone: string | null; externalId: string | null; personaId: string | null; stage: string | null; reason: string | null }> = {},
-) => ({
-  name: 'Ada Lovelace',
-  email: 'ada@example.com',
-  ...o,
-});
+export const buildProductInput = (o: Overrides<CreateProductInput> = {}): CreateProductInput =>
+  ({ sku: unique('SKU'), name: 'Travel insurance', category: 'Insurance', price: '19.99', ...o }) as CreateProductInput;
 
-export const buildPurchaseInput = (
-  customerId: string,
-  o: Partial<{ productId: string | null; occurredAt: string; quantity: number; amount: string }> = {},
-) => ({
-  customerId,
-  occurredAt: '2024-03-01T10:00:00.000Z',
-  quantity: 1,
-  amount: '25.00',
-  ...o,
-});
+export const buildCustomerInput = (o: Overrides<CreateCustomerInput> = {}): CreateCustomerInput => ({ name: 'Ada Lovelace', email: 'ada@example.com', ...o }) as CreateCustomerInput;
 
-export const buildTouchpointInput = (
-  customerId: string,
-  o: Partial<{ channel: string; direction: string; occurredAt: string; response: string; campaign: string | null; productId: string | null; note: string | null }> = {},
-) => ({
-  customerId,
-  channel: 'EMAIL',
-  occurredAt: '2024-02-01T09:00:00.000Z',
-  response: 'POSITIVE_INTEREST',
-  ...o,
-});
+export const buildPurchaseInput = (customerId: string, o: Overrides<PurchaseInput> = {}): PurchaseInput =>
+  ({ customerId, occurredAt: '2024-03-01T10:00:00.000Z', quantity: 1, amount: '25.00', ...o }) as PurchaseInput;
+
+export const buildTouchpointInput = (customerId: string, o: Overrides<RecordTouchpointInput> = {}): RecordTouchpointInput =>
+  ({ customerId, channel: 'EMAIL', occurredAt: '2024-02-01T09:00:00.000Z', response: 'POSITIVE_INTEREST', ...o }) as RecordTouchpointInput;
 
 async function insertReturningId(db: Sql, sql: string, params: unknown[], type: string): Promise<Inserted> {
   const rows = await db.query<{ id: string }[]>(sql, params);
@@ -74,12 +46,12 @@ async function insertReturningId(db: Sql, sql: string, params: unknown[], type: 
   return { id, gid: toGlobalId(type, id) };
 }
 
-export function insertPersona(db: Sql, o: Partial<{ name: string; description: string; goals: string[]; preferredChannels: string[] }> = {}): Promise<Inserted> {
+export function insertPersona(db: Sql, o: Partial<CreatePersonaInput> = {}): Promise<Inserted> {
   const p = buildPersonaInput(o);
   return insertReturningId(db, `INSERT INTO persona (name, description, goals, preferred_channels) VALUES ($1, $2, $3, $4) RETURNING id`, [p.name, p.description, p.goals, p.preferredChannels], 'Persona');
 }
 
-export function insertProduct(db: Sql, o: Partial<{ sku: string; name: string; category: string; price: string }> = {}): Promise<Inserted> {
+export function insertProduct(db: Sql, o: Partial<CreateProductInput> = {}): Promise<Inserted> {
   const p = buildProductInput(o);
   return insertReturningId(db, `INSERT INTO product (sku, name, category, price) VALUES ($1, $2, $3, $4) RETURNING id`, [p.sku, p.name, p.category, p.price], 'Product');
 }
@@ -191,4 +163,24 @@ export async function tableCounts(db: Sql): Promise<Record<string, number>> {
   if (tables.length === 0) return {};
   const rows = await db.query<{ t: string; n: string }[]>(tables.map((t, i) => `SELECT $${i + 1}::text AS t, count(*) AS n FROM "${t.table_name}"`).join(' UNION ALL '), tables.map((t) => t.table_name));
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+}
+
+/**
+ * Count and content fingerprint of every table (the migrations table aside):
+ * equal snapshots mean nothing was inserted, deleted or changed anywhere.
+ * For the small databases of input-validation tests.
+ */
+export async function tableSnapshot(db: Sql): Promise<Record<string, string>> {
+  const tables = await db.query<{ table_name: string }[]>(
+    `SELECT table_name FROM information_schema.tables
+     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'typeorm_migrations' ORDER BY table_name`,
+  );
+  if (tables.length === 0) return {};
+  const rows = await db.query<{ t: string; s: string }[]>(
+    tables
+      .map((t, i) => `SELECT $${i + 1}::text AS t, count(*) || ':' || md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) AS s FROM "${t.table_name}" r`)
+      .join(' UNION ALL '),
+    tables.map((t) => t.table_name),
+  );
+  return Object.fromEntries(rows.map((r) => [r.t, r.s]));
 }
