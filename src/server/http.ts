@@ -11,6 +11,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { createContext, type Context } from '../graphql/context';
+import { freshLoadersAfterMutationsPlugin } from '../graphql/fresh-loaders';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
 import { Role, type Viewer } from '../modules/auth/viewer';
@@ -40,7 +41,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
     formatError: createErrorFormatter(deps.log),
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(deps.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), freshLoadersAfterMutationsPlugin(), ...(deps.plugins ?? [])],
   });
   await apollo.start();
 
