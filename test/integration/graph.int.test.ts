@@ -233,6 +233,9 @@ describe('referrals', () => {
     await buy([buildPurchaseInput(early.id, { occurredAt: '2024-04-04T00:00:00Z' })]);
     const referredBy = (await server.query(CustomerReferralsDocument, { id: early.id })).customer!.referredBy!;
     expect(referredBy).toMatchObject({ id: r1.id, convertedAt: iso('2024-03-03T00:00:00Z'), referrer: { id: referrer.id } });
+    // A back-dated purchase imported later is the real first purchase.
+    await buy([buildPurchaseInput(early.id, { occurredAt: '2023-12-24T00:00:00Z' })]);
+    expect((await server.query(CustomerReferralsDocument, { id: early.id })).customer!.referredBy!.convertedAt).toBe(iso('2023-12-24T00:00:00Z'));
   });
 
   it('makes a first-time referrer an ADVOCATE when their stage allows, once', async () => {

@@ -122,11 +122,11 @@ export class CommerceService {
          WHERE c.id = m.customer_id`,
         [customerIds],
       );
-      // A referred customer's first purchase converts the referral.
+      // A referred customer's first purchase converts the referral; a back-dated import can move it earlier.
       await em.query(
         `UPDATE referral r SET converted_at = m.first_purchase
          FROM (SELECT customer_id, min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = ANY($1::bigint[]) GROUP BY customer_id) m
-         WHERE r.referred_id = m.customer_id AND r.converted_at IS NULL`,
+         WHERE r.referred_id = m.customer_id AND (r.converted_at IS NULL OR r.converted_at > m.first_purchase)`,
         [customerIds],
       );
 
