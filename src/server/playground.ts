@@ -5,7 +5,7 @@
  */
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { ruruHTML } from 'ruru/server';
-import { serveStatic } from 'ruru/static';
+import { getStaticFile } from 'ruru/static';
 import { EXAMPLE_OPERATIONS } from './playground-examples';
 
 export const RURU_STATIC_PATH = '/ruru-static/';
@@ -28,7 +28,33 @@ export function playgroundHtml(opts: PlaygroundOptions = {}): string {
   } as Parameters<typeof ruruHTML>[0]);
 }
 
-export const servePlaygroundStatic: RequestHandler = serveStatic(RURU_STATIC_PATH) as unknown as RequestHandler;
+/**
+ * Serves Ruru's bundled assets (brotli when the browser accepts it). Looks the
+ * file up by `req.originalUrl`: express strips the mount path from `req.url`,
+ * and ruru's own `serveStatic` matches `req.url` against the full static path,
+ * so mounted under /ruru-static it found nothing and the playground stayed blank.
+ */
+export const servePlaygroundStatic: RequestHandler = async (req, res, next) => {
+  try {
+    const file = await getStaticFile({
+      staticPath: RURU_STATIC_PATH,
+      urlPath: req.originalUrl,
+      acceptEncoding: req.headers['accept-encoding'],
+      disallowDevAssets: true,
+    });
+    if (!file) {
+      next();
+      return;
+    }
+    if (req.headers['if-none-match'] === file.headers.etag) {
+      res.status(304).set('etag', file.headers.etag).end();
+      return;
+    }
+    res.status(200).set(file.headers).end(file.content);
+  } catch (err) {
+    next(err);
+  }
+};
 
 /** GET /graphql from a browser (Accept: text/html) gets the playground; everything else goes on to GraphQL. */
 export function playgroundOnBrowserGet(opts: () => PlaygroundOptions): RequestHandler {
