@@ -128,7 +128,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
     @Field({ description: 'Opaque cursor of this item; pass it as `after` or `before` to page from here.' })
     cursor!: string;
 
-    @Field(() => nodeType, { description: 'The item.' })
+    @Field(() => nodeType, { description: `The item itself: one of the ${what}.` })
     node!: T;
   }
 

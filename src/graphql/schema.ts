@@ -11,14 +11,28 @@ import { resolvers } from './resolvers';
 
 let cached: GraphQLSchema | undefined;
 
+/** Descriptions for the root types, which type-graphql cannot describe through decorators. */
+const ROOT_DESCRIPTIONS: Record<string, string> = {
+  Query: 'Everything a client can read: customers and their journeys, personas, the product catalogue, and any object by its global ID (`node`, `nodes`).',
+  Mutation: 'Every change to the customer graph. Each mutation takes one `input` and returns a payload; one that fails changes nothing.',
+  Subscription: 'Live changes pushed over WebSocket (graphql-ws protocol on `/graphql`).',
+};
+
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (root && !root.description) root.description = ROOT_DESCRIPTIONS[root.name] ?? null;
+  }
+  return schema;
+}
+
 /** The schema; built once per process (type-graphql metadata is global). */
 export function getSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
+  cached ??= describeRootTypes(buildSchemaSync({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
-  });
+  }));
   return cached;
 }
 
