@@ -28,7 +28,7 @@ export interface AppDeps {
 /** Starts serving; resolves once the port is bound. */
 export async function startApp(deps: AppDeps): Promise<App> {
   const { ds, log, config } = deps;
-  const services = createServices(ds, deps.clock ?? systemClock);
+  const services = createServices(ds, deps.clock ?? systemClock, { referralCost: config.referralCost ?? null, log });
   const schema = getSchema();
   const { httpServer, apollo } = await createHttpServer({ schema, ds, services, log });
   await new Promise<void>((resolve, reject) => {
@@ -44,6 +44,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     services,
     async stop() {
       await apollo.stop();
+      await services.analytics.models.idle();
     },
   };
 }

@@ -24,6 +24,11 @@ export interface Config {
   logLevel: LogLevel;
   /** How long outbox events stay replayable, in days (`EVENT_RETENTION_DAYS`, default 7). */
   eventRetentionDays: number;
+  /**
+   * Cost of one referral in the account currency (`REFERRAL_COST`, e.g. "25.00"; unset = not
+   * tracked): the incentive and handling per referral made. Enables the referral ROI.
+   */
+  referralCost: string | undefined;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -46,6 +51,14 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
+function money(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(raw);
+  if (!m) throw new Error(`${name} must be an amount of money such as 25 or 25.00 (at most 2 decimals, not negative), got "${raw}"`);
+  return `${m[1].replace(/^0+(?=\d)/, '')}.${(m[2] ?? '').padEnd(2, '0')}`;
+}
+
 /** Reads and validates the configuration; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase() as LogLevel;
@@ -61,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: env.ADMIN_API_KEY?.trim() || undefined,
     logLevel,
     eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 7),
+    referralCost: money(env, 'REFERRAL_COST'),
   };
 }

@@ -1,6 +1,7 @@
 /** Every per-request DataLoader, gathered from the modules' loader factories. */
 import type { EntityManager } from 'typeorm';
 import { byIdLoader } from '../db/by-id-loader';
+import { createAnalyticsLoaders } from '../modules/analytics/analytics.loaders';
 import { createCommerceLoaders } from '../modules/commerce/commerce.loaders';
 import { Customer } from '../modules/customers/customer.entity';
 import { createLifecycleLoaders } from '../modules/lifecycle/lifecycle.loaders';
@@ -16,6 +17,7 @@ export function createLoaders(em: EntityManager, cache = true) {
     ...createTouchpointLoaders(em, cache),
     ...createReferralLoaders(em, cache),
     ...createLifecycleLoaders(em, cache),
+    ...createAnalyticsLoaders(em, cache),
   };
 }
 

@@ -9,6 +9,15 @@ import { PersonaResolver } from '../modules/personas/persona.resolver';
 import { CustomerReferralFields, ReferralFields, ReferralResolver } from '../modules/referrals/referral.resolver';
 import { CustomerTouchpointFields, TouchpointFields } from '../modules/touchpoints/touchpoint.fields';
 import { TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver';
+import { AnalyticsResolver } from '../modules/analytics/analytics.resolver';
+import {
+  ChurnModelFields,
+  ChurnRiskFields,
+  CrossSellRecommendationFields,
+  CustomerAnalyticsFields,
+  ReactivationCandidateFields,
+  TopReferrerFields,
+} from '../modules/analytics/analytics.fields';
 import { NodeResolver } from './node.resolver';
 
 // eslint-disable-next-line @typescript-eslint/ban-types
@@ -30,4 +39,11 @@ export const resolvers: NonEmptyArray<Function> = [
   LifecycleResolver,
   CustomerLifecycleFields,
   StageChangeFields,
+  AnalyticsResolver,
+  CustomerAnalyticsFields,
+  ChurnRiskFields,
+  ChurnModelFields,
+  CrossSellRecommendationFields,
+  ReactivationCandidateFields,
+  TopReferrerFields,
 ];

@@ -1,0 +1,218 @@
+/**
+ * The SQL side of the analytics: reading the purchase log into model inputs, per-customer
+ * features for scoring, and the holding statistics cross-sell ranks from. Each function issues a
+ * fixed number of statements whatever the number of customers, and does the per-row aggregation
+ * in PostgreSQL so only one row per customer crosses the wire.
+ *
+ * Day conventions match src/analytics/rfm.ts (the papers' conventions): a purchase's day is its
+ * UTC calendar day, and all purchases of one customer on one day are one transaction.
+ */
+import type { EntityManager } from 'typeorm';
+import {
+  CONTACT_WINDOW_DAYS,
+  EARLIER_WINDOW_DAYS,
+  ENGAGEMENT_WINDOW_DAYS,
+  RECENT_CLOSURE_DAYS,
+  RECENT_WINDOW_DAYS,
+} from '../../analytics/churn-risk';
+import type { CustomerFeatures } from '../../analytics/scoring';
+
+const DAY_MS = 86_400_000;
+
+/** UTC day number (days since 1970-01-01) of an instant. */
+export const dayNumber = (d: Date) => Math.floor(d.getTime() / DAY_MS);
+/** `YYYY-MM-DD` of a UTC day number. */
+export const isoDay = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** A customer's calibration summary in days (the caller converts to model units). */
+export interface CalibrationRow {
+  customerId: string;
+  /** Repeat purchase days (x). */
+  x: number;
+  /** Days from first to last purchase day. */
+  recencyDays: number;
+  /** Days from first purchase day to the calibration end day. */
+  ageDays: number;
+  /** Spend on the repeat days (first day excluded). */
+  repeatSpend: number;
+}
+
+/**
+ * One summary row per customer whose first purchase is on or before `endDay` (inclusive UTC day),
+ * from the purchases up to the end of that day. One statement.
+ */
+export async function loadCalibrationSummaries(em: EntityManager, endDay: number): Promise<CalibrationRow[]> {
+  const rows: { id: string; x: number; recency: number; age: number; repeat_spend: number }[] = await em.query(
+    `WITH d AS (
+       SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount) AS total
+       FROM purchase WHERE occurred_at < $1::timestamptz
+       GROUP BY 1, 2
+     ), f AS (
+       SELECT d.*, min(day) OVER (PARTITION BY customer_id) AS first_day FROM d
+     )
+     SELECT customer_id::text AS id, (count(*) - 1)::int AS x, (max(day) - min(day))::int AS recency,
+            ($2::date - min(day))::int AS age,
+            coalesce(sum(total) FILTER (WHERE day > first_day), 0)::float8 AS repeat_spend
+     FROM f GROUP BY customer_id ORDER BY customer_id`,
+    [new Date((endDay + 1) * DAY_MS), isoDay(endDay)],
+  );
+  return rows.map((r) => ({ customerId: r.id, x: r.x, recencyDays: r.recency, ageDays: r.age, repeatSpend: r.repeat_spend }));
+}
+
+/** Features plus the stored-as-is facts the API shows next to the scores. */
+export interface ScoringInput {
+  features: CustomerFeatures;
+  totalSpendText: string;
+  firstPurchaseAt: Date;
+  lastPurchaseAt: Date;
+  /** NEGATIVE and unanswered outbound touchpoints of the engagement window, newest first (≤ 10). */
+  evidenceTouchpointIds: string[];
+}
+
+/** Up to `limit` ids of customers with at least one purchase, after `afterId`, in id order. One statement. */
+export async function purchasingCustomerIds(em: EntityManager, afterId: string, limit: number): Promise<string[]> {
+  const rows: { id: string }[] = await em.query(
+    `SELECT c.id::text AS id FROM customer c
+     WHERE c.id > $1::bigint AND EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id)
+     ORDER BY c.id LIMIT $2`,
+    [afterId, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Scoring features for the given customers as of `asOf` (purchases, holdings and touchpoints up
+ * to that instant). Customers without purchases are left out. Three statements.
+ */
+export async function loadScoringInputs(em: EntityManager, customerIds: readonly string[], asOf: Date): Promise<ScoringInput[]> {
+  if (customerIds.length === 0) return [];
+  const scoreDay = dayNumber(asOf);
+  const scoreDate = isoDay(scoreDay);
+  const ids = [...customerIds];
+
+  const purchases: {
+    id: string; days: number; first_day: number; last_day: number; total: number; total_text: string; repeat_total: number;
+    recent_total: number; earlier_total: number; first_at: Date; last_at: Date;
+  }[] = await em.query(
+    `WITH d AS (
+       SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount) AS total,
+              min(occurred_at) AS first_at, max(occurred_at) AS last_at
+       FROM purchase WHERE customer_id = ANY($1::bigint[]) AND occurred_at <= $2
+       GROUP BY 1, 2
+     ), f AS (
+       SELECT d.*, min(day) OVER (PARTITION BY customer_id) AS first_day FROM d
+     )
+     SELECT customer_id::text AS id, count(*)::int AS days,
+            (min(day) - DATE '1970-01-01')::int AS first_day, (max(day) - DATE '1970-01-01')::int AS last_day,
+            sum(total)::float8 AS total, sum(total)::text AS total_text,
+            coalesce(sum(total) FILTER (WHERE day > first_day), 0)::float8 AS repeat_total,
+            coalesce(sum(total) FILTER (WHERE day > $3::date - $4::int), 0)::float8 AS recent_total,
+            coalesce(sum(total) FILTER (WHERE day <= $3::date - $4::int AND day > $3::date - $4::int - $5::int), 0)::float8 AS earlier_total,
+            min(first_at) AS first_at, max(last_at) AS last_at
+     FROM f GROUP BY customer_id`,
+    [ids, asOf, scoreDate, RECENT_WINDOW_DAYS, EARLIER_WINDOW_DAYS],
+  );
+
+  // Lapsed: an ACTIVE holding bought at least twice whose last purchase is older than twice its
+  // usual gap (and at least 90 days): the customer kept the product but stopped using it.
+  const holdings: {
+    id: string; active: number; closed_recent: number; closed_earlier: number; lapsed: number; closed_recent_names: string[]; lapsed_names: string[];
+  }[] = await em.query(
+    `SELECT h.customer_id::text AS id,
+            count(*) FILTER (WHERE h.status = 'ACTIVE')::int AS active,
+            count(*) FILTER (WHERE h.status = 'CLOSED' AND h.closed_at > $2::timestamptz - make_interval(days => $3))::int AS closed_recent,
+            count(*) FILTER (WHERE h.status = 'CLOSED' AND h.closed_at <= $2::timestamptz - make_interval(days => $3))::int AS closed_earlier,
+            count(*) FILTER (WHERE ps.lapsed)::int AS lapsed,
+            coalesce(array_agg(p.name ORDER BY h.closed_at DESC, p.id) FILTER (WHERE h.status = 'CLOSED' AND h.closed_at > $2::timestamptz - make_interval(days => $3)), '{}') AS closed_recent_names,
+            coalesce(array_agg(p.name ORDER BY p.id) FILTER (WHERE ps.lapsed), '{}') AS lapsed_names
+     FROM holding h
+     JOIN product p ON p.id = h.product_id
+     LEFT JOIN LATERAL (
+       SELECT count(*) >= 2 AND max(x.occurred_at) < $2::timestamptz - greatest(interval '90 days', 2 * (max(x.occurred_at) - min(x.occurred_at)) / greatest(count(*) - 1, 1)) AS lapsed
+       FROM purchase x WHERE x.customer_id = h.customer_id AND x.product_id = h.product_id AND x.occurred_at <= $2
+     ) ps ON h.status = 'ACTIVE'
+     WHERE h.customer_id = ANY($1::bigint[]) AND h.since <= $2
+     GROUP BY h.customer_id`,
+    [ids, asOf, RECENT_CLOSURE_DAYS],
+  );
+
+  const touchpoints: {
+    id: string; complaints: number; negatives: number; unanswered: number; positives: number; last_outreach: Date | null; evidence: string[] | null;
+  }[] = await em.query(
+    `SELECT customer_id::text AS id,
+            count(*) FILTER (WHERE recent AND direction = 'INBOUND' AND response = 'NEGATIVE')::int AS complaints,
+            count(*) FILTER (WHERE recent AND direction = 'OUTBOUND' AND response = 'NEGATIVE')::int AS negatives,
+            count(*) FILTER (WHERE recent AND direction = 'OUTBOUND' AND response = 'NO_RESPONSE')::int AS unanswered,
+            count(*) FILTER (WHERE occurred_at > $2::timestamptz - make_interval(days => $4) AND response IN ('POSITIVE_INTEREST', 'CONTACT_LATER'))::int AS positives,
+            max(occurred_at) FILTER (WHERE direction = 'OUTBOUND') AS last_outreach,
+            (array_agg(id::text ORDER BY occurred_at DESC, id DESC) FILTER (WHERE recent AND (response = 'NEGATIVE' OR (direction = 'OUTBOUND' AND response = 'NO_RESPONSE'))))[1:10] AS evidence
+     FROM (SELECT t.*, t.occurred_at > $2::timestamptz - make_interval(days => $3) AS recent FROM touchpoint t
+           WHERE t.customer_id = ANY($1::bigint[]) AND t.occurred_at <= $2) t
+     GROUP BY customer_id`,
+    [ids, asOf, ENGAGEMENT_WINDOW_DAYS, CONTACT_WINDOW_DAYS],
+  );
+
+  const holdingBy = new Map(holdings.map((h) => [h.id, h]));
+  const touchBy = new Map(touchpoints.map((t) => [t.id, t]));
+  return purchases.map((p) => {
+    const h = holdingBy.get(p.id);
+    const t = touchBy.get(p.id);
+    return {
+      features: {
+        customerId: p.id,
+        scoreDay,
+        purchaseDays: p.days,
+        firstPurchaseDay: p.first_day,
+        lastPurchaseDay: p.last_day,
+        totalSpend: p.total,
+        repeatSpend: p.repeat_total,
+        recentSpend: p.recent_total,
+        earlierSpend: p.earlier_total,
+        activeProducts: h?.active ?? 0,
+        closedRecently: h?.closed_recent ?? 0,
+        closedRecentlyNames: h?.closed_recent_names ?? [],
+        closedEarlier: h?.closed_earlier ?? 0,
+        lapsedProducts: h?.lapsed ?? 0,
+        lapsedProductNames: h?.lapsed_names ?? [],
+        complaints: t?.complaints ?? 0,
+        negativeResponses: t?.negatives ?? 0,
+        unansweredOutreach: t?.unanswered ?? 0,
+        positiveResponses: t?.positives ?? 0,
+        daysSinceLastOutreach: t?.last_outreach ? Math.max(0, (asOf.getTime() - t.last_outreach.getTime()) / DAY_MS) : null,
+      },
+      totalSpendText: p.total_text,
+      firstPurchaseAt: p.first_at,
+      lastPurchaseAt: p.last_at,
+      evidenceTouchpointIds: t?.evidence ?? [],
+    };
+  });
+}
+
+/**
+ * Snapshots the ACTIVE-holding statistics cross-sell ranks from under `modelId`: co-holder counts
+ * per product pair (the diagonal holds each product's holder count) and holders per persona.
+ * Returns the number of customers with at least one active holding. Three statements.
+ */
+export async function snapshotHoldingStats(em: EntityManager, modelId: string): Promise<number> {
+  await em.query(
+    `INSERT INTO product_affinity (model_id, product_id, other_product_id, co_holders)
+     SELECT $1::bigint, a.product_id, b.product_id, count(*)::int
+     FROM holding a JOIN holding b ON b.customer_id = a.customer_id AND b.status = 'ACTIVE'
+     WHERE a.status = 'ACTIVE'
+     GROUP BY a.product_id, b.product_id`,
+    [modelId],
+  );
+  await em.query(
+    `INSERT INTO persona_product_affinity (model_id, persona_id, product_id, holders, persona_customers)
+     SELECT $1::bigint, c.persona_id, h.product_id, count(*)::int, max(sz.n)::int
+     FROM holding h
+     JOIN customer c ON c.id = h.customer_id AND c.persona_id IS NOT NULL
+     JOIN (SELECT c2.persona_id, count(DISTINCT c2.id) AS n FROM customer c2 JOIN holding h2 ON h2.customer_id = c2.id AND h2.status = 'ACTIVE'
+           WHERE c2.persona_id IS NOT NULL GROUP BY c2.persona_id) sz ON sz.persona_id = c.persona_id
+     WHERE h.status = 'ACTIVE'
+     GROUP BY c.persona_id, h.product_id`,
+    [modelId],
+  );
+  const [{ n }] = await em.query(`SELECT count(DISTINCT customer_id)::int AS n FROM holding WHERE status = 'ACTIVE'`);
+  return n;
+}

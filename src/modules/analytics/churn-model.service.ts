@@ -1,0 +1,433 @@
+/**
+ * Fitting and scoring. `fit` learns BG/NBD and Gamma-Gamma parameters from the purchase log,
+ * stores them as a new `churn_model`, scores every customer into `customer_score` in batches,
+ * and then makes the new model current in one transaction, so readers never see a half-scored
+ * model. `rescore` re-scores a few customers with the current model (after new purchases).
+ *
+ * Stage moves: a customer whose risk level rises into HIGH or CRITICAL (from LOW, MEDIUM or
+ * no score) goes through the stage machine with StageChangeTrigger.CHURN_RISK, which moves active
+ * customers to AT_RISK and writes the history row and STAGE_CHANGED event. For a full fit this
+ * happens when the model is activated, comparing against the previous model's levels.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DataSource, EntityManager } from 'typeorm';
+import { fitBgNbd, fitGammaGamma, assignValueTiers, type RfmSummary, type SpendSummary } from '../../analytics';
+import { isHighRisk } from '../../analytics/churn-risk';
+import { scoreCustomer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
+import { AUTOMATIC_MOVES, StageChangeTrigger } from '../../lifecycle/stages';
+import { inTransaction } from '../../db/transaction';
+import { badInput, conflict } from '../../shared/errors';
+import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import { Customer } from '../customers/customer.entity';
+import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
+import { dayNumber, isoDay, loadCalibrationSummaries, loadScoringInputs, purchasingCustomerIds, snapshotHoldingStats, type ScoringInput } from './analytics.data';
+import { ChurnModel } from './analytics.entity';
+import { ChurnModelTimeUnit, TIME_UNIT_DAYS } from './analytics.enums';
+
+/** Months of future purchases that expected purchases, expected spend and CLV cover. */
+export const DEFAULT_HORIZON_MONTHS = 12;
+/** Monthly discount rate of the CLV (1 % a month ≈ 12.7 % a year). */
+export const DEFAULT_DISCOUNT_RATE_PER_MONTH = 0.01;
+/** Customers scored per statement batch. */
+export const SCORING_BATCH_SIZE = 2000;
+const EARLIEST_CALIBRATION_DAY = dayNumber(new Date(Date.UTC(1900, 0, 1)));
+// One key for the whole database: two fits at once would race to activate.
+const FIT_LOCK_KEY = 'customer-graph:churn-model-fit';
+
+export interface FitInput {
+  /** Last day of the calibration period (its UTC day, inclusive); default today. */
+  calibrationEnd?: Date | null;
+  timeUnit?: ChurnModelTimeUnit | null;
+}
+
+export type FitPhase = 'reading' | 'fitting' | 'scoring' | 'ranking' | 'activating';
+export type FitProgress = (phase: FitPhase, done: number, total: number) => void;
+
+export interface FitResult {
+  model: ChurnModel;
+  scoredCustomers: number;
+  movedToAtRisk: number;
+}
+
+export interface ChurnModelServiceOptions {
+  log?: Logger;
+  horizonMonths?: number;
+  discountRatePerMonth?: number;
+  batchSize?: number;
+}
+
+/** The scorer's view of a stored model. */
+export function scoringModelOf(m: ChurnModel): ScoringModel {
+  return {
+    bgnbd: { r: m.bgnbdR, alpha: m.bgnbdAlpha, a: m.bgnbdA, b: m.bgnbdB },
+    gammaGamma: { p: m.ggP, q: m.ggQ, gamma: m.ggGamma },
+    timeUnitDays: TIME_UNIT_DAYS[m.timeUnit],
+    typicalGapDays: m.typicalGapDays,
+    horizonMonths: m.horizonMonths,
+    discountRatePerMonth: m.discountRatePerMonth,
+  };
+}
+
+const money = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '0.00');
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((u, v) => u - v);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export class ChurnModelService {
+  private readonly pending = new Set<Promise<unknown>>();
+  /** Customers re-scored in the background while a fit runs here; re-scored again after activation. */
+  private touchedDuringFit: Set<string> | null = null;
+  private readonly horizonMonths: number;
+  private readonly discountRate: number;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+    private readonly options: ChurnModelServiceOptions = {},
+  ) {
+    this.horizonMonths = options.horizonMonths ?? DEFAULT_HORIZON_MONTHS;
+    this.discountRate = options.discountRatePerMonth ?? DEFAULT_DISCOUNT_RATE_PER_MONTH;
+    this.batchSize = options.batchSize ?? SCORING_BATCH_SIZE;
+  }
+
+  /** The model scores currently come from, or null before the first fit. One statement. */
+  current(em: EntityManager = this.ds.manager): Promise<ChurnModel | null> {
+    return em.getRepository(ChurnModel).findOneBy({ isCurrent: true });
+  }
+
+  /**
+   * Fits both models on purchases up to the calibration end, stores them, scores every customer
+   * with a purchase (as of now, using all purchases to date), ranks value tiers, and makes the
+   * new model current. Bad input writes nothing.
+   *
+   * Errors (all BAD_USER_INPUT on `input.calibrationEnd` unless noted): calibration end in the
+   * future or before 1900; no purchases up to it; no repeat purchases; a fit that does not
+   * converge. CONFLICT when another fit is running.
+   */
+  async fit(input: FitInput, onProgress: FitProgress = () => undefined): Promise<FitResult> {
+    const started = this.clock.now();
+    const timeUnit = input.timeUnit ?? ChurnModelTimeUnit.WEEKS;
+    const unitDays = TIME_UNIT_DAYS[timeUnit];
+    const today = dayNumber(started);
+    const endDay = input.calibrationEnd ? dayNumber(input.calibrationEnd) : today;
+    if (!Number.isFinite(endDay)) throw badInput('input.calibrationEnd', 'calibrationEnd is not a valid date.');
+    if (endDay > today) {
+      throw badInput(
+        'input.calibrationEnd',
+        `The calibration end ${isoDay(endDay)} is in the future. The models learn from purchases that have happened: use today (${isoDay(today)}) or an earlier day.`,
+      );
+    }
+    if (endDay < EARLIEST_CALIBRATION_DAY) throw badInput('input.calibrationEnd', `The calibration end ${isoDay(endDay)} is before 1900; check the date.`);
+
+    const lock = this.ds.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [FIT_LOCK_KEY]);
+      if (!locked) throw conflict('input', 'Another churn-model fit is running. Wait for it to finish (see Query.churnModel) and try again.');
+      try {
+        return await this.fitLocked(endDay, timeUnit, unitDays, onProgress);
+      } finally {
+        this.touchedDuringFit = null;
+        await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [FIT_LOCK_KEY]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async fitLocked(endDay: number, timeUnit: ChurnModelTimeUnit, unitDays: number, onProgress: FitProgress): Promise<FitResult> {
+    onProgress('reading', 0, 1);
+    // Database time, the clock purchase.recorded_at is stamped with. A purchase transaction that
+    // began before this instant but commits during scoring is caught by touchedDuringFit instead.
+    const [{ since }] = await this.ds.query(`SELECT clock_timestamp() AS since`);
+    this.touchedDuringFit = new Set();
+    const rows = await loadCalibrationSummaries(this.ds.manager, endDay);
+    onProgress('reading', 1, 1);
+    const field = 'input.calibrationEnd';
+    if (rows.length === 0) {
+      throw badInput(field, `There are no purchases on or before ${isoDay(endDay)}, so there is nothing to fit. Record purchases first, or choose a later calibration end.`);
+    }
+    const repeaters = rows.filter((r) => r.x > 0);
+    if (repeaters.length === 0) {
+      throw badInput(
+        field,
+        `None of the ${rows.length} customers who bought on or before ${isoDay(endDay)} bought again on a later day, so the models cannot learn how often customers come back. Choose a later calibration end or wait for repeat purchases.`,
+      );
+    }
+
+    onProgress('fitting', 0, 2);
+    const t0 = performance.now();
+    const summaries: RfmSummary[] = rows.map((r) => ({ frequency: r.x, recency: r.recencyDays / unitDays, T: r.ageDays / unitDays }));
+    const spend: SpendSummary[] = rows.map((r) => ({ frequency: r.x, monetaryValue: r.x > 0 ? r.repeatSpend / r.x : 0 }));
+    const bg = fitBgNbd(summaries);
+    onProgress('fitting', 1, 2);
+    let gg: ReturnType<typeof fitGammaGamma>;
+    try {
+      gg = fitGammaGamma(spend);
+    } catch {
+      throw badInput(field, `No repeat purchase up to ${isoDay(endDay)} has a positive amount, so the spend model cannot be fitted.`);
+    }
+    const fitMs = performance.now() - t0;
+    onProgress('fitting', 2, 2);
+    if (!bg.converged || !gg.converged || !(gg.params.q > 1)) {
+      throw badInput(
+        field,
+        `The purchase models could not be fitted reliably on the ${rows.length} customers up to ${isoDay(endDay)} (${repeaters.length} repeat buyers). A longer calibration period with more repeat purchases usually fixes this.`,
+        { bgnbdConverged: bg.converged, gammaGammaConverged: gg.converged },
+      );
+    }
+
+    const repo = this.ds.getRepository(ChurnModel);
+    const model = await repo.save(
+      repo.create({
+        calibrationEnd: isoDay(endDay),
+        timeUnit,
+        bgnbdR: bg.params.r,
+        bgnbdAlpha: bg.params.alpha,
+        bgnbdA: bg.params.a,
+        bgnbdB: bg.params.b,
+        bgnbdLogLikelihood: bg.logLikelihood,
+        bgnbdIterations: bg.iterations,
+        ggP: gg.params.p,
+        ggQ: gg.params.q,
+        ggGamma: gg.params.gamma,
+        ggLogLikelihood: gg.logLikelihood,
+        ggIterations: gg.iterations,
+        ggCustomerCount: gg.customers,
+        customerCount: rows.length,
+        repeatCustomerCount: repeaters.length,
+        transactionCount: rows.reduce((s, r) => s + r.x + 1, 0),
+        holdingCustomerCount: 0,
+        typicalGapDays: Math.max(1, median(repeaters.map((r) => r.recencyDays / r.x))),
+        horizonMonths: this.horizonMonths,
+        discountRatePerMonth: this.discountRate,
+        fitMs,
+        fittedAt: this.clock.now(),
+        isCurrent: false,
+      }),
+    );
+
+    try {
+      return await this.scoreAndActivate(model, since as Date, onProgress);
+    } catch (err) {
+      // A failed run must not leave a half-scored model behind (scores cascade).
+      await repo.delete({ id: model.id }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async scoreAndActivate(model: ChurnModel, recordedSince: Date, onProgress: FitProgress): Promise<FitResult> {
+    const scoringStart = performance.now();
+    const asOf = this.clock.now();
+    const [{ total }] = await this.ds.query(`SELECT count(DISTINCT customer_id)::int AS total FROM purchase`);
+    const scoring = scoringModelOf(model);
+    let done = 0;
+    let after = '0';
+    onProgress('scoring', 0, total);
+    for (;;) {
+      const ids = await purchasingCustomerIds(this.ds.manager, after, this.batchSize);
+      if (ids.length === 0) break;
+      after = ids[ids.length - 1]!;
+      await inTransaction(this.ds, async (em) => {
+        const inputs = await loadScoringInputs(em, ids, asOf);
+        await this.writeScores(em, model.id, inputs, inputs.map((i) => scoreCustomer(scoring, i.features)), asOf, () => null);
+      });
+      done += ids.length;
+      onProgress('scoring', Math.min(done, total), total);
+    }
+
+    onProgress('ranking', 0, 1);
+    const values: { id: string; value: number }[] = await this.ds.query(
+      `SELECT customer_id::text AS id, predicted_value::float8 AS value FROM customer_score WHERE model_id = $1`,
+      [model.id],
+    );
+    const ranked = assignValueTiers(values.map((v) => ({ id: Number(v.id), value: v.value })));
+    for (let i = 0; i < ranked.length; i += 20_000) {
+      const chunk = ranked.slice(i, i + 20_000);
+      await this.ds.query(
+        `UPDATE customer_score s SET value_tier = u.tier, value_rank = u.rank
+         FROM unnest($2::bigint[], $3::text[], $4::int[]) AS u(id, tier, rank)
+         WHERE s.model_id = $1 AND s.customer_id = u.id`,
+        [model.id, chunk.map((r) => String(r.id)), chunk.map((r) => r.tier), chunk.map((r) => r.rank)],
+      );
+    }
+    const vip = ranked.filter((r) => r.tier === 'VIP');
+    const low = ranked.filter((r) => r.tier === 'LOW');
+    onProgress('ranking', 1, 1);
+
+    onProgress('activating', 0, 1);
+    const moved = await inTransaction(this.ds, async (em) => {
+      const previous = await em.getRepository(ChurnModel).createQueryBuilder('m').setLock('pessimistic_write').where('m.is_current').getOne();
+      model.holdingCustomerCount = await snapshotHoldingStats(em, model.id);
+      model.scoringMs = performance.now() - scoringStart;
+      model.scoredAt = this.clock.now();
+      model.scoredCustomerCount = ranked.length;
+      model.vipMinValue = vip.length ? money(vip[vip.length - 1]!.value) : null;
+      model.lowMaxValue = low.length ? money(low[0]!.value) : null;
+      model.isCurrent = true;
+      if (previous) await em.getRepository(ChurnModel).update({ id: previous.id }, { isCurrent: false });
+      await em.getRepository(ChurnModel).save(model);
+
+      const crossing: { id: string; level: string; score: number }[] = await em.query(
+        `SELECT n.customer_id::text AS id, n.risk_level AS level, n.risk_score AS score
+         FROM customer_score n
+         LEFT JOIN customer_score o ON o.model_id = $2 AND o.customer_id = n.customer_id
+         WHERE n.model_id = $1 AND n.risk_level IN ('HIGH', 'CRITICAL') AND (o.customer_id IS NULL OR o.risk_level IN ('LOW', 'MEDIUM'))`,
+        [model.id, previous?.id ?? null],
+      );
+      const count = await this.moveToAtRisk(em, crossing, model.scoredAt);
+      if (previous) {
+        // Old scores and statistics are replaced, the model row stays as history.
+        await em.query(`DELETE FROM customer_score WHERE model_id = $1`, [previous.id]);
+        await em.query(`DELETE FROM product_affinity WHERE model_id = $1`, [previous.id]);
+        await em.query(`DELETE FROM persona_product_affinity WHERE model_id = $1`, [previous.id]);
+      }
+      return count;
+    });
+    onProgress('activating', 1, 1);
+
+    // Purchases recorded while this run scored were re-scored with the old model; redo them.
+    const late: { id: string }[] = await this.ds.query(`SELECT DISTINCT customer_id::text AS id FROM purchase WHERE recorded_at >= $1`, [recordedSince]);
+    const lateIds = [...new Set([...late.map((r) => r.id), ...(this.touchedDuringFit ?? [])])];
+    this.touchedDuringFit = null;
+    let lateMoves = 0;
+    for (let i = 0; i < lateIds.length; i += this.batchSize) lateMoves += (await this.rescore(lateIds.slice(i, i + this.batchSize))).movedToAtRisk;
+
+    return { model, scoredCustomers: ranked.length, movedToAtRisk: moved + lateMoves };
+  }
+
+  /**
+   * Re-scores the given customers with the current model as of now (all their purchases,
+   * holdings and touchpoints to date). Value tiers come from the current model's cut-offs.
+   * Returns how many were scored and moved to AT_RISK. A no-op before the first fit.
+   */
+  async rescore(customerIds: readonly string[]): Promise<{ scored: number; movedToAtRisk: number }> {
+    const ids = [...new Set(customerIds)];
+    if (ids.length === 0) return { scored: 0, movedToAtRisk: 0 };
+    return inTransaction(this.ds, async (em) => {
+      // FOR SHARE: activation (FOR UPDATE) waits for us, so we never write under a retired model.
+      const model = await em.getRepository(ChurnModel).createQueryBuilder('m').setLock('pessimistic_read').where('m.is_current').getOne();
+      if (!model) return { scored: 0, movedToAtRisk: 0 };
+      const asOf = this.clock.now();
+      const inputs = await loadScoringInputs(em, ids, asOf);
+      const results = inputs.map((i) => scoreCustomer(scoringModelOf(model), i.features));
+      const before: { id: string; level: string }[] = await em.query(
+        `SELECT customer_id::text AS id, risk_level AS level FROM customer_score WHERE model_id = $1 AND customer_id = ANY($2::bigint[])`,
+        [model.id, ids],
+      );
+      const previous = new Map(before.map((b) => [b.id, b.level]));
+      const vipMin = model.vipMinValue === null ? null : Number(model.vipMinValue);
+      const lowMax = model.lowMaxValue === null ? null : Number(model.lowMaxValue);
+      await this.writeScores(em, model.id, inputs, results, asOf, (r) => tierFromCutoffs(Number(money(r.predictedValue)), vipMin, lowMax));
+      const crossing = results
+        .filter((r) => isHighRisk(r.risk.level) && !isHighRisk((previous.get(r.customerId) ?? 'LOW') as 'LOW'))
+        .map((r) => ({ id: r.customerId, level: r.risk.level, score: r.risk.score }));
+      return { scored: results.length, movedToAtRisk: await this.moveToAtRisk(em, crossing, asOf) };
+    });
+  }
+
+  /** Re-scores in the background (for the purchase listener); errors are logged, never thrown. */
+  scheduleRescore(customerIds: readonly string[]): void {
+    for (const id of customerIds) this.touchedDuringFit?.add(id);
+    const job: Promise<unknown> = this.rescore(customerIds)
+      .catch((err) => this.options.log?.error('re-scoring after purchases failed', { customerIds: customerIds.slice(0, 20), error: String(err) }))
+      .finally(() => this.pending.delete(job));
+    this.pending.add(job);
+  }
+
+  /** Resolves once every background re-score has finished (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private async writeScores(
+    em: EntityManager,
+    modelId: string,
+    inputs: readonly ScoringInput[],
+    results: readonly CustomerScoreResult[],
+    asOf: Date,
+    tierOf: (r: CustomerScoreResult) => string | null,
+  ): Promise<void> {
+    if (results.length === 0) return;
+    const records = results.map((r, i) => {
+      const input = inputs[i]!;
+      return {
+        customer_id: r.customerId,
+        scored_at: asOf.toISOString(),
+        frequency: r.frequency,
+        recency: r.recency,
+        age: r.age,
+        monetary_value: r.monetaryValue,
+        purchase_days: input.features.purchaseDays,
+        total_spend: input.totalSpendText,
+        first_purchase_at: input.firstPurchaseAt.toISOString(),
+        last_purchase_at: input.lastPurchaseAt.toISOString(),
+        probability_alive: r.probabilityAlive,
+        expected_purchases: r.expectedPurchases,
+        expected_average_spend: money(r.expectedAverageSpend),
+        expected_spend: money(r.expectedSpend),
+        predicted_value: money(r.predictedValue),
+        value_tier: tierOf(r),
+        risk_score: r.risk.score,
+        risk_level: r.risk.level,
+        account_churn: r.risk.kinds[0]!.score,
+        product_churn: r.risk.kinds[1]!.score,
+        decreased_spend: r.risk.kinds[2]!.score,
+        risk_detail: { kinds: r.risk.kinds, factors: r.risk.factors },
+        evidence_touchpoint_ids: input.evidenceTouchpointIds,
+        reactivation_score: r.reactivation.score,
+        comeback_probability: r.reactivation.comebackProbability,
+        value_if_reactivated: money(r.reactivation.valueIfReactivated),
+        reactivation_reasons: r.reactivation.reasons,
+      };
+    });
+    const columns = [
+      'scored_at timestamptz', 'frequency int', 'recency float8', 'age float8', 'monetary_value float8', 'purchase_days int', 'total_spend numeric',
+      'first_purchase_at timestamptz', 'last_purchase_at timestamptz', 'probability_alive float8', 'expected_purchases float8',
+      'expected_average_spend numeric', 'expected_spend numeric', 'predicted_value numeric', 'value_tier text', 'risk_score float8', 'risk_level text',
+      'account_churn float8', 'product_churn float8', 'decreased_spend float8', 'risk_detail jsonb', 'evidence_touchpoint_ids bigint[]',
+      'reactivation_score float8', 'comeback_probability float8', 'value_if_reactivated numeric', 'reactivation_reasons text[]',
+    ];
+    const names = columns.map((c) => c.split(' ')[0]!);
+    await em.query(
+      `INSERT INTO customer_score (model_id, customer_id, ${names.join(', ')})
+       SELECT $1::bigint, r.customer_id, ${names.map((n) => `r.${n}`).join(', ')}
+       FROM jsonb_to_recordset($2::jsonb) AS r(customer_id bigint, ${columns.join(', ')})
+       ON CONFLICT (model_id, customer_id) DO UPDATE SET ${names.map((n) => `${n} = EXCLUDED.${n}`).join(', ')}`,
+      [modelId, JSON.stringify(records)],
+    );
+  }
+
+  /**
+   * Moves customers whose risk just rose into HIGH or CRITICAL through the stage machine.
+   * Only customers in a stage the CHURN_RISK rule applies to are locked (in id order, like every
+   * other writer, so no deadlocks). Returns how many moved.
+   */
+  private async moveToAtRisk(em: EntityManager, crossing: readonly { id: string; level: string; score: number }[], at: Date): Promise<number> {
+    if (crossing.length === 0) return 0;
+    const byId = new Map(crossing.map((c) => [c.id, c]));
+    let moved = 0;
+    const ids = [...byId.keys()];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const customers = await em
+        .getRepository(Customer)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.id IN (:...ids)', { ids: ids.slice(i, i + 1000) })
+        .andWhere('c.stage IN (:...stages)', { stages: [...AUTOMATIC_MOVES.CHURN_RISK.from] })
+        .orderBy('c.id')
+        .getMany();
+      for (const customer of customers) {
+        const c = byId.get(customer.id)!;
+        const reason = `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).`;
+        if (await applyAutomaticMove(em, customer, StageChangeTrigger.CHURN_RISK, reason, at)) moved++;
+      }
+    }
+    return moved;
+  }
+}
