@@ -1,13 +1,61 @@
 /**
  * The transactional outbox. Services call `recordEvents` inside the same
  * transaction as the change, so an event exists exactly when the change
- * committed.
+ * committed: a rolled-back mutation leaves no event behind.
+ *
+ * Ordering: why a counter row and not a bigserial.
+ * A sequence hands out numbers at INSERT time, but transactions commit in any
+ * order. A reader that polls `WHERE seq > last` can see 12 committed while 11 is
+ * still in flight, move its position to 12, and never see 11 (the bug behind
+ * Hasura issue #8632). So every writer takes its numbers by updating the single
+ * `event_counter` row. The row lock that UPDATE takes is held until the writer
+ * commits or rolls back, so the next writer gets its numbers only after the
+ * previous one has finished: `seq` order is commit order, and a reader may
+ * always move to the highest `seq` it can see. The alternative, reading by
+ * `pg_snapshot_xmin` / xid8 visibility, keeps writers fully parallel but makes
+ * every reader and every cursor carry transaction ids and wait on the oldest
+ * open transaction in the whole database; for a customer-change feed, a short
+ * serialisation point among writers is cheaper and far easier to reason about.
+ *
+ * Cost, and the rule that follows: the lock is held from the first
+ * `recordEvents` call to COMMIT, so writers of events run their final stretch
+ * one at a time. Call `recordEvents` after the transaction has taken its row
+ * locks (services lock customers first) and keep the remaining work short;
+ * taking a customer lock *after* recording events could deadlock with a writer
+ * that holds that customer and waits for the counter.
+ *
+ * Delivery: the same statement calls `pg_notify('customer_events', <last seq>)`;
+ * PostgreSQL delivers it at commit, never for a rolled-back transaction. NOTIFY
+ * is only a wake-up call: listeners always re-read the table (see feed.ts).
  */
 import type { EntityManager } from 'typeorm';
 import type { NewCustomerEvent } from './event-types';
 
+/** The NOTIFY channel every instance LISTENs on. */
+export const EVENTS_CHANNEL = 'customer_events';
+
+const INSERT_EVENTS = `
+  WITH reserved AS (
+    UPDATE event_counter SET seq = seq + $1 WHERE id RETURNING seq
+  ), inserted AS (
+    INSERT INTO customer_event (seq, type, customer_id, persona_id, payload, occurred_at)
+    SELECT reserved.seq - $1 + e.ord, e.item->>'type', (e.item->>'customer_id')::bigint, c.persona_id, e.item->'payload', (e.item->>'occurred_at')::timestamptz
+    FROM reserved
+    CROSS JOIN jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(item, ord)
+    LEFT JOIN customer c ON c.id = (e.item->>'customer_id')::bigint
+    RETURNING seq
+  )
+  SELECT pg_notify('${EVENTS_CHANNEL}', (SELECT max(seq) FROM inserted)::text)`;
+
+/**
+ * Appends `events` to the outbox, in the order given, in `em`'s transaction
+ * (one statement). Each event also records the customer's persona at that
+ * moment, so persona filters see the persona the customer had when it happened.
+ * Must run inside the mutation's transaction; see the file comment for the
+ * locking rule.
+ */
 export async function recordEvents(em: EntityManager, events: readonly NewCustomerEvent[]): Promise<void> {
-  // Delivery (the customer_event table, commit ordering and NOTIFY) is built in the live-feed work.
-  void em;
-  void events;
+  if (events.length === 0) return;
+  const rows = events.map((e) => ({ type: e.type, customer_id: e.customerId, payload: e.payload, occurred_at: e.occurredAt.toISOString() }));
+  await em.query(INSERT_EVENTS, [events.length, JSON.stringify(rows)]);
 }

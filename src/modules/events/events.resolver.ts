@@ -1,0 +1,175 @@
+/**
+ * The event feed over GraphQL: `Query.customerEvents` (HTTP paging),
+ * `Query.latestCustomerEventCursor`, the two subscriptions, and the event
+ * types' object fields. Thin: arguments → EventService → events.
+ */
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { Context } from '../../graphql/context';
+import { registerNodeType } from '../../graphql/node.resolver';
+import { Product } from '../commerce/product.entity';
+import { Purchase } from '../commerce/purchase.entity';
+import { Customer } from '../customers/customer.entity';
+import { StageChange } from '../lifecycle/stage-change.entity';
+import { Referral } from '../referrals/referral.entity';
+import { Touchpoint } from '../touchpoints/touchpoint.entity';
+import { CustomerEventType } from './event-types';
+import type { FeedEvent } from './feed';
+import { normalizeFilter, type EventFilter } from './filter';
+import { transportOf } from './transport';
+import {
+  CustomerEvent,
+  CustomerEventConnection,
+  CustomerEventFilter,
+  EVENT_CLASSES,
+  PurchaseRecordedEvent,
+  ReferralCreatedEvent,
+  StageChangedEvent,
+  StageChangeFilter,
+  toGraphQLEvent,
+  TouchpointRecordedEvent,
+} from './events.types';
+
+for (const cls of Object.values(EVENT_CLASSES)) registerNodeType(cls.name, 'customerEventById');
+
+const AFTER_DESCRIPTION =
+  'Replay every matching event after this cursor (from an event\'s `cursor`, `resumeCursor` or `latestCustomerEventCursor`), then continue live, with no gap and no duplicate in between. Omit to receive only events committed from now on. A cursor older than the retention window fails with RESYNC_REQUIRED.';
+
+type SubscribeData<F> = SubscribeResolverData<unknown, { filter?: F | null; after?: string | null }, Context>;
+
+/** Opens the service stream for a subscription; the transport (ws.ts) decides how a too-slow subscriber is cut off. */
+function openStream(data: SubscribeData<unknown>, filter: EventFilter): Promise<AsyncIterable<FeedEvent>> {
+  const args = data.args;
+  const transport = transportOf(data.context);
+  return data.context.services.events.subscribe({
+    filter,
+    after: args.after,
+    onOverflow: () => transport?.slowConsumer(),
+  });
+}
+
+@Resolver()
+export class EventResolver {
+  @Query(() => CustomerEventConnection, {
+    name: 'customerEvents',
+    description:
+      'The retained customer events (see EVENT_RETENTION_DAYS), oldest first: the same events the `customerEvents` subscription delivers, readable over HTTP. Use it to catch up or to poll.',
+  })
+  async customerEventsPage(
+    @Arg('first', () => Int, { nullable: true, description: 'How many events to return (default 50, at most 200).' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'Return events after this cursor. A cursor older than the retention window fails with RESYNC_REQUIRED.' }) after: string | null,
+    @Arg('filter', () => CustomerEventFilter, { nullable: true, description: 'Which events to return.' }) filter: CustomerEventFilter | null,
+    @Ctx() ctx: Context,
+  ): Promise<Omit<CustomerEventConnection, 'totalCount'> & { readonly totalCount: Promise<number> }> {
+    const page = await ctx.services.events.page(normalizeFilter(filter), first, after);
+    const nodes = page.events.map((e) => toGraphQLEvent(e));
+    return {
+      edges: nodes.map((node) => ({ cursor: node.cursor, node })),
+      nodes,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: nodes[0]?.cursor ?? null,
+        endCursor: nodes[nodes.length - 1]?.cursor ?? null,
+      },
+      // Counted only when selected.
+      get totalCount() {
+        return page.totalCount();
+      },
+      resumeCursor: page.resumeCursor,
+    };
+  }
+
+  @Query(() => String, {
+    description: 'The cursor of the newest event. Read it before loading your initial data, then subscribe with `after:` it, and nothing that changes in between is missed.',
+  })
+  latestCustomerEventCursor(@Ctx() ctx: Context): Promise<string> {
+    return ctx.services.events.latestCursor();
+  }
+
+  @Subscription(() => CustomerEvent, {
+    name: 'customerEvents',
+    description:
+      'Every change to customers, live, in commit order, across all API instances. Filter by type, customer or persona; resume with `after`. A subscriber that falls too far behind is disconnected (close code 4413) and should resume with `after`.',
+    subscribe: (data: SubscribeData<CustomerEventFilter>) => openStream(data, normalizeFilter(data.args.filter)),
+  })
+  customerEventsLive(
+    @Root() event: FeedEvent,
+    @Arg('filter', () => CustomerEventFilter, { nullable: true, validate: false, description: 'Which events to receive; omit for all.' }) _filter: CustomerEventFilter | null,
+    @Arg('after', () => String, { nullable: true, validate: false, description: AFTER_DESCRIPTION }) _after: string | null,
+  ): CustomerEvent {
+    return toGraphQLEvent(event);
+  }
+
+  @Subscription(() => StageChangedEvent, {
+    description:
+      'Lifecycle stage changes, live, in commit order, manual and automatic alike (e.g. FIRST_PURCHASE → CONVERTED). Filter by target or source stage, persona or customer; resume with `after`.',
+    subscribe: (data: SubscribeData<StageChangeFilter>) => openStream(data, normalizeFilter(data.args.filter, 'filter', [CustomerEventType.STAGE_CHANGED])),
+  })
+  customerStageChanged(
+    @Root() event: FeedEvent,
+    @Arg('filter', () => StageChangeFilter, { nullable: true, validate: false, description: 'Which stage changes to receive; omit for all.' }) _filter: StageChangeFilter | null,
+    @Arg('after', () => String, { nullable: true, validate: false, description: AFTER_DESCRIPTION }) _after: string | null,
+  ): StageChangedEvent {
+    return toGraphQLEvent(event) as StageChangedEvent;
+  }
+}
+
+@Resolver(() => CustomerEvent)
+export class CustomerEventFields {
+  @FieldResolver(() => Customer, { description: 'The customer it happened to, as they are now (read when the event was delivered).' })
+  async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer> {
+    // Live events share one loader per read across all subscribers (see feed.ts); others use the request's.
+    const customer = await (event.customers ?? ctx.loaders.customerById).load(event.customerId);
+    if (!customer) throw new Error(`customer ${event.customerId} of event ${event.id} not found`);
+    return customer;
+  }
+}
+
+@Resolver(() => StageChangedEvent)
+export class StageChangedEventFields {
+  @FieldResolver(() => StageChange, { nullable: true, description: 'The stage-history row written for this move.' })
+  stageChange(@Root() event: StageChangedEvent, @Ctx() ctx: Context): Promise<StageChange | null> | null {
+    return event.stageChangeId ? ctx.loaders.stageChangeById.load(event.stageChangeId) : null;
+  }
+}
+
+@Resolver(() => PurchaseRecordedEvent)
+export class PurchaseRecordedEventFields {
+  @FieldResolver(() => Purchase, { nullable: true, description: 'The purchase.' })
+  purchase(@Root() event: PurchaseRecordedEvent, @Ctx() ctx: Context): Promise<Purchase | null> | null {
+    return event.purchaseId ? ctx.loaders.purchaseById.load(event.purchaseId) : null;
+  }
+
+  @FieldResolver(() => Product, { nullable: true, description: 'The product bought, if known.' })
+  product(@Root() event: PurchaseRecordedEvent, @Ctx() ctx: Context): Promise<Product | null> | null {
+    return event.productId ? ctx.loaders.productById.load(event.productId) : null;
+  }
+}
+
+@Resolver(() => TouchpointRecordedEvent)
+export class TouchpointRecordedEventFields {
+  @FieldResolver(() => Touchpoint, { nullable: true, description: 'The touchpoint.' })
+  touchpoint(@Root() event: TouchpointRecordedEvent, @Ctx() ctx: Context): Promise<Touchpoint | null> | null {
+    return event.touchpointId ? ctx.loaders.touchpointById.load(event.touchpointId) : null;
+  }
+
+  @FieldResolver(() => Product, { nullable: true, description: 'The product it was about, if any.' })
+  product(@Root() event: TouchpointRecordedEvent, @Ctx() ctx: Context): Promise<Product | null> | null {
+    return event.productId ? ctx.loaders.productById.load(event.productId) : null;
+  }
+}
+
+@Resolver(() => ReferralCreatedEvent)
+export class ReferralCreatedEventFields {
+  @FieldResolver(() => Referral, { nullable: true, description: 'The referral.' })
+  referral(@Root() event: ReferralCreatedEvent, @Ctx() ctx: Context): Promise<Referral | null> | null {
+    return event.referralId ? ctx.loaders.referralById.load(event.referralId) : null;
+  }
+
+  @FieldResolver(() => Customer, { description: 'The customer who was referred.' })
+  async referred(@Root() event: ReferralCreatedEvent, @Ctx() ctx: Context): Promise<Customer> {
+    const customer = await ctx.loaders.customerById.load(event.referredId);
+    if (!customer) throw new Error(`referred customer ${event.referredId} of event ${event.id} not found`);
+    return customer;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * The GraphQL shape of the event feed: a `CustomerEvent` interface with one
+ * object type per event type (so partners select typed fields with
+ * `... on StageChangedEvent { from to }`), the filters, and the HTTP connection.
+ */
+import DataLoader from 'dataloader';
+import { Field, ID, InputType, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../graphql/node';
+import { PageInfo } from '../../graphql/pagination';
+import { Money } from '../../graphql/scalars';
+import { LifecycleStage, StageChangeTrigger } from '../lifecycle/lifecycle.enums';
+import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import type { Customer } from '../customers/customer.entity';
+import { encodeEventCursor } from './event-cursor';
+import { CustomerEventType } from './event-types';
+import type { StoredEvent } from './event-store';
+import { MAX_FILTER_VALUES } from './filter';
+import { DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE } from './events.service';
+
+registerEnumType(CustomerEventType, {
+  name: 'CustomerEventType',
+  description: 'The kinds of change the event feed reports. New kinds may be added; existing ones are never renamed.',
+  valuesConfig: {
+    CUSTOMER_CREATED: { description: 'A customer was created (`createCustomer`). Type: `CustomerCreatedEvent`.' },
+    CUSTOMER_UPDATED: { description: 'A customer\'s profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`.' },
+    STAGE_CHANGED: { description: 'A customer moved to another lifecycle stage, by hand or by an automatic rule. Type: `StageChangedEvent`.' },
+    PURCHASE_RECORDED: { description: 'A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`.' },
+    TOUCHPOINT_RECORDED: { description: 'An interaction with a customer was recorded. Type: `TouchpointRecordedEvent`.' },
+    REFERRAL_CREATED: { description: 'A customer referred someone (the event\'s customer is the referrer). Type: `ReferralCreatedEvent`.' },
+  },
+});
+
+const FILTER_LIST = `Omit for any; an empty list matches nothing; at most ${MAX_FILTER_VALUES} values.`;
+
+@InterfaceType({
+  implements: Node,
+  description:
+    'Something that happened to a customer, as recorded in the same transaction as the change. Events come in commit order; each has a `cursor` to resume after it. Select type-specific fields with `... on StageChangedEvent { from to }` and so on.',
+})
+export abstract class CustomerEvent {
+  /** The feed position (seq), also the local id behind the global `id`. */
+  id!: string;
+  customerId!: string;
+  /** Loader shared by the events of one read (see feed.ts). */
+  customers!: DataLoader<string, Customer | null> | null;
+
+  @Field({ description: 'Opaque position of this event in the feed. Pass it as `after` (to a subscription or `Query.customerEvents`) to get every event after this one.' })
+  cursor!: string;
+
+  @Field(() => CustomerEventType, { description: 'What kind of event this is; it also tells which object type you have.' })
+  type!: CustomerEventType;
+
+  @Field({ description: 'When it happened in the business (for a purchase or touchpoint: when it took place, which may be earlier than when it was recorded).' })
+  occurredAt!: Date;
+
+  @Field({ description: 'When it was recorded in Customer Graph.' })
+  recordedAt!: Date;
+}
+
+@ObjectType({ implements: [Node, CustomerEvent], description: 'A customer was created.' })
+export class CustomerCreatedEvent extends CustomerEvent {
+  @Field(() => LifecycleStage, { description: 'The stage the customer started in.' })
+  stage!: LifecycleStage;
+}
+
+@ObjectType({ implements: [Node, CustomerEvent], description: 'A customer\'s profile changed.' })
+export class CustomerUpdatedEvent extends CustomerEvent {
+  @Field(() => [String], { description: 'Names of the `Customer` fields that changed: any of `name`, `email`, `phone`, `externalId`, `persona`. Read `customer` for the new values.' })
+  changedFields!: string[];
+}
+
+@ObjectType({ implements: [Node, CustomerEvent], description: 'A customer moved to another lifecycle stage, by hand or by an automatic rule (see `trigger`).' })
+export class StageChangedEvent extends CustomerEvent {
+  stageChangeId!: string | null;
+
+  @Field(() => LifecycleStage, { nullable: true, description: 'The stage the customer left.' })
+  from!: LifecycleStage | null;
+
+  @Field(() => LifecycleStage, { description: 'The stage the customer entered.' })
+  to!: LifecycleStage;
+
+  @Field(() => String, { nullable: true, description: 'Why, as given with the move (or the automatic rule\'s explanation).' })
+  reason!: string | null;
+
+  @Field(() => StageChangeTrigger, { description: 'What caused the move: a manual request or an automatic rule such as FIRST_PURCHASE.' })
+  trigger!: StageChangeTrigger;
+}
+
+@ObjectType({ implements: [Node, CustomerEvent], description: 'A purchase was recorded for the customer.' })
+export class PurchaseRecordedEvent extends CustomerEvent {
+  purchaseId!: string | null;
+  productId!: string | null;
+
+  @Field(() => Int, { description: 'Units bought.' })
+  quantity!: number;
+
+  @Field(() => Money, { description: 'Total amount paid for the purchase.' })
+  amount!: string;
+}
+
+@ObjectType({ implements: [Node, CustomerEvent], description: 'An interaction with the customer was recorded.' })
+export class TouchpointRecordedEvent extends CustomerEvent {
+  touchpointId!: string | null;
+  productId!: string | null;
+
+  @Field(() => Channel, { description: 'Where it happened.' })
+  channel!: Channel;
+
+  @Field(() => Direction, { description: 'Who started it.' })
+  direction!: Direction;
+
+  @Field(() => TouchpointResponse, { description: 'How the customer responded.' })
+  response!: TouchpointResponse;
+
+  @Field(() => String, { nullable: true, description: 'Campaign it belonged to, if any.' })
+  campaign!: string | null;
+}
+
+@ObjectType({ implements: [Node, CustomerEvent], description: 'The customer (the referrer) referred someone.' })
+export class ReferralCreatedEvent extends CustomerEvent {
+  referralId!: string | null;
+  referredId!: string;
+
+  @Field(() => Channel, { description: 'Channel the referral came through.' })
+  sourceChannel!: Channel;
+}
+
+/** The concrete type for each event type; also the node types the feed registers. */
+export const EVENT_CLASSES = {
+  CUSTOMER_CREATED: CustomerCreatedEvent,
+  CUSTOMER_UPDATED: CustomerUpdatedEvent,
+  STAGE_CHANGED: StageChangedEvent,
+  PURCHASE_RECORDED: PurchaseRecordedEvent,
+  TOUCHPOINT_RECORDED: TouchpointRecordedEvent,
+  REFERRAL_CREATED: ReferralCreatedEvent,
+} as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
+
+const str = (v: unknown): string | null => (v == null ? null : String(v));
+const UPDATED_FIELD_NAMES: Record<string, string> = { personaId: 'persona' };
+
+const memo = new WeakMap<StoredEvent, CustomerEvent>();
+
+/**
+ * The GraphQL object for a stored event. Memoised per event object, so one
+ * event fanned out to many subscribers is converted once.
+ */
+export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string, Customer | null> }): CustomerEvent {
+  const cached = memo.get(e);
+  if (cached) return cached;
+  const p = e.payload;
+  const out = new EVENT_CLASSES[e.type]();
+  Object.assign(out, {
+    id: String(e.seq),
+    cursor: encodeEventCursor(e.seq),
+    type: e.type,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    customerId: e.customerId,
+    customers: e.customers ?? null,
+  });
+  if (out instanceof CustomerCreatedEvent) out.stage = p.stage as LifecycleStage;
+  else if (out instanceof CustomerUpdatedEvent) out.changedFields = ((p.fields as string[] | undefined) ?? []).map((f) => UPDATED_FIELD_NAMES[f] ?? f);
+  else if (out instanceof StageChangedEvent) {
+    Object.assign(out, { stageChangeId: str(p.stageChangeId), from: (p.from as LifecycleStage | null) ?? null, to: p.to, reason: str(p.reason), trigger: p.trigger ?? StageChangeTrigger.MANUAL });
+  } else if (out instanceof PurchaseRecordedEvent) {
+    Object.assign(out, { purchaseId: str(p.purchaseId), productId: str(p.productId), quantity: Number(p.quantity), amount: String(p.amount) });
+  } else if (out instanceof TouchpointRecordedEvent) {
+    Object.assign(out, { touchpointId: str(p.touchpointId), productId: str(p.productId), channel: p.channel, direction: p.direction, response: p.response, campaign: str(p.campaign) });
+  } else if (out instanceof ReferralCreatedEvent) {
+    Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
+  }
+  memo.set(e, out);
+  return out;
+}
+
+@InputType({ description: `Which events to receive. Every condition given must hold; a list matches any of its values.` })
+export class CustomerEventFilter {
+  @Field(() => [CustomerEventType], { nullable: true, description: `Only these kinds of event. ${FILTER_LIST}` })
+  types?: CustomerEventType[] | null;
+
+  @Field(() => [ID], { nullable: true, description: `Only events of these customers (global IDs). ${FILTER_LIST}` })
+  customerIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: `Only events of customers who had one of these personas when the event happened (global IDs). ${FILTER_LIST}` })
+  personaIds?: string[] | null;
+}
+
+@InputType({ description: 'Which stage changes to receive. Every condition given must hold; a list matches any of its values.' })
+export class StageChangeFilter {
+  @Field(() => [LifecycleStage], { nullable: true, description: `Only moves into one of these stages. ${FILTER_LIST}` })
+  to?: LifecycleStage[] | null;
+
+  @Field(() => [LifecycleStage], { nullable: true, description: `Only moves out of one of these stages. ${FILTER_LIST}` })
+  from?: LifecycleStage[] | null;
+
+  @Field(() => [ID], { nullable: true, description: `Only customers who had one of these personas when they moved (global IDs). ${FILTER_LIST}` })
+  personaIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: `Only these customers (global IDs). ${FILTER_LIST}` })
+  customerIds?: string[] | null;
+}
+
+@ObjectType({ description: 'One event in a page, with its cursor.' })
+export class CustomerEventEdge {
+  @Field({ description: 'The event\'s cursor (the same as `node.cursor`).' })
+  cursor!: string;
+
+  @Field(() => CustomerEvent, { description: 'The event.' })
+  node!: CustomerEvent;
+}
+
+@ObjectType({
+  description: `A page of retained events, oldest first. \`first\` defaults to ${DEFAULT_EVENT_PAGE}, at most ${MAX_EVENT_PAGE}. Page on with \`after: pageInfo.endCursor\` while \`hasNextPage\`; to poll for new events, pass \`resumeCursor\`.`,
+})
+export class CustomerEventConnection {
+  @Field(() => [CustomerEventEdge], { description: 'The events on this page, each with its cursor.' })
+  edges!: CustomerEventEdge[];
+
+  @Field(() => [CustomerEvent], { description: 'The events on this page, without cursors.' })
+  nodes!: CustomerEvent[];
+
+  @Field(() => PageInfo, { description: 'Cursors and whether more events follow.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many retained events after `after` match the filter, across all pages.' })
+  totalCount!: number;
+
+  @Field({
+    description:
+      'Where this read stopped. Pass it as `after` next time to continue without missing or repeating an event. Unlike `pageInfo.endCursor` it advances past events that did not match the filter, so a rarely-matching filter does not leave you with a cursor that ages out of the retention window.',
+  })
+  resumeCursor!: string;
+}

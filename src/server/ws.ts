@@ -1,0 +1,247 @@
+/**
+ * WebSocket side: graphql-ws (protocol `graphql-transport-ws`) on the same
+ * http.Server and path as HTTP (/graphql).
+ *
+ * - Who is connecting comes from one function, `authenticate(authorization)`,
+ *   called once per connection with `connectionParams.authorization` (or the
+ *   upgrade request's Authorization header); by default everyone is the admin
+ *   viewer, as on HTTP. A DomainError UNAUTHENTICATED closes with 4401,
+ *   FORBIDDEN with 4403.
+ * - Each subscription gets its own context with non-caching loaders
+ *   (`createContext(..., { cache: false })`): it lives as long as the
+ *   subscription, and cached rows would go stale.
+ * - Errors are shaped exactly as on HTTP (same formatter): DomainError codes
+ *   kept, anything unexpected masked with an error id that is logged.
+ *   Problems with the operation itself (syntax, validation, bad arguments, a
+ *   cursor that needs RESYNC_REQUIRED) arrive as a graphql-ws `error` message.
+ * - A subscriber that stops reading is cut off: its subscription's buffer
+ *   (EVENT_SUBSCRIPTION_BUFFER) overflows and the connection is closed with
+ *   4413 (CLOSE_CODES.SLOW_CONSUMER). Other subscribers are not affected.
+ * - Shutdown: `plugin` is an Apollo plugin whose drainServer closes every
+ *   socket with 1001 (going away; clients reconnect elsewhere) — Apollo's
+ *   documented pattern for graphql-ws.
+ */
+import type http from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { DataSource } from 'typeorm';
+import { createContext, type Context } from '../graphql/context';
+import { Role, type Viewer } from '../modules/auth/viewer';
+import { bindTransport } from '../modules/events/transport';
+import type { Services } from '../services';
+import { DomainError, ErrorCode } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { createErrorFormatter } from './format-error';
+
+/** Close codes this server uses besides graphql-ws's own (4400 bad request, 4408 init timeout, 4500 internal, …). */
+export const CLOSE_CODES = {
+  /** The API key is missing or not valid (from `authenticate`). The client should not retry with the same key. */
+  UNAUTHORIZED: 4401,
+  /** The key is valid but may not use this API. */
+  FORBIDDEN: 4403,
+  /** The client did not read its events fast enough; reconnect and resume with `after`. */
+  SLOW_CONSUMER: 4413,
+  /** Server shutting down (standard "going away"); reconnect, possibly to another instance. */
+  GOING_AWAY: 1001,
+} as const;
+
+export interface WsDeps {
+  schema: GraphQLSchema;
+  ds: DataSource;
+  services: Services;
+  log: Logger;
+  /** Resolves the viewer of a connection from its authorization string; defaults to the admin viewer, like HTTP. */
+  authenticate?: (authorization: string | undefined) => Promise<Viewer>;
+  /** Validation rules applied after GraphQL's own (e.g. depth and cost limits). */
+  validationRules?: readonly ValidationRule[];
+  /** Path served (default /graphql). */
+  path?: string;
+  /** Server ping interval in ms; a client that does not answer within it is dropped (default 12 s). */
+  keepAliveMs?: number;
+  /**
+   * Called before each subscription starts (e.g. to enforce a per-key cap);
+   * returns the function that gives the slot back when the subscription ends.
+   * A DomainError it throws is sent to the client as the operation's error.
+   */
+  acquireSubscription?: (viewer: Viewer) => Promise<() => Promise<void>>;
+}
+
+export interface GraphQLWebSocketServer {
+  /** Add to Apollo's plugins: closes every socket when Apollo drains. */
+  plugin: ApolloServerPlugin<Context>;
+  /** Starts accepting WebSocket upgrades on `httpServer`. */
+  attach(httpServer: http.Server): void;
+  /** Closes every connection (1001) and stops accepting new ones. */
+  dispose(): Promise<void>;
+  /** Open WebSocket connections. */
+  connectionCount(): number;
+  /** Closes the connections whose viewer matches (e.g. all of a revoked API key); returns how many. */
+  closeConnections(match: (viewer: Viewer) => boolean, code: number, reason: string): number;
+}
+
+const ADMIN_VIEWER: Viewer = { role: Role.ADMIN, scopes: ['pii:read'], apiKeyId: null };
+const MAX_INCOMING_MESSAGE = 1024 * 1024;
+
+/** Carries every error of a failed subscription set-up through graphql-ws's error path. */
+class OperationErrors extends Error {
+  constructor(readonly errors: readonly GraphQLError[]) {
+    super(errors[0]?.message ?? 'Operation failed');
+  }
+}
+
+/** A close reason fits in 123 bytes. */
+const closeReason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 110)}…`);
+
+export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServer {
+  const { schema, ds, services, log } = deps;
+  const authenticate = deps.authenticate ?? (async () => ADMIN_VIEWER);
+  const rules = [...specifiedRules, ...(deps.validationRules ?? [])];
+  const formatter = createErrorFormatter(log);
+  const viewers = new WeakMap<object, Viewer>();
+  const sockets = new Map<WebSocket, Viewer>();
+  // Per connection: subscription id → gives its slot back.
+  const releases = new WeakMap<object, Map<string, () => Promise<void>>>();
+  const release = (ctx: object, id?: string) => {
+    const held = releases.get(ctx);
+    if (!held) return;
+    for (const [key, give] of held) {
+      if (id !== undefined && key !== id) continue;
+      held.delete(key);
+      give().catch((err: unknown) => log.error('releasing a subscription slot failed', { error: String(err) }));
+    }
+  };
+  let wss: WebSocketServer | null = null;
+  let server: { dispose(): void | Promise<void> } | null = null;
+
+  const format = (e: GraphQLError): GraphQLFormattedError => {
+    if (e.originalError && !(e.originalError instanceof GraphQLError)) return formatter(e.toJSON(), e.originalError);
+    // GraphQL's own execution errors (e.g. a variable of the wrong type) carry no code: they are the caller's input.
+    const coded = e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } });
+    return formatter(coded.toJSON(), coded);
+  };
+
+  const attach = (httpServer: http.Server) => {
+    if (wss) throw new Error('WebSocket server already attached');
+    wss = new WebSocketServer({ server: httpServer, path: deps.path ?? '/graphql', maxPayload: MAX_INCOMING_MESSAGE });
+    server = useServer<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage }>(
+      {
+        schema,
+        onConnect: async (ctx) => {
+          const fromParams = ctx.connectionParams?.authorization;
+          const authorization = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+          try {
+            const viewer = await authenticate(authorization);
+            viewers.set(ctx, viewer);
+            sockets.set(ctx.extra.socket, viewer);
+            return true;
+          } catch (err) {
+            const socket = ctx.extra.socket;
+            if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) socket.close(CLOSE_CODES.UNAUTHORIZED, closeReason(err.message));
+            else if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN) socket.close(CLOSE_CODES.FORBIDDEN, closeReason(err.message));
+            else {
+              log.error('authenticating a WebSocket connection failed', { error: String(err) });
+              socket.close(4500, 'Internal server error');
+            }
+            // graphql-ws then tries to close with 4403 itself; ws ignores a second close.
+            return false;
+          }
+        },
+        onSubscribe: async (ctx, id, payload) => {
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query);
+          } catch (err) {
+            return [new GraphQLError((err as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
+          }
+          const errors = validate(schema, document, rules);
+          if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
+          const viewer = viewers.get(ctx) ?? ADMIN_VIEWER;
+          if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
+            try {
+              const give = await deps.acquireSubscription(viewer);
+              if (!releases.has(ctx)) releases.set(ctx, new Map());
+              releases.get(ctx)!.set(id, give);
+            } catch (err) {
+              return [new GraphQLError((err as Error).message, { originalError: err as Error })];
+            }
+          }
+          const contextValue = createContext(ds, services, viewer, { cache: false });
+          const socket = ctx.extra.socket;
+          bindTransport(contextValue, {
+            slowConsumer: () => socket.close(CLOSE_CODES.SLOW_CONSUMER, 'Subscriber too slow: reconnect and resume with `after`'),
+          });
+          return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
+        },
+        onOperation: (_ctx, _id, _payload, args, result) => {
+          // A subscription that fails before it starts comes back as a plain result; send it as an `error` message
+          // (graphql-ws would otherwise send `next` + `complete`), so clients get it in their error handler.
+          if (Symbol.asyncIterator in result) return;
+          const errors = (result as ExecutionResult).errors;
+          if (!errors?.length || getOperationAST(args.document, args.operationName)?.operation !== 'subscription') return;
+          return {
+            [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new OperationErrors(errors)) }),
+          };
+        },
+        onNext: (_ctx, _id, _payload, _args, result) => {
+          if (!result.errors?.length) return;
+          return { ...result, errors: result.errors.map(format) };
+        },
+        onError: (ctx, id, _payload, errors) => {
+          release(ctx, id);
+          return errors.flatMap((e) => (e.originalError instanceof OperationErrors ? e.originalError.errors.map(format) : [format(e)]));
+        },
+        onComplete: (ctx, id) => release(ctx, id),
+        onClose: (ctx) => {
+          release(ctx);
+          sockets.delete(ctx.extra.socket);
+        },
+      },
+      wss,
+      deps.keepAliveMs ?? 12_000,
+    );
+  };
+
+  const dispose = async () => {
+    const s = server;
+    server = null;
+    wss = null;
+    await s?.dispose();
+  };
+
+  return {
+    attach,
+    dispose,
+    connectionCount: () => wss?.clients.size ?? 0,
+    closeConnections(match, code, reason) {
+      let closed = 0;
+      for (const [socket, viewer] of sockets) {
+        if (!match(viewer)) continue;
+        socket.close(code, closeReason(reason));
+        closed++;
+      }
+      return closed;
+    },
+    plugin: {
+      async serverWillStart() {
+        return {
+          async drainServer() {
+            await dispose();
+          },
+        };
+      },
+    },
+  };
+}
