@@ -25,6 +25,12 @@ export interface Config {
   /** How long outbox events stay replayable, in days (`EVENT_RETENTION_DAYS`, default 7). */
   eventRetentionDays: number;
   /**
+   * Live events one subscription may have waiting for a slow client
+   * (`EVENT_SUBSCRIPTION_BUFFER`, default 1000). Beyond that the connection is
+   * closed with code 4413 and the client resumes with `after`.
+   */
+  eventSubscriptionBuffer: number;
+  /**
    * Cost of one referral in the account currency (`REFERRAL_COST`, e.g. "25.00"; unset = not
    * tracked): the incentive and handling per referral made. Enables the referral ROI.
    */
@@ -74,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey: env.ADMIN_API_KEY?.trim() || undefined,
     logLevel,
     eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 7),
+    eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 1000, 1, 1_000_000),
     referralCost: money(env, 'REFERRAL_COST'),
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from './shared/logger';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { CommerceService } from './modules/commerce/commerce.service';
 import { CustomerService } from './modules/customers/customer.service';
+import { EventService } from './modules/events/events.service';
 import { LifecycleService } from './modules/lifecycle/lifecycle.service';
 import { PersonaService } from './modules/personas/persona.service';
 import { ReferralService } from './modules/referrals/referral.service';
@@ -30,6 +31,7 @@ export function createServices(ds: DataSource, clock: Clock, options: ServiceOpt
     touchpoints: new TouchpointService(ds, clock, customers),
     referrals: new ReferralService(ds, clock, customers),
     lifecycle: new LifecycleService(ds, clock, customers),
+    events: new EventService(ds, clock),
     analytics,
   };
 }

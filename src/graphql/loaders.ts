@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { byIdLoader } from '../db/by-id-loader';
 import { createAnalyticsLoaders } from '../modules/analytics/analytics.loaders';
 import { createCommerceLoaders } from '../modules/commerce/commerce.loaders';
+import { createEventLoaders } from '../modules/events/events.loaders';
 import { Customer } from '../modules/customers/customer.entity';
 import { createLifecycleLoaders } from '../modules/lifecycle/lifecycle.loaders';
 import { Persona } from '../modules/personas/persona.entity';
@@ -17,6 +18,7 @@ export function createLoaders(em: EntityManager, cache = true) {
     ...createTouchpointLoaders(em, cache),
     ...createReferralLoaders(em, cache),
     ...createLifecycleLoaders(em, cache),
+    ...createEventLoaders(em, cache),
     ...createAnalyticsLoaders(em, cache),
   };
 }

@@ -4,6 +4,14 @@ import { CommerceResolver, } from '../modules/commerce/commerce.resolver';
 import { CustomerCommerceFields, HoldingFields, PurchaseFields } from '../modules/commerce/commerce.fields';
 import { CustomerFields } from '../modules/customers/customer.fields';
 import { CustomerResolver } from '../modules/customers/customer.resolver';
+import {
+  CustomerEventFields,
+  EventResolver,
+  PurchaseRecordedEventFields,
+  ReferralCreatedEventFields,
+  StageChangedEventFields,
+  TouchpointRecordedEventFields,
+} from '../modules/events/events.resolver';
 import { CustomerLifecycleFields, LifecycleResolver, StageChangeFields } from '../modules/lifecycle/lifecycle.resolver';
 import { PersonaResolver } from '../modules/personas/persona.resolver';
 import { CustomerReferralFields, ReferralFields, ReferralResolver } from '../modules/referrals/referral.resolver';
@@ -39,6 +47,12 @@ export const resolvers: NonEmptyArray<Function> = [
   LifecycleResolver,
   CustomerLifecycleFields,
   StageChangeFields,
+  EventResolver,
+  CustomerEventFields,
+  StageChangedEventFields,
+  PurchaseRecordedEventFields,
+  TouchpointRecordedEventFields,
+  ReferralCreatedEventFields,
   AnalyticsResolver,
   CustomerAnalyticsFields,
   ChurnRiskFields,

@@ -8,6 +8,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchemaSync } from 'type-graphql';
 import { DateTime } from './scalars';
 import { resolvers } from './resolvers';
+import { outboxOnlyPubSub } from '../modules/events/pubsub';
 
 let cached: GraphQLSchema | undefined;
 
@@ -32,6 +33,7 @@ export function getSchema(): GraphQLSchema {
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
+    pubSub: outboxOnlyPubSub,
   }));
   return cached;
 }
