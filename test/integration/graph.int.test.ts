@@ -423,3 +423,33 @@ describe('node and nodes', () => {
     expect((await server.query(NodeTypeDocument, { id: unknown })).node).toBeNull();
   });
 });
+
+describe('simultaneous writes to one customer', () => {
+  it('converts a customer once when several first purchases arrive together', async () => {
+    const c = await customer({ name: 'Rushed buyer', stage: 'ACQUIRED' });
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => server.request(RecordPurchasesDocument, { input: { purchases: [buildPurchaseInput(c.id, { occurredAt: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() })] } })));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    const j = await journey(c.id);
+    expect(j.stage).toBe('CONVERTED');
+    expect(j.stageHistory.nodes.filter((n) => n.trigger === 'FIRST_PURCHASE')).toHaveLength(1);
+    expect((await commerce(c.id)).purchases.totalCount).toBe(5);
+  });
+
+  it('lets one of several identical stage moves through and refuses the rest as INVALID_STAGE_TRANSITION', async () => {
+    const c = await customer({ name: 'Contested' });
+    const results = await Promise.all(Array.from({ length: 5 }, () => server.request(TransitionStageDocument, { input: { customerId: c.id, to: 'ACQUIRED' } })));
+    expect(results.filter((r) => !r.errors)).toHaveLength(1);
+    for (const r of results.filter((x) => x.errors)) expect(r.errors![0].extensions).toMatchObject({ code: 'INVALID_STAGE_TRANSITION', from: 'ACQUIRED' });
+    expect((await journey(c.id)).stageHistory.totalCount).toBe(2);
+  });
+
+  it('makes an ADVOCATE once when several first referrals arrive together', async () => {
+    const referrer = await customer({ name: 'Popular', stage: 'RETAINED' });
+    const friends = await Promise.all([1, 2, 3, 4].map((i) => customer({ name: `Invitee ${i}` })));
+    const results = await Promise.all(friends.map((f) => server.request(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: f.id, sourceChannel: 'SOCIAL' } })));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    const j = await journey(referrer.id);
+    expect(j.stage).toBe('ADVOCATE');
+    expect(j.stageHistory.nodes.filter((n) => n.trigger === 'FIRST_REFERRAL')).toHaveLength(1);
+  });
+});
