@@ -95,6 +95,17 @@ describe('schema naming', () => {
 const BOUNDED_OBJECT_LISTS: Record<string, string> = {
   'Query.nodes': 'one result per id asked for, at most 200',
   'RecordPurchasesPayload.purchases': 'one per purchase in the input, at most 1,000',
+  'Customer.crossSellRecommendations': 'at most `first` (0–20) recommendations',
+  'ChurnRisk.factors': 'one per input of the score, a fixed set',
+  'ChurnRisk.evidence': 'at most 10 touchpoints',
+  'ValueTierReport.tiers': 'exactly the three tiers',
+  'ReferralMetrics.channels': 'at most one per Channel value',
+  'ReferralMetrics.topReferrers': 'at most the `topReferrers` argument (0–50)',
+};
+
+/** Connections that page only forward, by design. */
+const FORWARD_ONLY_CONNECTIONS: Record<string, string> = {
+  'Query.customerEvents': 'an append-only feed read onward from a position (`after`), like the subscription',
 };
 
 describe('lists that can grow are connections', () => {
@@ -136,7 +147,8 @@ describe('lists that can grow are connections', () => {
       for (const field of Object.values(type.getFields())) {
         if (!getNamedType(field.type).name.endsWith('Connection')) continue;
         const args = field.args.map((a) => a.name);
-        for (const a of ['first', 'after', 'last', 'before']) if (!args.includes(a)) missing.push(`${type.name}.${field.name}(${a})`);
+        const required = `${type.name}.${field.name}` in FORWARD_ONLY_CONNECTIONS ? ['first', 'after'] : ['first', 'after', 'last', 'before'];
+        for (const a of required) if (!args.includes(a)) missing.push(`${type.name}.${field.name}(${a})`);
       }
     }
     expect(missing).toEqual([]);

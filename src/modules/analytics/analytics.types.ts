@@ -173,7 +173,7 @@ export const ReactivationCandidateConnection = ConnectionType(ReactivationCandid
 
 @ObjectType({ description: 'Totals of one value tier.' })
 export class ValueTierSummary {
-  @Field(() => ValueTier, { description: 'The tier.' })
+  @Field(() => ValueTier, { description: 'Which tier these totals are for (VIP, CORE or LOW).' })
   tier!: ValueTier;
   @Field(() => Int, { description: 'Customers in the tier.' })
   customerCount!: number;
