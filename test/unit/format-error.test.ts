@@ -1,0 +1,93 @@
+import { GraphQLError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import { ValidationError } from 'class-validator';
+import '../../src/graphql/resolvers';
+import { CreateCustomerInput, CustomerFilter } from '../../src/modules/customers/customer.inputs';
+import { ConnectionArgs } from '../../src/graphql/pagination';
+import { createErrorFormatter, variablePathOf } from '../../src/server/format-error';
+import { DomainError, ErrorCode, badInput, conflict, notFound } from '../../src/shared/errors';
+import { createLogger } from '../../src/shared/logger';
+
+describe('variablePathOf', () => {
+  it.each([
+    ['Variable "$input" got invalid value "12,50" at "input.purchases[0].amount"; Money must be a decimal string.', 'input.purchases[0].amount'],
+    ['Variable "$input" got invalid value "FAX" at "input.preferredChannels[0]"; Value "FAX" does not exist in "Channel" enum.', 'input.preferredChannels[0]'],
+    ['Variable "$input" got invalid value { email: "x@example.com" }; Field "name" of required type "String!" was not provided.', 'input.name'],
+    ['Variable "$input" got invalid value { amount: "1" } at "input.purchases[2]"; Field "customerId" of required type "ID!" was not provided.', 'input.purchases[2].customerId'],
+    ['Variable "$input" got invalid value { x: 1 }; Field "x" is not defined by type "CreatePersonaInput".', 'input.x'],
+    ['Variable "$first" got invalid value "ten"; Int cannot represent non-integer value: "ten"', 'first'],
+    ['Variable "$id" of required type "ID!" was not provided.', 'id'],
+    // A value that itself contains the marker text cannot fool the parser: graphql-js escapes its quotes.
+    ['Variable "$input" got invalid value "a\\" at \\"evil\\";" at "input.name"; String cannot represent a non string value', 'input.name'],
+  ])('%s → %s', (message, field) => {
+    expect(variablePathOf(message)).toBe(field);
+  });
+
+  it('returns undefined for messages that are not about variables', () => {
+    expect(variablePathOf('Cannot query field "password" on type "Customer".')).toBeUndefined();
+  });
+});
+
+describe('createErrorFormatter', () => {
+  const lines: string[] = [];
+  const format = createErrorFormatter(createLogger('error', (l) => lines.push(l)));
+  const formatted = (e: GraphQLError) => format(e.toJSON(), e);
+  const inResolver = (original: Error, path: (string | number)[] = ['customers']) => new GraphQLError(original.message, { path, originalError: original });
+
+  beforeEach(() => {
+    lines.length = 0;
+  });
+
+  it('passes DomainErrors through with their code, message and extensions', () => {
+    for (const err of [badInput('input.email', 'Bad email.'), notFound('customer', 'abc', 'input.id'), conflict('input.sku', 'Taken.')]) {
+      const out = formatted(inResolver(err));
+      expect(out.message).toBe(err.message);
+      expect(out.extensions).toEqual({ ...err.extensions, code: err.code });
+    }
+    expect(lines).toEqual([]);
+  });
+
+  it('masks anything else, logs it under an id, and leaks nothing', () => {
+    const boom = Object.assign(new Error('duplicate key value violates unique constraint "x" SELECT * FROM secret'), { query: 'SELECT 1' });
+    const out = formatted(inResolver(boom));
+    expect(out.extensions?.code).toBe(ErrorCode.INTERNAL_SERVER_ERROR);
+    const errorId = out.extensions?.errorId as string;
+    expect(errorId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(out)).not.toMatch(/duplicate|SELECT|secret|stack/i);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', errorId, error: { message: boom.message } });
+  });
+
+  function violation(target: object, property: string, constraints: Record<string, string>, children: ValidationError[] = []): ValidationError {
+    return Object.assign(new ValidationError(), { target, property, constraints, children });
+  }
+
+  it.each([
+    ['a mutation input', new CreateCustomerInput(), 'email', ['createCustomer'], 'input.email'],
+    ['a list filter', new CustomerFilter(), 'search', ['customers'], 'filter.search'],
+    ['paging arguments', new ConnectionArgs(), 'first', ['customers'], 'first'],
+  ])('names the argument of %s in extensions.field', (_what, target, property, path, field) => {
+    const err = new ArgumentValidationError([violation(target, property, { any: `${property} is wrong` })]);
+    const out = formatted(inResolver(err, path));
+    expect(out.extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, field });
+    expect(out.message).toBe(`Invalid value for ${field}: ${property} is wrong.`);
+  });
+
+  it('follows nested violations down to the array element', () => {
+    const item = violation({}, 'quantity', { min: 'quantity must not be less than 1' });
+    const err = new ArgumentValidationError([violation(new CreateCustomerInput(), 'purchases', {}, [violation({}, '3', {}, [item])])]);
+    expect(formatted(inResolver(err, ['recordPurchases'])).extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, field: 'input.purchases[3].quantity' });
+  });
+
+  it('adds the variable path to coercion errors and keeps GraphQL validation errors as they are', () => {
+    const coercion = new GraphQLError('Variable "$input" got invalid value "x" at "input.price"; Money must be a decimal string.', { extensions: { code: 'BAD_USER_INPUT' } });
+    expect(formatted(coercion).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.price' });
+    const validation = new GraphQLError('Cannot query field "x" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(formatted(validation)).toMatchObject({ message: validation.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  });
+
+  it('keeps a DomainError subclass code even when it is not BAD_USER_INPUT', () => {
+    const err = new DomainError(ErrorCode.INVALID_STAGE_TRANSITION, 'No.', { field: 'input.to', allowed: ['ACQUIRED'] });
+    expect(formatted(inResolver(err)).extensions).toEqual({ code: 'INVALID_STAGE_TRANSITION', field: 'input.to', allowed: ['ACQUIRED'] });
+  });
+});
