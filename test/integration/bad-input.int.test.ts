@@ -130,6 +130,7 @@ const mutationCases: Case[] = [
   { name: 'createProduct: price not a number', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ price: 'twelve' }) }), code: 'BAD_USER_INPUT', field: 'input.price' },
   { name: 'createProduct: price in exponent form', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ price: '1e3' }) }), code: 'BAD_USER_INPUT', field: 'input.price' },
   { name: 'createProduct: price too large', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ price: '1234567890123' }) }), code: 'BAD_USER_INPUT', field: 'input.price' },
+  { name: 'createProduct: price beyond what the catalogue stores', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ price: '12345678901.00' }) }), code: 'BAD_USER_INPUT', field: 'input.price', check: (e) => expect(e.message).toContain('9999999999.99') },
   { name: 'createProduct: SKU with spaces', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ sku: 'has space' }) }), code: 'BAD_USER_INPUT', field: 'input.sku' },
   { name: 'createProduct: blank name', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ name: ' ' }) }), code: 'BAD_USER_INPUT', field: 'input.name' },
   { name: 'createProduct: blank category', doc: CreateProductDocument, vars: () => ({ input: buildProductInput({ category: '' }) }), code: 'BAD_USER_INPUT', field: 'input.category' },

@@ -21,7 +21,7 @@ export class CreateProductInput {
   @Matches(/\S/, { message: 'category must not be blank' })
   category!: string;
 
-  @Field(() => Money, { description: 'List price; zero or more.' })
+  @Field(() => Money, { description: 'List price: zero to 9999999999.99.' })
   price!: string;
 }
 

@@ -22,6 +22,10 @@ import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
 import type { CloseHoldingInput, CreateProductInput, RecordPurchasesInput } from './commerce.inputs';
 
+const MAX_PRICE_INTEGER_DIGITS = 10;
+/** The largest list price a product can have. */
+export const MAX_PRICE = '9999999999.99';
+
 /** Listeners told, after commit, which customers got new purchases (e.g. to re-score them). */
 export type PurchasesListener = (customerIds: string[]) => void;
 
@@ -39,6 +43,8 @@ export class CommerceService {
 
   async createProduct(input: CreateProductInput): Promise<Product> {
     if (input.price.startsWith('-')) throw badInput('input.price', 'price must be zero or more.');
+    // product.price is numeric(12,2): Money allows two more integer digits than the column holds.
+    if (input.price.split('.')[0].length > MAX_PRICE_INTEGER_DIGITS) throw badInput('input.price', `price must be at most ${MAX_PRICE}.`);
     return inTransaction(this.ds, async (em) => {
       const repo = em.getRepository(Product);
       const taken = () => conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
