@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
 import { getSchema } from './graphql/schema';
+import { createAuthRuntime, type AuthRuntime } from './modules/auth';
 import { createHttpServer } from './server/http';
+import { limitValidationRules } from './server/limits';
 import { createGraphQLWebSocketServer } from './server/ws';
 import type { EventServiceStartOptions } from './modules/events/events.service';
 import { createServices, type Services } from './services';
@@ -17,6 +19,8 @@ export interface App {
   url: string;
   port: number;
   services: Services;
+  /** Authentication, rate limits, subscription slots and the revocation feed. */
+  auth: AuthRuntime;
   stop(): Promise<void>;
 }
 
@@ -25,15 +29,39 @@ export interface AppDeps {
   ds: DataSource;
   log: Logger;
   clock?: Clock;
+  /**
+   * An admin key to pre-fill in the playground's headers (a demo key just
+   * created, or ADMIN_API_KEY). Used only when the server binds to a loopback
+   * address: the playground page is served to anyone who can reach the server.
+   */
+  playgroundApiKey?: string;
   /** Tuning of the live event feed (tests and benchmarks); production uses the defaults and config. */
   events?: Pick<EventServiceStartOptions, 'feed' | 'pruneIntervalMs'>;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** Starts serving; resolves once the port is bound. */
 export async function startApp(deps: AppDeps): Promise<App> {
   const { ds, log, config } = deps;
   const services = createServices(ds, deps.clock ?? systemClock, { referralCost: config.referralCost ?? null, log });
   const schema = getSchema();
+  const auth = createAuthRuntime({
+    ds,
+    keys: services.apiKeys,
+    log,
+    settings: {
+      rateLimits: { keyPerMinute: config.rateLimitPerMinute ?? 600, anonymousPerMinute: config.anonymousRateLimitPerMinute ?? 60 },
+      maxSubscriptionsPerKey: config.maxSubscriptionsPerKey ?? 20,
+    },
+  });
+  if (config.adminApiKey) {
+    const ensured = await services.apiKeys.ensureEnvAdminKey(config.adminApiKey);
+    if (ensured.status === 'revoked') log.error('ADMIN_API_KEY names a revoked key; it stays revoked. Set a new value.', { prefix: ensured.prefix });
+    else log.info('ADMIN_API_KEY ensured', { prefix: ensured.prefix, status: ensured.status });
+  }
+  auth.start();
+  const playgroundKey = deps.playgroundApiKey && LOOPBACK.has(config.host) ? deps.playgroundApiKey : undefined;
   // The live feed listens before the port opens, so no subscriber can start before it.
   await services.events.start({
     log,
@@ -42,8 +70,18 @@ export async function startApp(deps: AppDeps): Promise<App> {
     maxBuffered: config.eventSubscriptionBuffer,
     ...deps.events,
   });
-  const ws = createGraphQLWebSocketServer({ schema, ds, services, log });
-  const { httpServer, apollo } = await createHttpServer({ schema, ds, services, log, plugins: [ws.plugin] });
+  const ws = createGraphQLWebSocketServer({ schema, ds, services, log, authenticate: auth.authenticateConnection, validationRules: limitValidationRules() });
+  const { httpServer, apollo } = await createHttpServer({
+    schema,
+    ds,
+    services,
+    log,
+    plugins: [ws.plugin],
+    authenticate: auth.authenticate,
+    rateLimit: auth.rateLimit,
+    trustProxy: config.trustProxy ?? false,
+    playground: () => (playgroundKey ? { headers: { Authorization: `Bearer ${playgroundKey}` } } : {}),
+  });
   ws.attach(httpServer);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -56,9 +94,11 @@ export async function startApp(deps: AppDeps): Promise<App> {
     url,
     port,
     services,
+    auth,
     async stop() {
       // Apollo drains HTTP and closes every WebSocket (the ws plugin), then the feed lets go of its connection.
       await apollo.stop();
+      await auth.stop();
       await services.events.stop();
       await services.analytics.models.idle();
     },

@@ -18,8 +18,20 @@ export interface Config {
   dataDir: string;
   /** Customers seeded by `npm start` into an empty database (`DEMO_CUSTOMERS`, default 5000; 0 disables). */
   demoCustomers: number;
-  /** Admin API key ensured at start-up (`ADMIN_API_KEY`), for bootstrapping and tests. */
+  /** Admin API key ensured at start-up (`ADMIN_API_KEY`, at least 16 characters), for bootstrapping and tests. */
   adminApiKey: string | undefined;
+  /** Requests per minute per API key without its own limit (`RATE_LIMIT_PER_MINUTE`, default 600). */
+  rateLimitPerMinute: number;
+  /** Requests per minute per client address without a key (`ANONYMOUS_RATE_LIMIT_PER_MINUTE`, default 60). */
+  anonymousRateLimitPerMinute: number;
+  /** Open subscriptions per API key without its own limit, across all instances (`MAX_SUBSCRIPTIONS_PER_KEY`, default 20). */
+  maxSubscriptionsPerKey: number;
+  /**
+   * Express `trust proxy` (`TRUST_PROXY`, default off): set it to the number of
+   * proxies in front (e.g. 1) so anonymous rate limits apply per real client
+   * address rather than per load balancer.
+   */
+  trustProxy: number | false;
   /** Log verbosity (`LOG_LEVEL`, default `info`). */
   logLevel: LogLevel;
   /** How long outbox events stay replayable, in days (`EVENT_RETENTION_DAYS`, default 7). */
@@ -65,6 +77,15 @@ function money(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return `${m[1].replace(/^0+(?=\d)/, '')}.${(m[2] ?? '').padEnd(2, '0')}`;
 }
 
+function adminApiKey(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env.ADMIN_API_KEY?.trim();
+  if (!key) return undefined;
+  if (key.length < 16 || key.length > 256 || /\s/.test(key)) {
+    throw new Error('ADMIN_API_KEY must be 16–256 characters without spaces; generate one with `npm run keys -- generate`.');
+  }
+  return key;
+}
+
 /** Reads and validates the configuration; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase() as LogLevel;
@@ -77,7 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: path.resolve(env.DATA_DIR?.trim() || '.data'),
     demoCustomers: integer(env, 'DEMO_CUSTOMERS', 5000, 0, 10_000_000),
-    adminApiKey: env.ADMIN_API_KEY?.trim() || undefined,
+    adminApiKey: adminApiKey(env),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+    anonymousRateLimitPerMinute: integer(env, 'ANONYMOUS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
+    maxSubscriptionsPerKey: integer(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 20, 0, 10_000),
+    trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10) || false,
     logLevel,
     eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 7),
     eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 1000, 1, 1_000_000),

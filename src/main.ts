@@ -9,6 +9,7 @@ import { createDataSource, migrate } from './db/data-source';
 import { resolveDatabase } from './db/database';
 import { seedIfEmpty } from './db/seed/seed';
 import { startApp } from './app';
+import { ApiKeyService } from './modules/auth/api-key.service';
 import { createLogger } from './shared/logger';
 
 async function main(): Promise<void> {
@@ -41,8 +42,24 @@ async function main(): Promise<void> {
   const applied = await migrate(ds);
   if (applied.length) log.info('migrations applied', { applied });
   await seedIfEmpty(ds, config.demoCustomers, log);
-  app = await startApp({ config, ds, log });
+  // A demo set-up (DEMO_CUSTOMERS > 0) on a database without keys gets one key per role, shown once.
+  const keys = new ApiKeyService(ds);
+  const demoKeys = config.demoCustomers > 0 && (await keys.none()) ? await keys.createDemoKeys() : [];
+  app = await startApp({ config, ds, log, playgroundApiKey: demoKeys.find((k) => k.role === 'ADMIN')?.secret ?? config.adminApiKey });
   log.info('ready', { url: app.url, playground: app.url, startupMs: Date.now() - started });
+  if (demoKeys.length) {
+    const lines = demoKeys.map((k) => `  ${k.role.padEnd(8)} ${k.secret}${k.scopes.length ? `   (scopes: ${k.scopes.join(', ')})` : ''}`);
+    process.stdout.write(
+      [
+        '',
+        'Demo API keys, one per role. They are shown only now (only their hashes are stored): copy them.',
+        ...lines,
+        `Send one as "Authorization: Bearer <key>". The playground at ${app.url} opens with the ADMIN key filled in.`,
+        'List or revoke keys with `npm run keys -- list` / `npm run keys -- revoke <prefix>`.',
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 /** The service layer, built once per process and shared by every request. */
 import type { DataSource } from 'typeorm';
 import type { Clock } from './shared/clock';
+import { ApiKeyService } from './modules/auth/api-key.service';
 import type { Logger } from './shared/logger';
 import { AnalyticsService } from './modules/analytics/analytics.service';
 import { CommerceService } from './modules/commerce/commerce.service';
@@ -31,6 +32,7 @@ export function createServices(ds: DataSource, clock: Clock, options: ServiceOpt
     touchpoints: new TouchpointService(ds, clock, customers),
     referrals: new ReferralService(ds, clock, customers),
     lifecycle: new LifecycleService(ds, clock, customers),
+    apiKeys: new ApiKeyService(ds),
     events: new EventService(ds, clock),
     analytics,
   };

@@ -1,5 +1,6 @@
 /** Every resolver class; the schema is built from exactly this list. */
 import type { NonEmptyArray } from 'type-graphql';
+import { AuthResolver } from '../modules/auth/auth.resolver';
 import { CommerceResolver, } from '../modules/commerce/commerce.resolver';
 import { CustomerCommerceFields, HoldingFields, PurchaseFields } from '../modules/commerce/commerce.fields';
 import { CustomerFields } from '../modules/customers/customer.fields';
@@ -31,6 +32,7 @@ import { NodeResolver } from './node.resolver';
 // eslint-disable-next-line @typescript-eslint/ban-types
 export const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
+  AuthResolver,
   CustomerResolver,
   CustomerFields,
   PersonaResolver,

@@ -8,6 +8,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchemaSync } from 'type-graphql';
 import { DateTime } from './scalars';
 import { resolvers } from './resolvers';
+import { applyAccessPolicy } from '../modules/auth/access';
 import { outboxOnlyPubSub } from '../modules/events/pubsub';
 
 let cached: GraphQLSchema | undefined;
@@ -28,13 +29,14 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
 
 /** The schema; built once per process (type-graphql metadata is global). */
 export function getSchema(): GraphQLSchema {
-  cached ??= describeRootTypes(buildSchemaSync({
+  // applyAccessPolicy: roles and personal-data checks wrap the resolvers here, once, for HTTP and WebSocket alike.
+  cached ??= applyAccessPolicy(describeRootTypes(buildSchemaSync({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
     pubSub: outboxOnlyPubSub,
-  }));
+  })));
   return cached;
 }
 

@@ -1,16 +1,19 @@
 /**
  * One place maps failures to what a client sees: DomainErrors and input
  * validation keep their code and message; anything unexpected becomes
- * INTERNAL_SERVER_ERROR with an id that is also in the server log, so no SQL,
- * stack trace or internal detail ever reaches a client.
+ * INTERNAL_SERVER_ERROR with an error id and the request id, both also in the
+ * server log, so no SQL, stack trace or internal detail ever reaches a client.
  */
 import { randomUUID } from 'node:crypto';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, getMetadataStorage } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { QueryGuardError, tokenLimitError } from './limits';
+import { currentRequestId } from './request-id';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -76,6 +79,12 @@ export function createErrorFormatter(log: Logger) {
         extensions: { code: ErrorCode.BAD_USER_INPUT, ...(v ? { field: v.field } : {}) },
       };
     }
+    const tooManyTokens = tokenLimitError(error);
+    if (tooManyTokens) return { message: tooManyTokens.message, extensions: { ...tooManyTokens.extensions } };
+    // Our validation rules (query limits, NUL characters) carry their own code; Apollo files them under GRAPHQL_VALIDATION_FAILED.
+    if (error instanceof GraphQLError && error.originalError instanceof QueryGuardError) {
+      return { ...base, extensions: { ...formatted.extensions, code: error.originalError.extensions.code } };
+    }
     const code = formatted.extensions?.code;
     // GraphQL's own errors (syntax, validation, variable coercion) are safe to show as they are.
     if (original instanceof GraphQLError && typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
@@ -86,11 +95,42 @@ export function createErrorFormatter(log: Logger) {
       return { ...base, extensions: { code: ErrorCode.BAD_REQUEST } };
     }
     const errorId = randomUUID();
+    const requestId = currentRequestId();
     log.error('unexpected error', {
       errorId,
+      requestId,
       path: formatted.path,
       error: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original),
     });
-    return { ...base, message: `Internal server error. Quote error id ${errorId} when reporting it.`, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId } };
+    return {
+      ...base,
+      message: `Internal server error. Quote error id ${errorId} when reporting it.`,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId, ...(requestId ? { requestId } : {}) },
+    };
+  };
+}
+
+const SUGGESTION = / Did you mean [^?]*\?$/;
+
+/** A GraphQL message without its "Did you mean …?" hint. */
+export function withoutSuggestions(message: string): string {
+  return message.replace(SUGGESTION, '');
+}
+
+/**
+ * Apollo plugin: drops "Did you mean …?" hints from error messages for
+ * requests `hide` picks (anonymous ones), so probing clients cannot map the
+ * schema by typos.
+ */
+export function hideSuggestionsPlugin<TContext extends BaseContext>(hide: (ctx: TContext) => boolean): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single' || !response.body.singleResult.errors || !hide(contextValue)) return;
+          response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({ ...e, message: withoutSuggestions(e.message) }));
+        },
+      };
+    },
   };
 }

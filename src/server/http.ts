@@ -1,10 +1,18 @@
 /**
  * HTTP side: express 5 + Apollo Server 5 on /graphql, the playground, and the
  * health endpoints. The WebSocket side attaches to the same http.Server.
+ *
+ * Every request gets a request id (X-Request-Id). On /graphql: the body is at
+ * most QueryLimits.maxBodyBytes of valid UTF-8 JSON, one operation per request
+ * (JSON arrays — batches — are refused); the API key becomes the viewer
+ * (no key: anonymous; a bad or revoked key: 401 UNAUTHENTICATED) and takes one
+ * request from its rate-limit bucket (429 RATE_LIMITED with Retry-After when
+ * empty); then the query limits (limits.ts) run before any resolver.
  */
 import http from 'node:http';
-import express from 'express';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { isUtf8 } from 'node:buffer';
+import express, { type ErrorRequestHandler } from 'express';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -14,34 +22,85 @@ import { createContext, type Context } from '../graphql/context';
 import { freshLoadersAfterMutationsPlugin } from '../graphql/fresh-loaders';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
-import { Role, type Viewer } from '../modules/auth/viewer';
+import { GraphQLError } from 'graphql';
+import { ANONYMOUS_VIEWER, Role, type Viewer } from '../modules/auth/viewer';
+import type { RateLimitDecision } from '../modules/auth/rate-limit';
 import { migrationsApplied } from '../db/data-source';
-import { createErrorFormatter } from './format-error';
+import { DomainError, ErrorCode } from '../shared/errors';
+import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
+import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
+import { currentRequestId, requestIdMiddleware } from './request-id';
 
 export interface HttpDeps {
   schema: GraphQLSchema;
   ds: DataSource;
   services: Services;
   log: Logger;
-  /** Resolves the viewer for a request from its Authorization header. */
+  /**
+   * Resolves the viewer for a request from its Authorization header; throws a
+   * DomainError UNAUTHENTICATED for a bad key. Without it every request is anonymous.
+   */
   authenticate?: (authorization: string | undefined) => Promise<Viewer>;
+  /** Takes one request from the viewer's rate-limit bucket; without it there is no rate limit. */
+  rateLimit?: (viewer: Viewer, clientAddress: string) => Promise<RateLimitDecision>;
+  /** Query limits (default DEFAULT_QUERY_LIMITS). */
+  limits?: QueryLimits;
+  /** Express `trust proxy`: how many proxies' X-Forwarded-For to believe for the client address. */
+  trustProxy?: number | false;
   playground?: () => PlaygroundOptions;
   plugins?: ApolloServerPlugin<Context>[];
 }
 
-const ADMIN_VIEWER: Viewer = { role: Role.ADMIN, scopes: ['pii:read'], apiKeyId: null };
+/** A GraphQL error that also sets the HTTP status (and headers) when thrown before execution. */
+function httpError(code: ErrorCode, message: string, status: number, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status, headers: new HeaderMap(Object.entries(headers)) } } });
+}
+
+/** The JSON error body for failures that happen before GraphQL (body parsing), shaped like any GraphQL error. */
+function sendError(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { ...extensions, requestId: currentRequestId() } }] }));
+}
+
+function rejectsBody(limits: QueryLimits, log: Logger): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    const e = err as { type?: string; status?: number; length?: number; message?: string };
+    if (res.headersSent) return next(err);
+    if (e?.type === 'entity.too.large') {
+      const error = tooComplex('bodyBytes', limits.maxBodyBytes, e.length ?? limits.maxBodyBytes + 1);
+      return sendError(res, 413, error.message, error.extensions);
+    }
+    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'entity.verify.failed' || e?.status === 400) {
+      return sendError(res, 400, e.type === 'entity.verify.failed' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.', { code: ErrorCode.BAD_REQUEST });
+    }
+    log.error('unexpected error before GraphQL', { requestId: currentRequestId(), error: e?.message ?? String(err) });
+    return sendError(res, 500, 'Internal server error.', { code: ErrorCode.INTERNAL_SERVER_ERROR });
+  };
+}
 
 export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.Express; httpServer: http.Server; apollo: ApolloServer<Context> }> {
+  const limits = deps.limits ?? DEFAULT_QUERY_LIMITS;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(requestIdMiddleware);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
     formatError: createErrorFormatter(deps.log),
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), freshLoadersAfterMutationsPlugin(), ...(deps.plugins ?? [])],
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: limitValidationRules(limits),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      freshLoadersAfterMutationsPlugin(),
+      limitsPlugin<Context>(limits),
+      hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
+      ...(deps.plugins ?? []),
+    ],
   });
   await apollo.start();
 
@@ -61,13 +120,44 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
   app.use(
     '/graphql',
     playgroundOnBrowserGet(deps.playground ?? (() => ({}))),
-    express.json({ limit: '1mb' }),
+    express.json({
+      limit: limits.maxBodyBytes,
+      verify: (_req, _res, buf) => {
+        if (!isUtf8(buf)) throw Object.assign(new Error('invalid UTF-8'), { status: 400, type: 'entity.verify.failed' });
+      },
+    }),
+    requestIdMiddleware,
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const viewer = deps.authenticate ? await deps.authenticate(req.headers.authorization) : ADMIN_VIEWER;
-        return createContext(deps.ds, deps.services, viewer);
+      context: async ({ req, res }) => {
+        let viewer: Viewer = ANONYMOUS_VIEWER;
+        if (deps.authenticate) {
+          try {
+            viewer = await deps.authenticate(req.headers.authorization);
+          } catch (err) {
+            if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
+              throw httpError(ErrorCode.UNAUTHENTICATED, err.message, 401, {}, { 'www-authenticate': 'Bearer' });
+            }
+            throw err;
+          }
+        }
+        if (deps.rateLimit) {
+          const decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
+          res.setHeader('RateLimit-Limit', String(decision.limit));
+          res.setHeader('RateLimit-Remaining', String(decision.remaining));
+          if (!decision.allowed) {
+            throw httpError(
+              ErrorCode.RATE_LIMITED,
+              `Too many requests: this ${viewer.apiKeyId ? 'API key' : 'client'} may make ${decision.limit} a minute. Retry in ${decision.retryAfterSeconds} s.`,
+              429,
+              { retryAfter: decision.retryAfterSeconds, limit: decision.limit },
+              { 'retry-after': String(decision.retryAfterSeconds) },
+            );
+          }
+        }
+        return createContext(deps.ds, deps.services, viewer, { requestId: currentRequestId() });
       },
     }),
   );
+  app.use(rejectsBody(limits, deps.log));
   return { app, httpServer, apollo };
 }

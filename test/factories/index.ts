@@ -158,12 +158,19 @@ export async function seedGraph(db: Sql, opts: { customers: number; personas?: n
 export async function tableCounts(db: Sql): Promise<Record<string, number>> {
   const tables = await db.query<{ table_name: string }[]>(
     `SELECT table_name FROM information_schema.tables
-     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'typeorm_migrations' ORDER BY table_name`,
+     WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+       AND table_name NOT IN ('typeorm_migrations', ${BOOKKEEPING_TABLES.map((t) => `'${t}'`).join(', ')}) ORDER BY table_name`,
   );
   if (tables.length === 0) return {};
   const rows = await db.query<{ t: string; n: string }[]>(tables.map((t, i) => `SELECT $${i + 1}::text AS t, count(*) AS n FROM "${t.table_name}"`).join(' UNION ALL '), tables.map((t) => t.table_name));
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
+
+/**
+ * Tables every request writes, good or bad: the key's last use, the rate-limit
+ * bucket, subscription slots. They say nothing about whether an operation wrote data.
+ */
+const BOOKKEEPING_TABLES = ['api_key', 'rate_limit_bucket', 'subscription_slot'];
 
 /**
  * Count and content fingerprint of every table (the migrations table aside):
@@ -173,7 +180,8 @@ export async function tableCounts(db: Sql): Promise<Record<string, number>> {
 export async function tableSnapshot(db: Sql): Promise<Record<string, string>> {
   const tables = await db.query<{ table_name: string }[]>(
     `SELECT table_name FROM information_schema.tables
-     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'typeorm_migrations' ORDER BY table_name`,
+     WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+       AND table_name NOT IN ('typeorm_migrations', ${BOOKKEEPING_TABLES.map((t) => `'${t}'`).join(', ')}) ORDER BY table_name`,
   );
   if (tables.length === 0) return {};
   const rows = await db.query<{ t: string; s: string }[]>(

@@ -406,7 +406,8 @@ describe('node and nodes', () => {
 
     const expected = [
       { id: c.id, __typename: 'Customer', name: 'Everything' },
-      { id: persona.id, __typename: 'Persona', name: persona.name },
+      // Aliased: Customer.name is nullable (personal data) and Persona.name is not, so they cannot share a response name.
+      { id: persona.id, __typename: 'Persona', personaName: persona.name },
       { id: p.id, __typename: 'Product', sku: p.sku },
       { id: holding.id, __typename: 'Holding', status: 'ACTIVE' },
       { id: purchase.id, __typename: 'Purchase', amount: '25.00' },

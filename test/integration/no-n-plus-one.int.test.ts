@@ -68,7 +68,7 @@ describe('Customer360 statement count', () => {
     const referred = data.customers.nodes.filter((c) => c.referredBy);
     expect(withReferrals.length).toBeGreaterThan(0);
     expect(referred.length).toBeGreaterThan(0);
-    expect(referred.every((c) => c.referredBy!.referrer.name.includes(' customer '))).toBe(true);
+    expect(referred.every((c) => c.referredBy!.referrer.name?.includes(' customer '))).toBe(true);
   });
 });
 

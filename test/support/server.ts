@@ -5,7 +5,10 @@
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DataSource } from 'typeorm';
+import { randomBytes } from 'node:crypto';
 import { startApp, type App } from '../../src/app';
+import type { Config } from '../../src/config';
+import { ApiKeyRole, ApiKeySource, Scope } from '../../src/modules/auth/auth.enums';
 import { createLogger } from '../../src/shared/logger';
 import type { Clock } from '../../src/shared/clock';
 import { createTestDatabase, openDataSource, StatementCounter, type TestDatabase } from './database';
@@ -29,21 +32,49 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+export interface NewTestKey {
+  role: 'ADMIN' | 'ANALYST' | 'SERVICE' | 'PARTNER';
+  scopes?: 'pii:read'[];
+  rateLimitPerMinute?: number;
+  maxSubscriptions?: number;
+  label?: string;
+}
+
+/** What startTestServer adds for authorization tests. */
+export interface TestServerAuth {
+  /** The admin key every request sends unless told otherwise (also the app's ADMIN_API_KEY). */
+  adminKey: string;
+  /** Creates an API key directly in the database; returns its secret. */
+  createKey(key: NewTestKey): Promise<string>;
+  /** `{ authorization: 'Bearer <secret>' }`. */
+  auth(secret: string): Record<string, string>;
+}
+
 export interface TestServerOptions {
   clock?: Clock;
   env?: Record<string, string>;
+  /** Config overrides (typed), e.g. `{ rateLimitPerMinute: 5 }`. Rate limits default to 1,000,000 a minute in tests. */
+  config?: Partial<Config>;
+  /** Default headers for `request`/`query`; an `authorization` here replaces the admin key (`''` makes requests anonymous). */
   headers?: Record<string, string>;
   /** Database connections (default 10). 1 makes statement counts deterministic: see openDataSource. */
   poolSize?: number;
 }
 
-export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer & TestServerAuth> {
   const db = await createTestDatabase();
   const counter = new StatementCounter();
   const ds = await openDataSource(db.url, counter, opts.poolSize);
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
-  const app = await startApp({ config: { host: '127.0.0.1', port: 0, ...opts.env }, ds, log, clock: opts.clock });
-  const defaultHeaders = opts.headers ?? {};
+  const adminKey = opts.config?.adminApiKey ?? opts.env?.adminApiKey ?? `cg-test-admin-${randomBytes(24).toString('base64url')}`;
+  const app = await startApp({
+    config: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, anonymousRateLimitPerMinute: 1_000_000, ...opts.env, ...opts.config, adminApiKey: adminKey },
+    ds,
+    log,
+    clock: opts.clock,
+  });
+  const auth = (secret: string) => ({ authorization: `Bearer ${secret}` });
+  const defaultHeaders = { ...auth(adminKey), ...opts.headers };
 
   const request: TestServer['request'] = async (doc, variables, headers) => {
     const query = typeof doc === 'string' ? doc : print(doc as DocumentNode);
@@ -67,6 +98,19 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ds,
     app,
     counter,
+    adminKey,
+    auth,
+    async createKey(key) {
+      const { secret } = await app.services.apiKeys.create({
+        label: key.label ?? `test ${key.role}`,
+        role: key.role as ApiKeyRole,
+        scopes: (key.scopes ?? []) as Scope[],
+        source: ApiKeySource.API,
+        rateLimitPerMinute: key.rateLimitPerMinute,
+        maxSubscriptions: key.maxSubscriptions,
+      });
+      return secret;
+    },
     request,
     async query(doc, variables, headers) {
       const body = await request(doc, variables, headers);

@@ -7,9 +7,33 @@ export enum Role {
   ANONYMOUS = 'ANONYMOUS',
 }
 
+/** Permissions a key may carry on top of its role. */
+export enum Scope {
+  /** Read personal data: fields marked `@Personal()` and filters that search it. */
+  PII_READ = 'pii:read',
+}
+
+export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
+
+/** Roles an API key can have (anonymous is the absence of a key). */
+export const KEY_ROLES: readonly Role[] = [Role.ADMIN, Role.ANALYST, Role.SERVICE, Role.PARTNER];
+
 export interface Viewer {
   role: Role;
   scopes: readonly string[];
   /** Id of the API key used; null for anonymous requests. */
   apiKeyId: string | null;
+  /** The key's visible prefix, for logs; null for anonymous requests. */
+  keyPrefix?: string | null;
+  /** Requests per minute this viewer may make; undefined means the configured default. */
+  rateLimitPerMinute?: number | null;
+  /** Open subscriptions this viewer may hold; undefined means the configured default. */
+  maxSubscriptions?: number | null;
+}
+
+export const ANONYMOUS_VIEWER: Viewer = Object.freeze({ role: Role.ANONYMOUS, scopes: [], apiKeyId: null, keyPrefix: null });
+
+/** True when the viewer may use `scope`. ADMIN holds every scope. */
+export function hasScope(viewer: Viewer, scope: Scope): boolean {
+  return viewer.role === Role.ADMIN || viewer.scopes.includes(scope);
 }

@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
+import { Personal } from '../auth/policy';
 import { LifecycleStage } from '../lifecycle/lifecycle.enums';
 
 @Entity('customer')
@@ -13,19 +14,24 @@ export class Customer {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: 'The customer\'s key in the system of record (CRM, shop), unique when set.' })
+  @Field(() => String, { nullable: true, description: 'The customer\'s key in the system of record (CRM, shop), unique when set. It points at one person, so it counts as personal data.' })
+  @Personal()
   @Column({ name: 'external_id', type: 'text', nullable: true, unique: true })
   externalId!: string | null;
 
-  @Field({ description: 'Full name. Personal data.' })
+  // Nullable only so a viewer without pii:read gets null here (with FORBIDDEN) instead of losing the whole customer.
+  @Field(() => String, { nullable: true, description: 'Full name; never null for a viewer allowed to read it.' })
+  @Personal()
   @Column({ type: 'text' })
   name!: string;
 
-  @Field(() => String, { nullable: true, description: 'Email address. Personal data.' })
+  @Field(() => String, { nullable: true, description: 'Email address.' })
+  @Personal()
   @Column({ type: 'text', nullable: true })
   email!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Phone number, as given. Personal data.' })
+  @Field(() => String, { nullable: true, description: 'Phone number, as given.' })
+  @Personal()
   @Column({ type: 'text', nullable: true })
   phone!: string | null;
 

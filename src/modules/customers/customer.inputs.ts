@@ -1,5 +1,6 @@
 import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { SearchesPersonalData } from '../auth/policy';
 import { LifecycleStage } from '../lifecycle/lifecycle.enums';
 
 const PHONE = /^\+?[0-9][0-9 ()\-.]{3,28}[0-9]$/;
@@ -85,6 +86,7 @@ export class CustomerFilter {
   personaId?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Case-insensitive text that the name or email must contain (at most 100 characters).' })
+  @SearchesPersonalData()
   @IsOptional()
   @MaxLength(100)
   search?: string | null;

@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
+import { Personal } from '../auth/policy';
 import { LifecycleStage, StageChangeTrigger } from './lifecycle.enums';
 
 @Entity('stage_change')
@@ -21,7 +22,9 @@ export class StageChange {
   @Column({ name: 'to_stage', type: 'text' })
   to!: LifecycleStage;
 
+  // Free text typed by a person, like Touchpoint.note: it may name or describe the customer.
   @Field(() => String, { nullable: true, description: 'Why the move was made, in words.' })
+  @Personal()
   @Column({ type: 'text', nullable: true })
   reason!: string | null;
 

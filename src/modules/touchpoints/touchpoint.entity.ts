@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../graphql/node';
+import { Personal } from '../auth/policy';
 import { Channel, Direction, TouchpointResponse } from './touchpoint.enums';
 
 @Entity('touchpoint')
@@ -37,7 +38,8 @@ export class Touchpoint {
   @Column({ type: 'text' })
   response!: TouchpointResponse;
 
-  @Field(() => String, { nullable: true, description: 'Free-text note by the person who recorded it. May contain personal data.' })
+  @Field(() => String, { nullable: true, description: 'Free-text note by the person who recorded it.' })
+  @Personal()
   @Column({ type: 'text', nullable: true })
   note!: string | null;
 

@@ -1,0 +1,54 @@
+import { registerEnumType } from 'type-graphql';
+import { Role, Scope } from './viewer';
+
+/** The roles an API key can have (Role without ANONYMOUS, which is the absence of a key). */
+export enum ApiKeyRole {
+  ADMIN = 'ADMIN',
+  ANALYST = 'ANALYST',
+  SERVICE = 'SERVICE',
+  PARTNER = 'PARTNER',
+}
+
+export { Scope };
+
+/** How a key came to exist. */
+export enum ApiKeySource {
+  API = 'api',
+  CLI = 'cli',
+  ENV = 'env',
+  DEMO = 'demo',
+}
+
+export function toRole(role: ApiKeyRole): Role {
+  return Role[role];
+}
+
+registerEnumType(ApiKeyRole, {
+  name: 'Role',
+  description: 'What an API key may do. Requests without a key are anonymous: they may only introspect the schema.',
+  valuesConfig: {
+    ADMIN: { description: 'Everything, including managing API keys. Reads personal data.' },
+    ANALYST: { description: 'Reads the whole graph and runs analytics. Personal fields need the PII_READ scope.' },
+    SERVICE: { description: 'Feeds the graph from other systems: creates and updates customers, records purchases, touchpoints and referrals, reads products and personas. Personal fields need the PII_READ scope.' },
+    PARTNER: { description: 'Reads non-personal fields and subscribes to changes. Cannot hold PII_READ.' },
+  },
+});
+
+registerEnumType(Scope, {
+  name: 'Scope',
+  description: 'An extra permission an API key may hold on top of its role.',
+  valuesConfig: {
+    PII_READ: { description: 'Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them.' },
+  },
+});
+
+registerEnumType(ApiKeySource, {
+  name: 'ApiKeySource',
+  description: 'How an API key was created.',
+  valuesConfig: {
+    API: { description: 'With the `createApiKey` mutation.' },
+    CLI: { description: 'With `npm run keys -- create`.' },
+    ENV: { description: 'From the ADMIN_API_KEY environment variable at start-up.' },
+    DEMO: { description: 'A demo key printed by `npm start` on an empty database.' },
+  },
+});

@@ -1,0 +1,90 @@
+/**
+ * Who may see what — the one table. Root fields (queries, mutations,
+ * subscriptions) are granted to roles here; personal fields are marked where
+ * they are declared with `@Personal()`, and filters that search personal data
+ * with `@SearchesPersonalData()`. src/modules/auth/access.ts enforces both on
+ * the built schema and writes the rules into the schema descriptions, so the
+ * published SDL documents exactly what the server does.
+ *
+ * A root field missing from the table falls back to its operation type's
+ * default: reads for ADMIN/ANALYST/PARTNER, writes for ADMIN only. New
+ * mutations are therefore closed to everyone but ADMIN until granted here.
+ */
+import { Extensions } from 'type-graphql';
+import { Role, Scope } from './viewer';
+
+const { ADMIN, ANALYST, SERVICE, PARTNER } = Role;
+
+/** Every role that holds a key. */
+export const AUTHENTICATED: readonly Role[] = [ADMIN, ANALYST, SERVICE, PARTNER];
+/** Roles that read the customer graph (personal fields still need `pii:read`). */
+export const READERS: readonly Role[] = [ADMIN, ANALYST, PARTNER];
+/** Roles that feed the graph from other systems. */
+export const WRITERS: readonly Role[] = [ADMIN, SERVICE];
+
+/** Root fields whose roles differ from their operation type's default. Key: `Type.field`. */
+export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
+  'Query.viewer': AUTHENTICATED,
+  'Query.apiKeys': [ADMIN],
+  // Reference data a SERVICE needs to record purchases and touchpoints.
+  'Query.products': AUTHENTICATED,
+  'Query.personas': AUTHENTICATED,
+
+  'Mutation.createCustomer': WRITERS,
+  'Mutation.updateCustomer': WRITERS,
+  'Mutation.recordPurchases': WRITERS,
+  'Mutation.recordTouchpoint': WRITERS,
+  'Mutation.createReferral': WRITERS,
+  'Mutation.createApiKey': [ADMIN],
+  'Mutation.revokeApiKey': [ADMIN],
+  // Fitting the churn model is running analytics.
+  'Mutation.fitChurnModel': [ADMIN, ANALYST],
+};
+
+/** Roles for root fields the table does not name, by operation type. */
+export const DEFAULT_ROOT_ROLES: Readonly<Record<'Query' | 'Mutation' | 'Subscription', readonly Role[]>> = {
+  Query: READERS,
+  Mutation: [ADMIN],
+  Subscription: READERS,
+};
+
+/** The roles that may use a root field. */
+export function rolesFor(operationType: 'Query' | 'Mutation' | 'Subscription', field: string): readonly Role[] {
+  return ROOT_FIELD_ROLES[`${operationType}.${field}`] ?? DEFAULT_ROOT_ROLES[operationType];
+}
+
+/** Field extension keys the access layer reads. */
+export const PERSONAL_EXTENSION = 'personal';
+export const SEARCHES_PERSONAL_EXTENSION = 'searchesPersonalData';
+/** The scope personal data needs. */
+export const PERSONAL_DATA_SCOPE = Scope.PII_READ;
+
+/**
+ * Marks an output field as personal data (it identifies a person, or is free
+ * text that may). Without `pii:read` the field resolves to null with a
+ * FORBIDDEN error at its path; the rest of the response is unaffected. The
+ * field must be nullable — schema build fails otherwise — so one hidden value
+ * never nulls its parent object.
+ */
+export function Personal(): PropertyDecorator & MethodDecorator {
+  return Extensions({ [PERSONAL_EXTENSION]: true }) as PropertyDecorator & MethodDecorator;
+}
+
+/**
+ * Marks an input field whose value is matched against personal data (e.g. a
+ * text search over names and emails). Using it without `pii:read` is
+ * FORBIDDEN: otherwise the filter would be an oracle ("is there a customer
+ * whose email contains …?") for data the caller may not read.
+ */
+export function SearchesPersonalData(): PropertyDecorator & MethodDecorator {
+  return Extensions({ [SEARCHES_PERSONAL_EXTENSION]: true }) as PropertyDecorator & MethodDecorator;
+}
+
+/** One paragraph per role, for docs and the schema's Query description. */
+export const ROLE_SUMMARY: Readonly<Record<Role, string>> = {
+  [Role.ADMIN]: 'everything, including API key management; always reads personal data.',
+  [Role.ANALYST]: 'reads the whole graph and runs analytics; personal fields only with the `pii:read` scope.',
+  [Role.SERVICE]: 'records purchases, touchpoints and referrals and creates/updates customers; reads products, personas and what its own mutations return (personal fields only with `pii:read`).',
+  [Role.PARTNER]: 'reads non-personal fields and subscribes to changes; a partner key cannot hold `pii:read`.',
+  [Role.ANONYMOUS]: 'no key: introspection and the health endpoints only.',
+};
