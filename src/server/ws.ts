@@ -77,6 +77,13 @@ export interface WsDeps {
    * A DomainError it throws is sent to the client as the operation's error.
    */
   acquireSubscription?: (viewer: Viewer) => Promise<() => Promise<void>>;
+  /** Most lexical tokens in an operation document (graphql-js `maxTokens`); unlimited when unset. */
+  maxTokens?: number;
+  /**
+   * Called for every operation after validation, before it runs (e.g. cost
+   * limits and rate limits); errors it returns are sent instead of running it.
+   */
+  checkOperation?: (viewer: Viewer, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined) => Promise<readonly GraphQLError[]>;
 }
 
 export interface GraphQLWebSocketServer {
@@ -162,13 +169,15 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
         onSubscribe: async (ctx, id, payload) => {
           let document: DocumentNode;
           try {
-            document = parse(payload.query);
+            document = parse(payload.query, deps.maxTokens ? { maxTokens: deps.maxTokens } : undefined);
           } catch (err) {
             return [new GraphQLError((err as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
           }
           const errors = validate(schema, document, rules);
           if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
           const viewer = viewers.get(ctx) ?? ADMIN_VIEWER;
+          const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
+          if (refused?.length) return [...refused];
           if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
             try {
               const give = await deps.acquireSubscription(viewer);

@@ -7,7 +7,9 @@ import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { startApp, type App, type AppDeps } from '../../src/app';
 import { createLogger } from '../../src/shared/logger';
@@ -78,14 +80,7 @@ export async function startEventsServer(tuning: { eventSubscriptionBuffer?: numb
     events: tuning.events,
   });
   const wsUrl = app.url.replace(/^http/, 'ws');
-  const request = async <T, V>(doc: TypedDocumentNode<T, V> | DocumentNode, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>> => {
-    const res = await fetch(app.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...AUTH_HEADERS, ...headers },
-      body: JSON.stringify({ query: print(doc as DocumentNode), variables }),
-    });
-    return (await res.json()) as GraphQLResponse<T>;
-  };
+  const { request, query } = httpClient(app.url);
   return {
     url: app.url,
     wsUrl,
@@ -93,16 +88,32 @@ export async function startEventsServer(tuning: { eventSubscriptionBuffer?: numb
     ds,
     app,
     request,
-    async query<T, V>(doc: TypedDocumentNode<T, V> | DocumentNode, variables?: V) {
-      const body = await request<T, V>(doc, variables);
-      if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors, null, 2)}`);
-      return body.data as T;
-    },
+    query,
     subscribe: (doc, variables) => subscribe(wsUrl, doc, variables),
     async stop() {
       await app.stop();
       await ds.destroy();
       await db.drop();
+    },
+  };
+}
+
+/** A typed GraphQL-over-HTTP client for `url`, authenticated as the test admin. */
+export function httpClient(url: string): Pick<EventsTestServer, 'request' | 'query'> {
+  const request = async <T, V>(doc: TypedDocumentNode<T, V> | DocumentNode, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>> => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...AUTH_HEADERS, ...headers },
+      body: JSON.stringify({ query: print(doc as DocumentNode), variables }),
+    });
+    return (await res.json()) as GraphQLResponse<T>;
+  };
+  return {
+    request,
+    async query<T, V>(doc: TypedDocumentNode<T, V> | DocumentNode, variables?: V) {
+      const body = await request<T, V>(doc, variables);
+      if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors, null, 2)}`);
+      return body.data as T;
     },
   };
 }
@@ -185,4 +196,63 @@ export function subscribe<T, V>(wsUrl: string, doc: TypedDocumentNode<T, V> | Do
       if (own) await own.client.dispose();
     },
   };
+}
+
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  pid: number;
+  /** Everything the process logged so far (for failure messages). */
+  log(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `src/main.ts` as a separate node process on a free port, on
+ * `databaseUrl`, and resolves once it logs "ready".
+ */
+export function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const root = path.resolve(__dirname, '../..');
+  const child: ChildProcess = spawn(process.execPath, ['-r', './scripts/register.js', 'src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', DEMO_CUSTOMERS: '0', ADMIN_API_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of output.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === 'ready' && entry.url) {
+            child.stderr?.off('data', onLine);
+            child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+            return resolve({ url: entry.url, wsUrl: entry.url.replace(/^http/, 'ws'), pid: child.pid!, log: () => output, stop });
+          }
+        } catch {
+          // a partial line; the rest comes with the next chunk
+        }
+      }
+    };
+    child.stderr?.on('data', onLine);
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    void exit.then(() => reject(new Error(`server process exited before it was ready:\n${output}`)));
+    setTimeout(() => {
+      if (exited) return;
+      void stop();
+      reject(new Error(`server process not ready within 25 s:\n${output}`));
+    }, 25_000).unref();
+  });
 }

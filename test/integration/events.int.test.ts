@@ -28,6 +28,9 @@ import {
 } from '../generated/graphql';
 import { startEventsServer, waitUntil, type EventsTestServer } from './events-support';
 
+// Jest's default is 5 s (the project-level testTimeout is not applied); waits below fail with their own message first.
+jest.setTimeout(30_000);
+
 let s: EventsTestServer;
 let n = 0;
 

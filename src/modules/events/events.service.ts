@@ -55,6 +55,8 @@ export interface EventServiceStats extends FeedStats {
   subscriptions: number;
   /** Most live events that ever waited in one subscription's buffer. */
   maxQueued: number;
+  /** Subscriptions ended because their buffer overflowed. */
+  slowConsumersClosed: number;
 }
 
 const REPLAY_PAGE = 200;
@@ -68,6 +70,7 @@ export class EventService {
   private log: Logger | null = null;
   private readonly streams = new Set<EventStream>();
   private maxQueued = 0;
+  private slowConsumersClosed = 0;
 
   constructor(
     private readonly ds: DataSource,
@@ -105,7 +108,7 @@ export class EventService {
     const feed = this.feed?.stats() ?? { position: 0, sinks: 0, listening: false, listenerPid: null, connects: 0, eventsRead: 0 };
     let maxQueued = this.maxQueued;
     for (const s of this.streams) maxQueued = Math.max(maxQueued, s.maxQueued);
-    return { ...feed, subscriptions: this.streams.size, maxQueued };
+    return { ...feed, subscriptions: this.streams.size, maxQueued, slowConsumersClosed: this.slowConsumersClosed };
   }
 
   /** Deletes events older than the retention window; returns how many. */
@@ -178,6 +181,7 @@ export class EventService {
       pageSize: REPLAY_PAGE,
       readPage,
       onOverflow: () => {
+        this.slowConsumersClosed++;
         this.log?.warn('subscriber too slow; closing it', { maxBuffered: this.maxBuffered });
         opts.onOverflow();
       },
