@@ -115,6 +115,18 @@ export function isHighRisk(level: ChurnRiskLevel): boolean {
   return level === 'HIGH' || level === 'CRITICAL';
 }
 
+/** Every factor's name and what it measures, in the order factors are reported. */
+export const FACTOR_DESCRIPTIONS: readonly (readonly [string, string])[] = [
+  ['dropoutProbability', 'Chance the customer has stopped buying for good, from the purchase model: 1 − P(alive).'],
+  ['overdueRatio', 'Days since the last purchase divided by the usual gap between this customer\'s purchases; above 1 means overdue.'],
+  ['productLoss', 'Share of the products ever held that were closed (recent closures count fully, older ones half) or have lapsed.'],
+  ['spendDecline', `Fall in spend per day over the last ${RECENT_WINDOW_DAYS} days against the ${EARLIER_WINDOW_DAYS} days before (0 = steady or growing).`],
+  ['complaints', `Negative contacts the customer started (complaints) in the last ${ENGAGEMENT_WINDOW_DAYS} days.`],
+  ['negativeResponses', `Our outreach the customer answered negatively in the last ${ENGAGEMENT_WINDOW_DAYS} days.`],
+  ['unansweredOutreach', `Our outreach that got no response in the last ${ENGAGEMENT_WINDOW_DAYS} days.`],
+  ['noRecentContact', `Days since we last reached out (-1 = never). No contact for ${CONTACT_WINDOW_DAYS}+ days adds a little risk: most customers who leave say they felt unappreciated.`],
+];
+
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 // A factor at exactly 1 would make −ln(1 − s) infinite and swallow every other contribution.
 const MAX_STRENGTH = 0.999;
@@ -194,69 +206,40 @@ export function assessChurnRisk(s: ChurnSignals): ChurnRiskAssessment {
   const spend = spendDecline(s);
   const neglected = s.daysSinceLastOutreach === null || s.daysSinceLastOutreach >= CONTACT_WINDOW_DAYS;
 
-  const raw: { name: string; value: number; strength: number; description: string }[] = [
-    {
-      name: 'dropoutProbability',
-      value: dropout,
-      strength: dropout,
-      description: `Chance the customer has stopped buying for good, from the purchase model (1 − P(alive)): ${pct(dropout)}.`,
-    },
-    {
-      name: 'overdueRatio',
-      value: s.daysSinceLastPurchase / Math.max(s.typicalGapDays, 1),
-      strength: overdue,
-      description: `Days since the last purchase divided by the usual gap between purchases (${days(s.daysSinceLastPurchase)} / ${days(s.typicalGapDays)}); above 1 means overdue.`,
-    },
-    {
-      name: 'productLoss',
-      value: product,
-      strength: 0.7 * product,
-      description: 'Share of the products ever held that were closed (recent closures count fully, older ones half) or have lapsed.',
-    },
-    {
-      name: 'spendDecline',
-      value: spend,
-      strength: 0.6 * spend,
-      description: `Fall in spend per day over the last ${RECENT_WINDOW_DAYS} days against the ${EARLIER_WINDOW_DAYS} days before (0 = steady or growing).`,
-    },
-    {
-      name: 'complaints',
-      value: s.complaints,
-      strength: 1 - 0.7 ** s.complaints,
-      description: `Negative contacts the customer started (complaints) in the last ${ENGAGEMENT_WINDOW_DAYS} days.`,
-    },
-    {
-      name: 'negativeResponses',
-      value: s.negativeResponses,
-      strength: 1 - 0.8 ** s.negativeResponses,
-      description: `Our outreach the customer answered negatively in the last ${ENGAGEMENT_WINDOW_DAYS} days.`,
-    },
-    {
-      name: 'unansweredOutreach',
-      value: s.unansweredOutreach,
-      strength: 1 - 0.9 ** s.unansweredOutreach,
-      description: `Our outreach that got no response in the last ${ENGAGEMENT_WINDOW_DAYS} days.`,
-    },
-    {
-      name: 'noRecentContact',
-      value: s.daysSinceLastOutreach ?? -1,
-      strength: neglected ? 0.1 : 0,
-      description: `Days since we last reached out (-1 = never). No contact for ${CONTACT_WINDOW_DAYS}+ days adds a little risk: most customers who leave say they felt unappreciated.`,
-    },
+  // Same order as FACTOR_DESCRIPTIONS.
+  const values = [
+    dropout,
+    s.daysSinceLastPurchase / Math.max(s.typicalGapDays, 1),
+    product,
+    spend,
+    s.complaints,
+    s.negativeResponses,
+    s.unansweredOutreach,
+    s.daysSinceLastOutreach ?? -1,
+  ];
+  const strengths = [
+    dropout,
+    overdue,
+    0.7 * product,
+    0.6 * spend,
+    1 - 0.7 ** s.complaints,
+    1 - 0.8 ** s.negativeResponses,
+    1 - 0.9 ** s.unansweredOutreach,
+    neglected ? 0.1 : 0,
   ];
 
   let logSurvival = 0;
-  const hazards = raw.map((f) => {
-    const h = -Math.log(1 - Math.min(f.strength, MAX_STRENGTH));
+  const hazards = strengths.map((strength) => {
+    const h = -Math.log(1 - Math.min(strength, MAX_STRENGTH));
     logSurvival += h;
     return h;
   });
   const score = 1 - Math.exp(-logSurvival);
-  const factors: RiskFactor[] = raw.map((f, i) => ({
-    name: f.name,
-    value: f.value,
+  const factors: RiskFactor[] = FACTOR_DESCRIPTIONS.map(([name, description], i) => ({
+    name,
+    value: values[i]!,
     contribution: logSurvival > 0 ? (score * hazards[i]!) / logSurvival : 0,
-    description: f.description,
+    description,
   }));
 
   return {

@@ -1,10 +1,7 @@
 /** The operations the playground opens with: a tour of the graph in one document. */
-export const EXAMPLE_OPERATIONS = `# Welcome to Customer Graph.
-# Press the run button (or Ctrl-Enter) to see the first page of customers with
-# their persona, holdings, latest touchpoints and referrals. Open the docs
-# explorer to read about every type and field.
 
-query Customer360 {
+/** The first example: one page of customers with everything around them. */
+export const CUSTOMER_360_OPERATION = `query Customer360 {
   customers(first: 5, orderBy: LAST_PURCHASE_AT_DESC) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -30,3 +27,112 @@ query Customer360 {
   }
 }
 `;
+
+/** Customer insight: the churn model, risk, value, cross-sell, win-back and referrals. */
+export const ANALYTICS_OPERATIONS = `# Customer insight. Fit the models first (FitChurnModel), then run the others.
+# What every number means: docs/analytics.md.
+
+mutation FitChurnModel {
+  fitChurnModel(input: { timeUnit: WEEKS }) {
+    scoredCustomers
+    movedToAtRisk
+    model { id calibrationEnd fitMs scoringMs customerCount repeatCustomerCount }
+  }
+}
+
+query ChurnModel {
+  churnModel {
+    calibrationEnd
+    timeUnit
+    fittedAt
+    fitMs
+    customerCount
+    repeatCustomerCount
+    transactionCount
+    horizonMonths
+    discountRatePerMonth
+    bgNbd { r alpha a b logLikelihood meanPurchaseRate meanDropoutProbability }
+    gammaGamma { p q gamma logLikelihood customerCount populationMeanSpend }
+  }
+}
+
+query AtRiskCustomers {
+  customers(first: 5, filter: { stageIn: [AT_RISK] }) {
+    nodes {
+      name
+      stage
+      churnRisk {
+        score
+        level
+        probabilityAlive
+        accountChurn { score explanation }
+        productChurn { score explanation }
+        decreasedSpend { score explanation }
+        factors { name value contribution }
+        evidence { kind touchpoint { channel direction response occurredAt campaign } }
+      }
+      lifetimeValue { historicalSpend predictedValue expectedPurchases expectedSpend }
+      valueTier
+    }
+  }
+}
+
+query CrossSell {
+  customers(first: 5, orderBy: LAST_PURCHASE_AT_DESC) {
+    nodes {
+      name
+      persona { name }
+      holdings(first: 10) { nodes { status product { name } } }
+      crossSellRecommendations(first: 3) { rank confidence reason product { name category price } }
+    }
+  }
+}
+
+query ValueTiers {
+  valueTiers {
+    summary
+    paretoRuleHolds
+    customerCount
+    revenue
+    predictedValue
+    tiers { tier customerCount customerShare revenue revenueShare predictedValue predictedValueShare minPredictedValue }
+  }
+}
+
+query ReactivationCandidates {
+  reactivationCandidates(first: 10) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      score
+      comebackProbability
+      valueIfReactivated
+      reasons
+      valueTier
+      customer { name stage }
+      lastPurchase { occurredAt amount product { name } }
+      lastTouchpoint { channel response occurredAt }
+    }
+  }
+}
+
+query ReferralMetrics {
+  referralMetrics(from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z") {
+    total { referrals converted conversionRate liftOverLeadConversion revenue }
+    channels { channel referrals converted conversionRate liftOverLeadConversion revenue }
+    leadConversion { customersCreated converted conversionRate }
+    topReferrers { customer { name } referrals converted revenue }
+    costPerReferral
+    programmeCost
+    returnOnInvestment
+  }
+}
+`;
+
+export const EXAMPLE_OPERATIONS = `# Welcome to Customer Graph.
+# Press the run button (or Ctrl-Enter) to see the first page of customers with
+# their persona, holdings, latest touchpoints and referrals. Open the docs
+# explorer to read about every type and field.
+
+${CUSTOMER_360_OPERATION}
+${ANALYTICS_OPERATIONS}`;

@@ -18,7 +18,12 @@ import {
   type CustomersWithInsightQuery,
   type ReactivationCandidatesQuery,
 } from '../generated/graphql';
+import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { toGlobalId } from '../../src/graphql/global-id';
+import { ANALYTICS_OPERATIONS, EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
+
+// Fits and scores run for seconds on a busy machine; jest's default of 5 s is too tight.
+jest.setTimeout(60_000);
 
 let server: TestServer;
 const DAY = 86_400_000;
@@ -416,6 +421,19 @@ describe('analytics', () => {
 
     expectError(await server.request(ReferralMetricsReportDocument, { from: '2020-07-01T00:00:00Z', to: '2020-01-01T00:00:00Z' }), 'BAD_USER_INPUT', 'to');
     expectError(await server.request(ReferralMetricsReportDocument, { from: '2020-01-01T00:00:00Z', to: '2020-07-01T00:00:00Z', topReferrers: 500 }), 'BAD_USER_INPUT', 'topReferrers');
+  });
+
+  it('runs every analytics example of the playground', async () => {
+    const all = parse(EXAMPLE_OPERATIONS).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    expect(all[0]!.name!.value).toBe('Customer360');
+    const ours = parse(ANALYTICS_OPERATIONS).definitions as OperationDefinitionNode[];
+    expect(ours.map((d) => d.name!.value)).toEqual(['FitChurnModel', 'ChurnModel', 'AtRiskCustomers', 'CrossSell', 'ValueTiers', 'ReactivationCandidates', 'ReferralMetrics']);
+    expect(all.map((d) => d.name!.value)).toEqual(expect.arrayContaining(ours.map((d) => d.name!.value)));
+    for (const op of ours) {
+      const body = await server.request<Record<string, unknown>>(print(op));
+      expect({ operation: op.name!.value, errors: body.errors }).toEqual({ operation: op.name!.value, errors: undefined });
+      expect(Object.values(body.data!)[0]).not.toBeNull();
+    }
   });
 
   it('refuses an out-of-range number of recommendations', async () => {

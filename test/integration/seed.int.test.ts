@@ -7,7 +7,7 @@ import { cohorts, generateCohort } from '../../src/db/seed/generate';
 import { PERSONAS, PRODUCTS } from '../../src/db/seed/catalogue';
 import { seedDemoData, type SeedSummary } from '../../src/db/seed/seed';
 import { ALL_STAGES, STAGE_TRANSITIONS } from '../../src/lifecycle/stages';
-import { EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
+import { CUSTOMER_360_OPERATION } from '../../src/server/playground-examples';
 import { SeededCatalogueDocument, SeededCustomersDocument, type SeededCustomersQuery } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -174,7 +174,7 @@ describe('demo data through the API', () => {
   });
 
   it('runs the playground example query on demo data', async () => {
-    const data = await server.query<{ customers: { totalCount: number; nodes: { persona: { name: string } | null; holdings: { nodes: unknown[] }; stageHistory: { nodes: unknown[] } }[] } }>(EXAMPLE_OPERATIONS);
+    const data = await server.query<{ customers: { totalCount: number; nodes: { persona: { name: string } | null; holdings: { nodes: unknown[] }; stageHistory: { nodes: unknown[] } }[] } }>(CUSTOMER_360_OPERATION);
     expect(data.customers.totalCount).toBe(CUSTOMERS);
     expect(data.customers.nodes).toHaveLength(5);
     expect(data.customers.nodes.some((c) => c.persona !== null)).toBe(true);

@@ -31,6 +31,15 @@ export const DEFAULT_HORIZON_MONTHS = 12;
 export const DEFAULT_DISCOUNT_RATE_PER_MONTH = 0.01;
 /** Customers scored per statement batch. */
 export const SCORING_BATCH_SIZE = 2000;
+/** Stage moves per transaction after a fit. */
+export const MOVE_BATCH_SIZE = 200;
+
+/** A customer whose risk level just rose into HIGH or CRITICAL. */
+interface Crossing {
+  id: string;
+  level: string;
+  score: number;
+}
 const EARLIEST_CALIBRATION_DAY = dayNumber(new Date(Date.UTC(1900, 0, 1)));
 // One key for the whole database: two fits at once would race to activate.
 const FIT_LOCK_KEY = 'customer-graph:churn-model-fit';
@@ -41,7 +50,7 @@ export interface FitInput {
   timeUnit?: ChurnModelTimeUnit | null;
 }
 
-export type FitPhase = 'reading' | 'fitting' | 'scoring' | 'ranking' | 'activating';
+export type FitPhase = 'reading' | 'fitting' | 'scoring' | 'ranking' | 'activating' | 'moving';
 export type FitProgress = (phase: FitPhase, done: number, total: number) => void;
 
 export interface FitResult {
@@ -261,7 +270,7 @@ export class ChurnModelService {
     onProgress('ranking', 1, 1);
 
     onProgress('activating', 0, 1);
-    const moved = await inTransaction(this.ds, async (em) => {
+    const crossing = await inTransaction(this.ds, async (em) => {
       const previous = await em.getRepository(ChurnModel).createQueryBuilder('m').setLock('pessimistic_write').where('m.is_current').getOne();
       model.holdingCustomerCount = await snapshotHoldingStats(em, model.id);
       model.scoringMs = performance.now() - scoringStart;
@@ -273,23 +282,32 @@ export class ChurnModelService {
       if (previous) await em.getRepository(ChurnModel).update({ id: previous.id }, { isCurrent: false });
       await em.getRepository(ChurnModel).save(model);
 
-      const crossing: { id: string; level: string; score: number }[] = await em.query(
+      const crossing: Crossing[] = await em.query(
         `SELECT n.customer_id::text AS id, n.risk_level AS level, n.risk_score AS score
          FROM customer_score n
          LEFT JOIN customer_score o ON o.model_id = $2 AND o.customer_id = n.customer_id
          WHERE n.model_id = $1 AND n.risk_level IN ('HIGH', 'CRITICAL') AND (o.customer_id IS NULL OR o.risk_level IN ('LOW', 'MEDIUM'))`,
         [model.id, previous?.id ?? null],
       );
-      const count = await this.moveToAtRisk(em, crossing, model.scoredAt);
       if (previous) {
         // Old scores and statistics are replaced, the model row stays as history.
         await em.query(`DELETE FROM customer_score WHERE model_id = $1`, [previous.id]);
         await em.query(`DELETE FROM product_affinity WHERE model_id = $1`, [previous.id]);
         await em.query(`DELETE FROM persona_product_affinity WHERE model_id = $1`, [previous.id]);
       }
-      return count;
+      return crossing;
     });
     onProgress('activating', 1, 1);
+
+    // Stage moves in short transactions: each holds the outbox's event counter until it commits,
+    // so one long transaction would stall every other writer of events for its whole duration.
+    let moved = 0;
+    onProgress('moving', 0, crossing.length);
+    for (let i = 0; i < crossing.length; i += MOVE_BATCH_SIZE) {
+      const chunk = crossing.slice(i, i + MOVE_BATCH_SIZE);
+      moved += await inTransaction(this.ds, (em) => this.moveToAtRisk(em, chunk, model.scoredAt!));
+      onProgress('moving', Math.min(i + MOVE_BATCH_SIZE, crossing.length), crossing.length);
+    }
 
     // Purchases recorded while this run scored were re-scored with the old model; redo them.
     const late: { id: string }[] = await this.ds.query(`SELECT DISTINCT customer_id::text AS id FROM purchase WHERE recorded_at >= $1`, [recordedSince]);
@@ -404,29 +422,27 @@ export class ChurnModelService {
   }
 
   /**
-   * Moves customers whose risk just rose into HIGH or CRITICAL through the stage machine.
-   * Only customers in a stage the CHURN_RISK rule applies to are locked (in id order, like every
-   * other writer, so no deadlocks). Returns how many moved.
+   * Moves customers whose risk just rose into HIGH or CRITICAL through the stage machine, in the
+   * caller's transaction. All of them are locked in one statement (id order, like every other
+   * writer) before the first move records an event: the outbox requires customer locks first.
+   * Only customers in a stage the CHURN_RISK rule applies to are locked. Returns how many moved.
    */
-  private async moveToAtRisk(em: EntityManager, crossing: readonly { id: string; level: string; score: number }[], at: Date): Promise<number> {
+  private async moveToAtRisk(em: EntityManager, crossing: readonly Crossing[], at: Date): Promise<number> {
     if (crossing.length === 0) return 0;
     const byId = new Map(crossing.map((c) => [c.id, c]));
+    const customers = await em
+      .getRepository(Customer)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.id IN (:...ids)', { ids: [...byId.keys()] })
+      .andWhere('c.stage IN (:...stages)', { stages: [...AUTOMATIC_MOVES.CHURN_RISK.from] })
+      .orderBy('c.id')
+      .getMany();
     let moved = 0;
-    const ids = [...byId.keys()];
-    for (let i = 0; i < ids.length; i += 1000) {
-      const customers = await em
-        .getRepository(Customer)
-        .createQueryBuilder('c')
-        .setLock('pessimistic_write')
-        .where('c.id IN (:...ids)', { ids: ids.slice(i, i + 1000) })
-        .andWhere('c.stage IN (:...stages)', { stages: [...AUTOMATIC_MOVES.CHURN_RISK.from] })
-        .orderBy('c.id')
-        .getMany();
-      for (const customer of customers) {
-        const c = byId.get(customer.id)!;
-        const reason = `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).`;
-        if (await applyAutomaticMove(em, customer, StageChangeTrigger.CHURN_RISK, reason, at)) moved++;
-      }
+    for (const customer of customers) {
+      const c = byId.get(customer.id)!;
+      const reason = `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).`;
+      if (await applyAutomaticMove(em, customer, StageChangeTrigger.CHURN_RISK, reason, at)) moved++;
     }
     return moved;
   }
