@@ -10,4 +10,4 @@ import { Referral } from '../modules/referrals/referral.entity';
 import { StageChange } from '../modules/lifecycle/stage-change.entity';
 import { Touchpoint } from '../modules/touchpoints/touchpoint.entity';
 
-export const entities = [Persona, Customer, Product, Holding, Purchase, Touchpoint, Referral, StageChange, ChurnModel, CustomerScore, ApiKey, ChurnModel, CustomerScore];
+export const entities = [Persona, Customer, Product, Holding, Purchase, Touchpoint, Referral, StageChange, ChurnModel, CustomerScore, ApiKey];
