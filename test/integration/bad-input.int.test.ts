@@ -35,9 +35,9 @@ import {
   tableSnapshot,
   type Inserted,
 } from '../factories';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { startTestServer, type GraphQLResponse } from '../support/server';
 
-let server: TestServer;
+let server: Awaited<ReturnType<typeof startTestServer>>;
 
 /** What the cases run against, made once in beforeAll. */
 interface Fixtures {
@@ -353,6 +353,33 @@ describe('unexpected failures are masked', () => {
     } finally {
       await server.ds.query(`ALTER TABLE touchpoint_hidden RENAME TO touchpoint`);
     }
+  });
+});
+
+describe('bad requests below GraphQL', () => {
+  it.each([
+    ['a NUL character in a mutation input', CreateCustomerDocument, () => ({ input: buildCustomerInput({ name: 'Ada\u0000' }) }), /input\.name$/],
+    ['a NUL character in a filter', CustomerPageDocument, () => ({ first: 1, filter: { search: '\u0000' } }), /filter\.search$/],
+  ] as const)('refuses %s as BAD_USER_INPUT naming the field, writing nothing', async (_what, doc, vars, field) => {
+    const before = await tableSnapshot(server.ds);
+    const res = await server.request(print(doc), vars());
+    const [error] = res.errors!;
+    messagesSeen.push({ name: _what, message: error.message, extensions: error.extensions });
+    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(error.extensions?.field).toMatch(field);
+    expect(await tableSnapshot(server.ds)).toEqual(before);
+  });
+
+  it.each([
+    ['a body that is not JSON', '{"query": ', 400],
+    ['a body over the size limit', JSON.stringify({ query: '{ __typename }', pad: 'x'.repeat(1_100_000) }), 413],
+  ] as const)('answers %s with a JSON error, no stack trace or file path', async (_what, body, status) => {
+    const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey}` }, body });
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/json/);
+    const text = await res.text();
+    expect(JSON.parse(text).errors[0].extensions.code).toEqual(expect.any(String));
+    expect(text).not.toMatch(/\s{2,}at |node_modules|\.[jt]s:\d|<html|SyntaxError|PayloadTooLargeError/i);
   });
 });
 
