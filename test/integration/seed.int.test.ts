@@ -18,10 +18,11 @@ const NOW = new Date('2025-06-01T12:00:00Z');
 let server: TestServer;
 let summary: SeedSummary | null;
 
+// Jest ignores a per-project testTimeout, so the default 5 s would apply; seeding on a busy machine can take longer.
 beforeAll(async () => {
   server = await startTestServer();
   summary = await seedDemoData(server.ds, { customers: CUSTOMERS, seed: SEED, now: NOW });
-});
+}, 30_000);
 afterAll(async () => {
   await server?.stop();
 });
