@@ -37,6 +37,10 @@ export interface ReactivationPotential {
   reasons: string[];
 }
 
+const INPUT_KEYS: readonly (keyof ReactivationInput)[] = [
+  'probabilityAlive', 'expectedAverageSpend', 'purchasesPerYear', 'totalSpend', 'purchaseDays', 'daysSinceLastPurchase', 'positiveResponses', 'negativeSignals',
+];
+
 export const BASE_COMEBACK = 0.25;
 export const MAX_MODEL_COMEBACK = 0.6;
 
@@ -45,7 +49,8 @@ export const MAX_MODEL_COMEBACK = 0.6;
  * Deterministic; `score` is 0 only when the value is 0.
  */
 export function reactivationPotential(input: ReactivationInput): ReactivationPotential {
-  for (const [key, v] of Object.entries(input)) {
+  for (const key of INPUT_KEYS) {
+    const v = input[key];
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`reactivation input ${key} must be finite and >= 0, got ${v}`);
   }
   if (input.probabilityAlive > 1) throw new RangeError(`probabilityAlive must be <= 1, got ${input.probabilityAlive}`);
