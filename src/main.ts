@@ -1,7 +1,8 @@
 /**
  * Entry point of `npm start`: config → database (embedded unless DATABASE_URL)
  * → migrations → demo data if empty → serve. SIGINT/SIGTERM drain the server,
- * close the pool and stop the embedded PostgreSQL.
+ * close the pool and stop the embedded PostgreSQL, also when they arrive during
+ * start-up; a shutdown that hangs ends after SHUTDOWN_DEADLINE_MS.
  */
 import 'reflect-metadata';
 import { loadConfig } from './config';
@@ -12,6 +13,14 @@ import { startApp } from './app';
 import { ApiKeyService } from './modules/auth/api-key.service';
 import { createLogger } from './shared/logger';
 
+/** Longest a shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+/** Set once a signal arrived; start-up failures after that are the shutdown's doing, not crashes. */
+let shuttingDown = false;
+
+/** Resolves with `work`, or after `ms` if it has not settled by then. */
+const atMost = (work: Promise<unknown>, ms: number) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
@@ -19,14 +28,20 @@ async function main(): Promise<void> {
   const db = await resolveDatabase(config, log);
   const ds = createDataSource({ url: db.url });
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
-  let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    // `npm start` forwards Ctrl-C to us while the terminal also sends it: one shutdown is enough.
+    if (shuttingDown) return;
+    shuttingDown = true;
     log.info('shutting down', { signal });
+    setTimeout(() => {
+      log.error('shutdown did not finish in time; exiting', { deadlineMs: SHUTDOWN_DEADLINE_MS });
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await app?.stop();
-      if (ds.isInitialized) await ds.destroy();
+      // During start-up a seeding transaction may hold a connection; the pool would wait for it.
+      // Stopping the database below rolls it back, so the next start seeds afresh.
+      if (ds.isInitialized) await atMost(ds.destroy(), app ? SHUTDOWN_DEADLINE_MS : 2_000);
       await db.close();
       log.info('stopped');
       process.exit(0);
@@ -63,6 +78,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A signal during start-up (say, while seeding) makes start-up fail; shutdown() reports and exits.
+  if (shuttingDown) return;
   console.error(err instanceof Error ? err.stack ?? err.message : err);
   process.exit(1);
 });
