@@ -8,8 +8,8 @@ import type { Config } from './config';
 import { getSchema } from './graphql/schema';
 import { createAuthRuntime, type AuthRuntime } from './modules/auth';
 import { createHttpServer } from './server/http';
-import { limitValidationRules } from './server/limits';
-import { createGraphQLWebSocketServer } from './server/ws';
+import { DEFAULT_QUERY_LIMITS, limitValidationRules, webSocketOperationCheck } from './server/limits';
+import { CLOSE_CODES, createGraphQLWebSocketServer } from './server/ws';
 import type { EventServiceStartOptions } from './modules/events/events.service';
 import { createServices, type Services } from './services';
 import { systemClock, type Clock } from './shared/clock';
@@ -70,7 +70,25 @@ export async function startApp(deps: AppDeps): Promise<App> {
     maxBuffered: config.eventSubscriptionBuffer,
     ...deps.events,
   });
-  const ws = createGraphQLWebSocketServer({ schema, ds, services, log, authenticate: auth.authenticateConnection, validationRules: limitValidationRules() });
+  const ws = createGraphQLWebSocketServer({
+    schema,
+    ds,
+    services,
+    log,
+    authenticate: auth.authenticateConnection,
+    validationRules: limitValidationRules(),
+    maxTokens: DEFAULT_QUERY_LIMITS.maxTokens,
+    checkOperation: webSocketOperationCheck(schema, DEFAULT_QUERY_LIMITS, (viewer) => auth.rateLimit(viewer, '')),
+    acquireSubscription: async (viewer) => {
+      const slot = await auth.slots.acquire(viewer);
+      return () => auth.slots.release(slot);
+    },
+  });
+  // A revoked key loses its open WebSockets at once, whichever instance revoked it.
+  await auth.revocations.onRevoked((apiKeyId) => {
+    const closed = ws.closeConnections((v) => v.apiKeyId === apiKeyId, CLOSE_CODES.UNAUTHORIZED, 'This API key has been revoked.');
+    if (closed) log.info('closed WebSockets of a revoked API key', { apiKeyId, closed });
+  });
   const { httpServer, apollo } = await createHttpServer({
     schema,
     ds,

@@ -38,6 +38,8 @@ import {
 } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE } from '../graphql/pagination';
+import type { RateLimitDecision } from '../modules/auth/rate-limit';
+import type { Viewer } from '../modules/auth/viewer';
 import { ErrorCode } from '../shared/errors';
 
 export interface QueryLimits {
@@ -246,4 +248,30 @@ export function isIntrospectionOnly(document: DocumentNode): boolean {
   return document.definitions.every(
     (d) => d.kind !== Kind.OPERATION_DEFINITION || d.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__')),
   );
+}
+
+/**
+ * The per-operation check for WebSocket servers: cost and NUL characters
+ * (checkOperation), then one request from the viewer's rate-limit bucket
+ * (RATE_LIMITED with retryAfter when empty). Depth, aliases and directives are
+ * validation rules (limitValidationRules) and tokens a parse option.
+ */
+export function webSocketOperationCheck(
+  schema: GraphQLSchema,
+  limits: QueryLimits,
+  rateLimit?: (viewer: Viewer) => Promise<RateLimitDecision>,
+): (viewer: Viewer, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined) => Promise<GraphQLError[]> {
+  return async (viewer, document, variables, operationName) => {
+    if (rateLimit) {
+      const d = await rateLimit(viewer);
+      if (!d.allowed) {
+        return [
+          new QueryGuardError(`Too many requests: this API key may make ${d.limit} a minute. Retry in ${d.retryAfterSeconds} s.`, {
+            extensions: { code: ErrorCode.RATE_LIMITED, retryAfter: d.retryAfterSeconds, limit: d.limit },
+          }),
+        ];
+      }
+    }
+    return checkOperation(schema, document, variables, operationName, limits);
+  };
 }

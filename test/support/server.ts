@@ -25,6 +25,12 @@ export interface TestServer {
   ds: DataSource;
   app: App;
   counter: StatementCounter;
+  /** The admin key every request sends unless told otherwise (also the app's ADMIN_API_KEY). */
+  adminKey: string;
+  /** Creates an API key directly in the database; returns its secret. */
+  createKey(key: NewTestKey): Promise<string>;
+  /** `{ authorization: 'Bearer <secret>' }`. */
+  auth(secret: string): Record<string, string>;
   /** POSTs an operation; returns the parsed body (errors included, never thrown). */
   request<T = Record<string, unknown>, V = Record<string, unknown>>(doc: TypedDocumentNode<T, V> | DocumentNode | string, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** Like request, but fails the test on any error and returns `data`. */
@@ -40,16 +46,6 @@ export interface NewTestKey {
   label?: string;
 }
 
-/** What startTestServer adds for authorization tests. */
-export interface TestServerAuth {
-  /** The admin key every request sends unless told otherwise (also the app's ADMIN_API_KEY). */
-  adminKey: string;
-  /** Creates an API key directly in the database; returns its secret. */
-  createKey(key: NewTestKey): Promise<string>;
-  /** `{ authorization: 'Bearer <secret>' }`. */
-  auth(secret: string): Record<string, string>;
-}
-
 export interface TestServerOptions {
   clock?: Clock;
   env?: Record<string, string>;
@@ -61,7 +57,7 @@ export interface TestServerOptions {
   poolSize?: number;
 }
 
-export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer & TestServerAuth> {
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const counter = new StatementCounter();
   const ds = await openDataSource(db.url, counter, opts.poolSize);

@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import { Field, ID, InputType, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { Node } from '../../graphql/node';
+import { Personal } from '../auth/policy';
 import { PageInfo } from '../../graphql/pagination';
 import { Money } from '../../graphql/scalars';
 import { LifecycleStage, StageChangeTrigger } from '../lifecycle/lifecycle.enums';
@@ -79,7 +80,9 @@ export class StageChangedEvent extends CustomerEvent {
   @Field(() => LifecycleStage, { description: 'The stage the customer entered.' })
   to!: LifecycleStage;
 
+  // Free text, like StageChange.reason (the same words): personal data.
   @Field(() => String, { nullable: true, description: 'Why, as given with the move (or the automatic rule\'s explanation).' })
+  @Personal()
   reason!: string | null;
 
   @Field(() => StageChangeTrigger, { description: 'What caused the move: a manual request or an automatic rule such as FIRST_PURCHASE.' })

@@ -1,0 +1,126 @@
+/**
+ * `npm run keys -- <command>`: manage API keys against DATABASE_URL or the
+ * embedded database (the same one `npm start` uses).
+ *
+ *   create --role <admin|analyst|service|partner> [--label TEXT] [--scope pii:read]
+ *          [--rate-limit N] [--max-subscriptions N]   prints the new key once
+ *   list [--all]                                      keys (revoked ones with --all)
+ *   revoke <prefix>                                   e.g. revoke cgk_3f9a1c0d
+ *   generate                                          a random value for ADMIN_API_KEY (no database)
+ */
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config';
+import { createDataSource, migrate } from '../db/data-source';
+import { resolveDatabase } from '../db/database';
+import { createLogger } from '../shared/logger';
+import { DomainError } from '../shared/errors';
+import { ApiKeyService, generateApiKey } from '../modules/auth/api-key.service';
+import { ApiKeyRole, ApiKeySource } from '../modules/auth/auth.enums';
+import { Scope } from '../modules/auth/viewer';
+import { ApiKey } from '../modules/auth/api-key.entity';
+
+const USAGE = `Usage: npm run keys -- <command>
+  create --role <admin|analyst|service|partner> [--label TEXT] [--scope pii:read] [--rate-limit N] [--max-subscriptions N]
+  list [--all]
+  revoke <prefix>        (the key's visible prefix, e.g. cgk_3f9a1c0d)
+  generate               print a random key to use as ADMIN_API_KEY (touches no database)`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function wholeNumber(raw: string | undefined, name: string): number | null {
+  if (raw === undefined) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) fail(`--${name} must be a whole number, got "${raw}"`);
+  return n;
+}
+
+async function withDatabase<T>(work: (keys: ApiKeyService, ds: Awaited<ReturnType<typeof createDataSource>>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const db = await resolveDatabase(config, log);
+  const ds = createDataSource({ url: db.url, poolSize: 2, applicationName: 'customer-graph-keys' });
+  try {
+    await ds.initialize();
+    await migrate(ds);
+    return await work(new ApiKeyService(ds), ds);
+  } finally {
+    if (ds.isInitialized) await ds.destroy();
+    await db.close();
+  }
+}
+
+function describe(k: ApiKey): string {
+  const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : k.lastUsedAt ? `last used ${k.lastUsedAt.toISOString()}` : 'never used';
+  const scopes = k.scopes.length ? ` [${k.scopes.join(', ')}]` : '';
+  return `${k.prefix.padEnd(14)} ${k.role.padEnd(8)} ${state.padEnd(36)} ${k.label}${scopes}`;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      label: { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      'rate-limit': { type: 'string' },
+      'max-subscriptions': { type: 'string' },
+      all: { type: 'boolean' },
+    },
+  });
+
+  switch (command) {
+    case 'generate': {
+      console.log(generateApiKey().secret);
+      return;
+    }
+    case 'create': {
+      const role = values.role?.toUpperCase() as ApiKeyRole | undefined;
+      if (!role || !Object.values(ApiKeyRole).includes(role)) fail('create needs --role admin, analyst, service or partner');
+      const scopes = (values.scope ?? []) as Scope[];
+      const { apiKey, secret } = await withDatabase((keys) =>
+        keys.create({
+          label: values.label ?? `${role.toLowerCase()} key created ${new Date().toISOString().slice(0, 10)}`,
+          role,
+          scopes,
+          source: ApiKeySource.CLI,
+          rateLimitPerMinute: wholeNumber(values['rate-limit'], 'rate-limit'),
+          maxSubscriptions: wholeNumber(values['max-subscriptions'], 'max-subscriptions'),
+        }),
+      );
+      console.log(describe(apiKey));
+      console.log(`\n${secret}\n\nThis is the only time the key is shown; only its SHA-256 hash is stored. Send it as "Authorization: Bearer <key>".`);
+      return;
+    }
+    case 'list': {
+      const rows = await withDatabase((_keys, ds) => ds.getRepository(ApiKey).find({ order: { createdAt: 'ASC', id: 'ASC' } }));
+      const shown = values.all ? rows : rows.filter((k) => !k.revokedAt);
+      console.log(shown.length ? shown.map(describe).join('\n') : 'no keys');
+      return;
+    }
+    case 'revoke': {
+      const prefix = positionals[0];
+      if (!prefix) fail('revoke needs the key\'s prefix, e.g. revoke cgk_3f9a1c0d');
+      const revoked = await withDatabase(async (keys, ds) => {
+        const matches = await ds.getRepository(ApiKey).findBy({ prefix });
+        if (matches.length === 0) fail(`no key has the prefix ${prefix}`);
+        if (matches.length > 1) fail(`${matches.length} keys share the prefix ${prefix}; revoke them with the revokeApiKey mutation by id`);
+        return keys.revoke(matches[0].id);
+      });
+      console.log(describe(revoked));
+      return;
+    }
+    default:
+      fail(command ? `unknown command "${command}"` : 'no command given');
+  }
+}
+
+run(process.argv.slice(2)).catch((err) => {
+  console.error(err instanceof DomainError ? `${err.message}${err.extensions.field ? ` (${String(err.extensions.field)})` : ''}` : err instanceof Error ? err.message : err);
+  process.exit(1);
+});
