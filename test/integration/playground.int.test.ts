@@ -16,7 +16,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { parse } from 'graphql';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
@@ -99,6 +101,8 @@ describeWithBrowser('playground in a browser', () => {
 
     const graphqlResponse = page.waitForResponse((r) => r.url() === server!.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('Customer360'));
     await page.locator('.graphiql-execute-button').click();
+    // With several operations in the editor, the run button asks which one to run.
+    if (parse(EXAMPLE_OPERATIONS).definitions.length > 1) await page.getByRole('menuitem', { name: 'Customer360', exact: true }).click();
     const body = await (await graphqlResponse).json();
     expect(body.errors).toBeUndefined();
     expect(body.data.customers.totalCount).toBe(DEMO_CUSTOMERS);
