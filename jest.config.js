@@ -5,6 +5,8 @@ delete swc.$schema;
 const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
 
 module.exports = {
+  // Jest reads testTimeout only at the top level, not per project.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -21,7 +23,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       testMatch: ['<rootDir>/test/integration/**/*.int.test.ts'],
-      testTimeout: 60000,
     },
   ],
 };
