@@ -137,7 +137,7 @@ export class ChurnModelService {
     await lock.connect();
     try {
       const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [FIT_LOCK_KEY]);
-      if (!locked) throw conflict('input', 'Another churn-model fit is running. Wait for it to finish (see Query.churnModel) and try again.');
+      if (!locked) throw conflict('input', 'Another churn-model fit is running. Wait for it to finish, then try again.');
       try {
         return await this.fitLocked(endDay, timeUnit, unitDays, onProgress);
       } finally {
