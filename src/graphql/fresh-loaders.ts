@@ -16,7 +16,8 @@ export function freshLoadersAfterMutationsPlugin(): ApolloServerPlugin<Context> 
     async requestDidStart() {
       return {
         async executionDidStart({ operation }) {
-          if (operation.operation !== 'mutation') return;
+          // No operation when the request names none of several, or one that is not there: Apollo answers that itself.
+          if (operation?.operation !== 'mutation') return;
           return {
             willResolveField({ info, contextValue }) {
               if (info.path.prev !== undefined) return;

@@ -210,7 +210,8 @@ export function countTokens(body: string): number {
   return n;
 }
 
-const TOKEN_LIMIT_MESSAGE = /Document contains more than (\d+) tokens/;
+// graphql-js 16 words it "more that N tokens"; accept the corrected spelling too.
+const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:at|an) (\d+) tokens/;
 
 /**
  * Turns graphql-js's "Document contains more than N tokens" syntax error into
