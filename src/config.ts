@@ -38,8 +38,10 @@ export interface Config {
   eventRetentionDays: number;
   /**
    * Live events one subscription may have waiting for a slow client
-   * (`EVENT_SUBSCRIPTION_BUFFER`, default 1000). Beyond that the connection is
-   * closed with code 4413 and the client resumes with `after`.
+   * (`EVENT_SUBSCRIPTION_BUFFER`, default 10000). Beyond that the connection is
+   * closed with code 4413 and the client resumes with `after`. Keep it above
+   * the largest burst one commit can make (a 1000-item `recordPurchases` emits
+   * up to ~2000 events); each waiting event costs a pointer, not a copy.
    */
   eventSubscriptionBuffer: number;
   /**
@@ -105,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10) || false,
     logLevel,
     eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 7),
-    eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 1000, 1, 1_000_000),
+    eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 10_000, 1, 1_000_000),
     referralCost: money(env, 'REFERRAL_COST'),
   };
 }

@@ -20,16 +20,26 @@
  * - Shutdown: `plugin` is an Apollo plugin whose drainServer closes every
  *   socket with 1001 (going away; clients reconnect elsewhere) — Apollo's
  *   documented pattern for graphql-ws.
+ * - Fan-out: a document is parsed and validated once, however many clients
+ *   send it; and subscribers whose operations would produce the same result
+ *   for an event (same document, same variables inside the selection, same
+ *   viewer) share one execution of it (see `sharedExecution`).
  */
 import type http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  createSourceEventStream,
+  execute,
   getOperationAST,
   GraphQLError,
+  Kind,
   parse,
   specifiedRules,
   validate,
+  visit,
+  type ASTNode,
   type DocumentNode,
+  type ExecutionArgs,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -112,6 +122,94 @@ class OperationErrors extends Error {
 /** A close reason fits in 123 bytes. */
 const closeReason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 110)}…`);
 
+/** Distinct documents kept parsed and validated (the oldest is dropped beyond this). */
+const DOCUMENT_CACHE_SIZE = 500;
+
+interface PreparedDocument {
+  document?: DocumentNode;
+  errors?: readonly GraphQLError[];
+  /** Variables that can change an event's result: those used inside the root fields' selections, directives and fragments. */
+  resultVariables?: readonly string[];
+}
+
+/**
+ * Variables an execution result can depend on. A subscription's root-field
+ * arguments (`after`, `filter`) choose which events arrive, not what each
+ * one looks like, so two subscribers differing only there share results.
+ */
+function resultVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode | undefined) =>
+    node &&
+    visit(node, {
+      Variable(v) {
+        names.add(v.name.value);
+      },
+    });
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) collect(def);
+    if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const selection of def.selectionSet.selections) {
+      if (selection.kind !== Kind.FIELD) {
+        collect(selection);
+        continue;
+      }
+      selection.directives?.forEach(collect);
+      collect(selection.selectionSet);
+    }
+  }
+  return [...names].sort();
+}
+
+const noResult = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+
+/**
+ * Runs `run` once per (event, key): the first subscriber to reach an event
+ * executes it, the others with the same key get the same result. Results live
+ * as long as the event object does (it is shared by every subscriber's queue).
+ */
+function sharedExecution(event: unknown, key: string | null, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
+  if (key === null || typeof event !== 'object' || event === null) return run();
+  let byKey = noResult.get(event);
+  if (!byKey) noResult.set(event, (byKey = new Map()));
+  let result = byKey.get(key);
+  if (!result) byKey.set(key, (result = run()));
+  return result;
+}
+
+/** Maps an async iterator like graphql-js does for subscriptions, passing `return()` through so the source is released. */
+function mapAsync<T, R>(source: AsyncIterable<T>, map: (value: T) => Promise<R>): AsyncGenerator<R> {
+  const it = source[Symbol.asyncIterator]();
+  const done = { value: undefined, done: true } as IteratorReturnResult<undefined>;
+  const mapped: AsyncGenerator<R> = {
+    async next() {
+      const r = await it.next();
+      if (r.done) return done;
+      try {
+        return { value: await map(r.value), done: false };
+      } catch (err) {
+        await it.return?.();
+        throw err;
+      }
+    },
+    async return() {
+      await it.return?.();
+      return done;
+    },
+    async throw(err) {
+      await it.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return mapped;
+    },
+    async [Symbol.asyncDispose]() {
+      await it.return?.();
+    },
+  };
+  return mapped;
+}
+
 export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServer {
   const { schema, ds, services, log } = deps;
   const authenticate = deps.authenticate ?? (async () => ADMIN_VIEWER);
@@ -132,6 +230,34 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
   };
   let wss: WebSocketServer | null = null;
   let server: { dispose(): void | Promise<void> } | null = null;
+  const documents = new Map<string, PreparedDocument>();
+  const resultKeys = new WeakMap<object, string | null>();
+
+  const prepare = (query: string): PreparedDocument => {
+    const cached = documents.get(query);
+    if (cached) return cached;
+    let prepared: PreparedDocument;
+    try {
+      const document = parse(query, deps.maxTokens ? { maxTokens: deps.maxTokens } : undefined);
+      const errors = validate(schema, document, rules);
+      prepared = errors.length
+        ? { errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } })) }
+        : { document, resultVariables: resultVariables(document) };
+    } catch (err) {
+      prepared = { errors: [new GraphQLError((err as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })] };
+    }
+    if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
+    documents.set(query, prepared);
+    return prepared;
+  };
+
+  /** graphql-js `subscribe`, with one execution per event shared by subscribers whose results would be equal. */
+  const subscribe = async (args: ExecutionArgs) => {
+    const stream = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in stream)) return stream;
+    const key = resultKeys.get(args.contextValue as object) ?? null;
+    return mapAsync(stream as AsyncIterable<unknown>, (event) => sharedExecution(event, key, async () => execute({ ...args, rootValue: event })));
+  };
 
   const format = (e: GraphQLError): GraphQLFormattedError => {
     if (e.originalError && !(e.originalError instanceof GraphQLError)) return formatter(e.toJSON(), e.originalError);
@@ -166,15 +292,11 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
             return false;
           }
         },
+        subscribe,
         onSubscribe: async (ctx, id, payload) => {
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query, deps.maxTokens ? { maxTokens: deps.maxTokens } : undefined);
-          } catch (err) {
-            return [new GraphQLError((err as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
-          }
-          const errors = validate(schema, document, rules);
-          if (errors.length) return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
+          const prepared = prepare(payload.query);
+          if (prepared.errors) return prepared.errors;
+          const document = prepared.document!;
           const viewer = viewers.get(ctx) ?? ADMIN_VIEWER;
           const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
           if (refused?.length) return [...refused];
@@ -192,6 +314,20 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           bindTransport(contextValue, {
             slowConsumer: () => socket.close(CLOSE_CODES.SLOW_CONSUMER, 'Subscriber too slow: reconnect and resume with `after`'),
           });
+          // What makes two subscribers' results for one event equal: the operation, the variables the selection
+          // uses, and who is asking (resolvers may hide fields by role and scope).
+          const variables = payload.variables ?? {};
+          resultKeys.set(
+            contextValue,
+            JSON.stringify([
+              payload.query,
+              payload.operationName ?? null,
+              prepared.resultVariables!.map((name) => [name, variables[name] ?? null]),
+              viewer.role,
+              [...viewer.scopes].sort(),
+              viewer.apiKeyId,
+            ]),
+          );
           return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
         },
         onOperation: (_ctx, _id, _payload, args, result) => {

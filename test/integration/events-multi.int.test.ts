@@ -6,8 +6,6 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { CreateCustomerDocument, LatestEventCursorDocument, OnCustomerEventsLeanDocument, OnStageChangedDocument, TransitionStageDocument } from '../generated/graphql';
 import { httpClient, startServerProcess, subscribe, type ServerProcess } from './events-support';
 
-jest.setTimeout(60_000);
-
 let db: TestDatabase;
 let a: ServerProcess;
 let b: ServerProcess;

@@ -14,9 +14,6 @@ import {
 } from '../generated/graphql';
 import { startEventsServer, waitUntil, type EventsTestServer } from './events-support';
 
-// Jest's default is 5 s (the project-level testTimeout is not applied); waits below fail with their own message first.
-jest.setTimeout(30_000);
-
 const localId = (gid: string) => Buffer.from(gid, 'base64url').toString().split(':')[1];
 
 async function helpers(s: EventsTestServer) {

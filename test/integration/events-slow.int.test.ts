@@ -8,8 +8,6 @@ import WebSocket from 'ws';
 import { CreateCustomerDocument, EventPageDocument, LatestEventCursorDocument, OnCustomerEventsLeanDocument, RecordPurchasesDocument } from '../generated/graphql';
 import { AUTH_PARAMS, startEventsServer, waitUntil, type EventsTestServer } from './events-support';
 
-jest.setTimeout(60_000);
-
 const BUFFER = 300;
 const BURST = 200;
 // Wide messages (~4 KB each) fill the few MB of TCP buffers between server and a paused client in a few bursts.

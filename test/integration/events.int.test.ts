@@ -3,6 +3,7 @@
  * every event type, filters, replay with `after`, the HTTP connection,
  * rolled-back mutations, automatic stage moves and RESYNC_REQUIRED.
  */
+import { parse } from 'graphql';
 import { inTransaction } from '../../src/db/transaction';
 import { encodeEventCursor } from '../../src/modules/events/event-cursor';
 import { CustomerEventType } from '../../src/modules/events/event-types';
@@ -26,10 +27,8 @@ import {
   type EventFieldsFragment,
   type LifecycleStage,
 } from '../generated/graphql';
-import { startEventsServer, waitUntil, type EventsTestServer } from './events-support';
-
-// Jest's default is 5 s (the project-level testTimeout is not applied); waits below fail with their own message first.
-jest.setTimeout(30_000);
+import { ApiKeyRole, ApiKeySource } from '../../src/modules/auth/auth.enums';
+import { startEventsServer, subscribe, waitUntil, type EventsTestServer } from './events-support';
 
 let s: EventsTestServer;
 let n = 0;
@@ -244,6 +243,28 @@ describe('customer event feed', () => {
     expect((await readAll(after, { customerIds: [cu.id] })).map((e) => e.type)).toEqual(['CUSTOMER_CREATED', 'CUSTOMER_UPDATED']);
     expect(sub.items).toHaveLength(2);
     await sub.dispose();
+  });
+
+  it('gives each viewer its own result for the same event, even though equal subscriptions share one execution', async () => {
+    const { secret } = await s.app.services.apiKeys.create({ label: 'partner without personal data', role: ApiKeyRole.PARTNER, scopes: [], source: ApiKeySource.API });
+    const after = await latestCursor();
+    const admins = [s.subscribe(OnStageChangedDocument, { after }), s.subscribe(OnStageChangedDocument, { after, filter: { to: ['ACQUIRED'] } })];
+    const partner = subscribe(s.wsUrl, OnStageChangedDocument, { after }, { connectionParams: { authorization: `Bearer ${secret}` } });
+    const cu = await createCustomer({ name: 'Private Person' });
+    await transition(cu.id, 'ACQUIRED');
+    for (const admin of admins) expect((await admin.waitFor(1))[0].customerStageChanged).toMatchObject({ to: 'ACQUIRED', customer: { id: cu.id, stage: 'ACQUIRED' } });
+    expect((await partner.waitFor(1))[0].customerStageChanged).toMatchObject({ to: 'ACQUIRED', customer: { id: cu.id } });
+    // The document asks for no personal field, so nothing differs; now one that does.
+    const nameDoc = `subscription($after: String) { customerStageChanged(after: $after) { to customer { id name } } }`;
+    const after2 = await latestCursor();
+    const adminNames = subscribe<{ customerStageChanged: { customer: { name: string | null } } }, { after: string }>(s.wsUrl, parse(nameDoc), { after: after2 });
+    const partnerNames = subscribe<{ customerStageChanged: { customer: { name: string | null } } }, { after: string }>(s.wsUrl, parse(nameDoc), { after: after2 }, { connectionParams: { authorization: `Bearer ${secret}` } });
+    await transition(cu.id, 'CONVERTED');
+    expect((await adminNames.waitFor(1))[0].customerStageChanged.customer.name).toBe('Private Person');
+    expect((await partnerNames.waitFor(1))[0].customerStageChanged.customer.name).toBeNull();
+    expect(partnerNames.errors[0].extensions?.code).toBe('FORBIDDEN');
+    expect(adminNames.errors).toEqual([]);
+    await Promise.all([...admins, partner, adminNames, partnerNames].map((x) => x.dispose()));
   });
 
   it('reports bad subscriptions as graphql-ws errors with codes', async () => {

@@ -64,7 +64,7 @@ const REPLAY_PAGE = 200;
 export class EventService {
   readonly store: EventStore;
   private feed: EventFeed | null = null;
-  private maxBuffered = 1000;
+  private maxBuffered = 10_000;
   private retentionDays = 7;
   private pruneTimer: NodeJS.Timeout | null = null;
   private log: Logger | null = null;
@@ -169,14 +169,27 @@ export class EventService {
   async subscribe(opts: SubscribeOptions): Promise<EventStream> {
     const feed = this.feed;
     if (!feed) throw new Error('The event feed is not running: call EventService.start() first.');
-    const after = await this.afterSeq(opts.after, 'after');
     const readPage = async (afterSeq: number, limit: number): Promise<StreamPage> => {
       const page = await this.store.page(afterSeq, opts.filter, limit);
       return { ...page, events: this.withLoader(page.events) };
     };
+    let after: number | null = null;
+    let firstPage: StreamPage | undefined;
+    if (opts.after != null) {
+      const seq = decodeEventCursor(opts.after, 'after');
+      // A cursor at the feed's position (the usual resume on a quiet feed) needs no replay: everything after it
+      // will be delivered live. No await between this check and registering the stream below.
+      if (seq !== feed.deliveredThrough) {
+        firstPage = await readPage(seq, REPLAY_PAGE);
+        if (seq < firstPage.prunedThrough) throw resyncRequired('pruned', 'after');
+        if (seq > firstPage.head) throw resyncRequired('ahead', 'after');
+        after = seq;
+      }
+    }
     const stream: EventStream = new EventStream(feed, {
       filter: opts.filter,
       after,
+      firstPage,
       maxBuffered: this.maxBuffered,
       pageSize: REPLAY_PAGE,
       readPage,

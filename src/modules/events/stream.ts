@@ -44,6 +44,8 @@ export interface StreamOptions {
   pageSize: number;
   /** Reads the next replay page (matching events after `afterSeq`, with the feed's bounds). */
   readPage(afterSeq: number, limit: number): Promise<StreamPage>;
+  /** The first replay page, when the caller has already read it (to check the cursor). */
+  firstPage?: StreamPage;
   /** Called once when the buffer overflows. */
   onOverflow(): void;
   /** Called once when the stream ends for any reason. */
@@ -154,7 +156,9 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
   private async replayPage(): Promise<void> {
     let page: StreamPage;
     try {
-      page = await this.opts.readPage(this.scanned, this.opts.pageSize);
+      const first = this.opts.firstPage;
+      this.opts.firstPage = undefined;
+      page = first ?? (await this.opts.readPage(this.scanned, this.opts.pageSize));
     } catch (err) {
       this.end();
       throw err;
