@@ -161,7 +161,7 @@ function resultVariables(document: DocumentNode): string[] {
   return [...names].sort();
 }
 
-const noResult = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+const sharedResults = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
 /**
  * Runs `run` once per (event, key): the first subscriber to reach an event
@@ -170,8 +170,8 @@ const noResult = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
  */
 function sharedExecution(event: unknown, key: string | null, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> {
   if (key === null || typeof event !== 'object' || event === null) return run();
-  let byKey = noResult.get(event);
-  if (!byKey) noResult.set(event, (byKey = new Map()));
+  let byKey = sharedResults.get(event);
+  if (!byKey) sharedResults.set(event, (byKey = new Map()));
   let result = byKey.get(key);
   if (!result) byKey.set(key, (result = run()));
   return result;

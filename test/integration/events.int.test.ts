@@ -5,7 +5,7 @@
  */
 import { parse } from 'graphql';
 import { inTransaction } from '../../src/db/transaction';
-import { encodeEventCursor } from '../../src/modules/events/event-cursor';
+import { decodeEventCursor, encodeEventCursor } from '../../src/modules/events/event-cursor';
 import { CustomerEventType } from '../../src/modules/events/event-types';
 import { recordEvents } from '../../src/modules/events/outbox';
 import {
@@ -278,6 +278,26 @@ describe('customer event feed', () => {
     await invalid.ended();
     expect(invalid.errors[0].extensions?.code).toBe('BAD_USER_INPUT');
     await Promise.all([badCursor.dispose(), badFilter.dispose(), invalid.dispose()]);
+  });
+
+  it('prunes only events older than the retention window, oldest first; a cursor at the boundary still resumes', async () => {
+    const start = await latestCursor();
+    const a = await createCustomer();
+    const b = await createCustomer();
+    const [first, second] = await readAll(start);
+    expect([first.customer.id, second.customer.id]).toEqual([a.id, b.id]);
+    // Everything up to `first` (this test's and earlier tests' events) is 8 days old; `second` is new.
+    await s.ds.query(`UPDATE customer_event SET recorded_at = now() - interval '8 days' WHERE seq <= $1`, [decodeEventCursor(first.cursor, 'after')]);
+    expect(await s.app.services.events.prune()).toBeGreaterThan(0);
+    expect(await s.app.services.events.prune()).toBe(0);
+
+    expect((await readAll(null)).map((e) => e.cursor)).toEqual([second.cursor]);
+    const fromBoundary = s.subscribe(OnCustomerEventsDocument, { after: first.cursor });
+    expect((await fromBoundary.waitFor(1)).map((d) => d.customerEvents.cursor)).toEqual([second.cursor]);
+    const beforeBoundary = s.subscribe(OnCustomerEventsDocument, { after: start });
+    await beforeBoundary.ended();
+    expect(beforeBoundary.errors[0].extensions).toMatchObject({ code: 'RESYNC_REQUIRED', reason: 'pruned' });
+    await Promise.all([fromBoundary.dispose(), beforeBoundary.dispose()]);
   });
 
   // Last: it prunes every event of this database.
