@@ -116,9 +116,9 @@ export async function startApp(deps: AppDeps): Promise<App> {
     async stop() {
       // Apollo drains HTTP and closes every WebSocket (the ws plugin), then the feed lets go of its connection.
       await apollo.stop();
+      await services.analytics.models.idle();
       await auth.stop();
       await services.events.stop();
-      await services.analytics.models.idle();
     },
   };
 }
