@@ -226,6 +226,17 @@ describe('roles', () => {
     }
   });
 
+  it('keep business analytics to ADMIN and ANALYST', async () => {
+    const partner = await server.createKey({ role: 'PARTNER' });
+    const analyst = await server.createKey({ role: 'ANALYST' });
+    const query = '{ valueTiers { tiers { tier } } }';
+    expect(codes(await post(server.url, query, {}, bearer(partner)))).toEqual(['FORBIDDEN']);
+    expect(codes(await post(server.url, query, {}, bearer(analyst)))).toEqual([]);
+    for (const field of ['churnModel { id }', 'reactivationCandidates(first: 1) { totalCount }', 'referralMetrics(from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z") { from }']) {
+      expect(codes(await post(server.url, `{ ${field} }`, {}, bearer(partner)))).toEqual(['FORBIDDEN']);
+    }
+  });
+
   it('report a forbidden field at its path and still deliver the rest', async () => {
     const partner = await server.createKey({ role: 'PARTNER' });
     const res = await post<{ a: { totalCount: number; nodes: { id: string; name: string | null }[] }; b: { id: string } | null }>(

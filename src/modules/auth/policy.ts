@@ -39,6 +39,12 @@ export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.revokeApiKey': [ADMIN],
   // Fitting the churn model is running analytics.
   'Mutation.fitChurnModel': [ADMIN, ANALYST],
+  // Business figures (revenue concentration, win-back lists, referral ROI) are
+  // the company's own analysis, not something a partner app needs to act on.
+  'Query.churnModel': [ADMIN, ANALYST],
+  'Query.valueTiers': [ADMIN, ANALYST],
+  'Query.reactivationCandidates': [ADMIN, ANALYST],
+  'Query.referralMetrics': [ADMIN, ANALYST],
 };
 
 /** Roles for root fields the table does not name, by operation type. */
