@@ -39,6 +39,7 @@ describe('lifecycle stage table', () => {
 
   it('applies automatic moves only from their listed stages', () => {
     expect(automaticMove(StageChangeTrigger.FIRST_PURCHASE, LifecycleStage.ACQUIRED)).toBe(LifecycleStage.CONVERTED);
+    expect(automaticMove(StageChangeTrigger.FIRST_PURCHASE, LifecycleStage.IDENTIFIED)).toBe(LifecycleStage.CONVERTED);
     expect(automaticMove(StageChangeTrigger.FIRST_PURCHASE, LifecycleStage.RETAINED)).toBeNull();
     expect(automaticMove(StageChangeTrigger.PURCHASE_AFTER_LAPSE, LifecycleStage.DORMANT)).toBe(LifecycleStage.REACTIVATED);
     expect(automaticMove(StageChangeTrigger.FIRST_REFERRAL, LifecycleStage.IDENTIFIED)).toBeNull();

@@ -42,7 +42,8 @@ const ACTIVE_EXITS = [LifecycleStage.AT_RISK, LifecycleStage.DORMANT, LifecycleS
  * allowed (it would write a meaningless history row).
  */
 export const STAGE_TRANSITIONS: Readonly<Record<LifecycleStage, readonly LifecycleStage[]>> = {
-  IDENTIFIED: [LifecycleStage.ACQUIRED, LifecycleStage.CHURNED],
+  // A prospect may buy before we ever engaged them (a walk-in): straight to CONVERTED.
+  IDENTIFIED: [LifecycleStage.ACQUIRED, LifecycleStage.CONVERTED, LifecycleStage.CHURNED],
   ACQUIRED: [LifecycleStage.CONVERTED, LifecycleStage.DORMANT, LifecycleStage.CHURNED],
   CONVERTED: [LifecycleStage.ONBOARDED, LifecycleStage.EXPANDING, LifecycleStage.RETAINED, ...ACTIVE_EXITS],
   ONBOARDED: [LifecycleStage.EXPANDING, LifecycleStage.RETAINED, LifecycleStage.ADVOCATE, ...ACTIVE_EXITS],
@@ -78,9 +79,9 @@ export enum StageChangeTrigger {
  */
 export const AUTOMATIC_MOVES: Readonly<Record<Exclude<StageChangeTrigger, 'MANUAL'>, { from: readonly LifecycleStage[]; to: LifecycleStage; description: string }>> = {
   FIRST_PURCHASE: {
-    from: [LifecycleStage.ACQUIRED],
+    from: [LifecycleStage.IDENTIFIED, LifecycleStage.ACQUIRED],
     to: LifecycleStage.CONVERTED,
-    description: 'The first purchase recorded for an ACQUIRED customer moves them to CONVERTED.',
+    description: 'The first purchase recorded for an IDENTIFIED or ACQUIRED customer moves them to CONVERTED.',
   },
   PURCHASE_AFTER_LAPSE: {
     from: [LifecycleStage.DORMANT, LifecycleStage.CHURNED],

@@ -232,7 +232,7 @@ export type HoldingStatus =
 
 /**
  * Where a customer is in their journey. Allowed moves (anything else is INVALID_STAGE_TRANSITION):
- * - IDENTIFIED → ACQUIRED, CHURNED
+ * - IDENTIFIED → ACQUIRED, CONVERTED, CHURNED
  * - ACQUIRED → CONVERTED, DORMANT, CHURNED
  * - CONVERTED → ONBOARDED, EXPANDING, RETAINED, AT_RISK, DORMANT, CHURNED
  * - ONBOARDED → EXPANDING, RETAINED, ADVOCATE, AT_RISK, DORMANT, CHURNED
@@ -259,7 +259,7 @@ export type LifecycleStage =
   | 'DORMANT'
   /** Buying more: cross-sell or up-sell is under way. May move to: RETAINED, ADVOCATE, AT_RISK, DORMANT, CHURNED. */
   | 'EXPANDING'
-  /** A prospect who has become aware of a need and is known to us, but has not engaged yet. May move to: ACQUIRED, CHURNED. */
+  /** A prospect who has become aware of a need and is known to us, but has not engaged yet. May move to: ACQUIRED, CONVERTED, CHURNED. */
   | 'IDENTIFIED'
   /** Welcomed and set up after the first purchase; communication preferences known. May move to: EXPANDING, RETAINED, ADVOCATE, AT_RISK, DORMANT, CHURNED. */
   | 'ONBOARDED'
@@ -362,7 +362,7 @@ export type StageChangeFilter = {
 export type StageChangeTrigger =
   /** A churn-risk score that rises into HIGH or CRITICAL moves an active customer to AT_RISK. */
   | 'CHURN_RISK'
-  /** The first purchase recorded for an ACQUIRED customer moves them to CONVERTED. */
+  /** The first purchase recorded for an IDENTIFIED or ACQUIRED customer moves them to CONVERTED. */
   | 'FIRST_PURCHASE'
   /** The first referral a customer makes moves them to ADVOCATE, from ONBOARDED, EXPANDING, RETAINED or REACTIVATED. */
   | 'FIRST_REFERRAL'

@@ -108,18 +108,19 @@ describe('recordPurchases', () => {
     expect([h1.since, h1.totalSpend, h1.purchaseCount]).toEqual([iso('2024-02-01T00:00:00Z'), '26.75', 3]);
   });
 
-  it('brings DORMANT and CHURNED customers back as REACTIVATED, and leaves other stages alone', async () => {
+  it('brings DORMANT and CHURNED customers back as REACTIVATED, converts a prospect, and leaves other stages alone', async () => {
     const dormant = await customer({ name: 'Sleepy', stage: 'DORMANT' });
     const churned = await customer({ name: 'Gone', stage: 'CHURNED' });
     const retained = await customer({ name: 'Steady', stage: 'RETAINED' });
     const identified = await customer({ name: 'Prospect' });
     await buy([dormant, churned, retained, identified].flatMap((c) => [buildPurchaseInput(c.id), buildPurchaseInput(c.id, { occurredAt: '2024-04-01T00:00:00Z' })]));
     const stages = await Promise.all([dormant, churned, retained, identified].map((c) => journey(c.id)));
-    expect(stages.map((j) => j.stage)).toEqual(['REACTIVATED', 'REACTIVATED', 'RETAINED', 'IDENTIFIED']);
+    expect(stages.map((j) => j.stage)).toEqual(['REACTIVATED', 'REACTIVATED', 'RETAINED', 'CONVERTED']);
     expect(stages[0].stageHistory.nodes.at(-1)).toMatchObject({ from: 'DORMANT', to: 'REACTIVATED', trigger: 'PURCHASE_AFTER_LAPSE' });
     expect(stages[1].stageHistory.nodes.at(-1)).toMatchObject({ from: 'CHURNED', to: 'REACTIVATED', trigger: 'PURCHASE_AFTER_LAPSE' });
     // Two purchases in one batch still make one move.
-    expect(stages.map((j) => j.stageHistory.totalCount)).toEqual([2, 2, 1, 1]);
+    expect(stages.map((j) => j.stageHistory.totalCount)).toEqual([2, 2, 1, 2]);
+    expect(stages[3].stageHistory.nodes.at(-1)).toMatchObject({ from: 'IDENTIFIED', to: 'CONVERTED', trigger: 'FIRST_PURCHASE' });
   });
 
   it('keeps all 1,000 purchases of a full batch', async () => {

@@ -57,7 +57,7 @@ export class CommerceResolver {
 
   @Mutation(() => RecordPurchasesPayload, {
     description:
-      'Records up to 1,000 purchases in one transaction: all are kept or none. Opens holdings for products bought, and applies the automatic stage moves FIRST_PURCHASE (ACQUIRED → CONVERTED) and PURCHASE_AFTER_LAPSE (DORMANT/CHURNED → REACTIVATED). Emits PURCHASE_RECORDED per purchase.',
+      'Records up to 1,000 purchases in one transaction: all are kept or none. Opens holdings for products bought, and applies the automatic stage moves FIRST_PURCHASE (IDENTIFIED/ACQUIRED → CONVERTED) and PURCHASE_AFTER_LAPSE (DORMANT/CHURNED → REACTIVATED). Emits PURCHASE_RECORDED per purchase.',
   })
   async recordPurchases(@Arg('input', () => RecordPurchasesInput, { description: 'The purchases.' }) input: RecordPurchasesInput, @Ctx() ctx: Context): Promise<RecordPurchasesPayload> {
     return { purchases: await ctx.services.commerce.recordPurchases(input) };
