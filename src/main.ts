@@ -11,7 +11,8 @@ import { resolveDatabase } from './db/database';
 import { seedIfEmpty } from './db/seed/seed';
 import { startApp } from './app';
 import { ApiKeyService } from './modules/auth/api-key.service';
-import { createLogger } from './shared/logger';
+import { createLogger, type Logger } from './shared/logger';
+import type { ChurnModelService } from './modules/analytics/churn-model.service';
 
 /** Longest a shutdown may take before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
@@ -56,12 +57,15 @@ async function main(): Promise<void> {
   await ds.initialize();
   const applied = await migrate(ds);
   if (applied.length) log.info('migrations applied', { applied });
-  await seedIfEmpty(ds, config.demoCustomers, log);
+  const seeded = await seedIfEmpty(ds, config.demoCustomers, log);
   // A demo set-up (DEMO_CUSTOMERS > 0) on a database without keys gets one key per role, shown once.
   const keys = new ApiKeyService(ds);
   const demoKeys = config.demoCustomers > 0 && (await keys.none()) ? await keys.createDemoKeys() : [];
   app = await startApp({ config, ds, log, playgroundApiKey: demoKeys.find((k) => k.role === 'ADMIN')?.secret ?? config.adminApiKey });
   log.info('ready', { url: app.url, playground: app.url, startupMs: Date.now() - started });
+  // Fresh demo data gets its churn model right away (in the background, so serving starts
+  // first): the insight fields fill in a few seconds after start instead of after a manual fit.
+  if (seeded) void fitDemoModel(app.services.analytics.models, log);
   if (demoKeys.length) {
     const lines = demoKeys.map((k) => `  ${k.role.padEnd(8)} ${k.secret}${k.scopes.length ? `   (scopes: ${k.scopes.join(', ')})` : ''}`);
     process.stdout.write(
@@ -74,6 +78,16 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
+  }
+}
+
+/** Fits the churn model on just-seeded demo data; a failure is logged, never fatal to start-up. */
+async function fitDemoModel(models: ChurnModelService, log: Logger): Promise<void> {
+  try {
+    const result = await models.fit({});
+    log.info('churn model fitted on the demo data', { customers: result.model.customerCount, scored: result.scoredCustomers, movedToAtRisk: result.movedToAtRisk, fitMs: result.model.fitMs });
+  } catch (err) {
+    log.warn('could not fit the churn model on the demo data; run `npm run analytics:fit` later', { error: err instanceof Error ? err.message : String(err) });
   }
 }
 

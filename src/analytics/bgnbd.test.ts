@@ -236,3 +236,34 @@ describe('numerical stability', () => {
     expect(() => fitBgNbd([])).toThrow(RangeError);
   });
 });
+
+describe('parameters far from CDNOW', () => {
+  // A real fit on generated data where dropout hardly varies between customers: a and b are huge.
+  const nearlyFixedDropout = { r: 0.9839875, alpha: 6.2492605, a: 1554.41397, b: 101219.876756 };
+
+  /** E[X(t)] by its definition, Σ n · P(X(t) = n), independent of the closed form. */
+  const meanFromDistribution = (params: typeof nearlyFixedDropout, t: number) => {
+    let mean = 0;
+    for (let n = 1; n < 400; n++) mean += n * probabilityOfNPurchases(params, t, n);
+    return mean;
+  };
+
+  it.each([1, 13, 52.1775, 104])('E[X(%p)] matches the mean of the count distribution when a is in the thousands', (t) => {
+    const closed = expectedTransactionsNewCustomer(nearlyFixedDropout, t);
+    expect(Number.isFinite(closed)).toBe(true);
+    expect(closed).toBeCloseTo(meanFromDistribution(nearlyFixedDropout, t), 6);
+  });
+
+  it('E[X(t)] matches the mean of the count distribution for moderate a and b too', () => {
+    const params = { r: 0.5, alpha: 3, a: 20, b: 300 };
+    expect(expectedTransactionsNewCustomer(params, 40)).toBeCloseTo(meanFromDistribution(params, 40), 6);
+  });
+
+  it('gives finite conditional expectations for every history when a is in the thousands', () => {
+    for (const x of [0, 1, 5, 30, 128, 400]) {
+      const value = expectedTransactions(nearlyFixedDropout, { frequency: x, recency: x ? 50 : 0, T: 60 }, 52.1775);
+      expect(Number.isFinite(value)).toBe(true);
+      expect(value).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

@@ -172,7 +172,7 @@ export function fitBgNbd(customers: readonly RfmSummary[], options: FitBgNbdOpti
   const start = options.initialParams ?? { r: 1, alpha: max(sample.meanT, 1e-3), a: 1, b: 1 };
   assertParams(start);
   const objective = (theta: readonly number[]): number =>
-    -preparedLogLikelihood(sample, exp(theta[0]!), exp(theta[1]!), exp(theta[2]!), exp(theta[3]!));
+    -preparedLogLikelihood(sample, exp(theta[0]!), exp(theta[1]!), exp(theta[2]!), exp(theta[3]!)) + concentrationPenalty(theta[2]!, theta[3]!);
   const result = nelderMead(
     objective,
     [log(start.r), log(start.alpha), log(start.a), log(start.b)],
@@ -181,7 +181,24 @@ export function fitBgNbd(customers: readonly RfmSummary[], options: FitBgNbdOpti
     { initialStep: 0.5, ...options.optimizer },
   );
   const [r, alpha, a, b] = result.x.map((v) => exp(v)) as [number, number, number, number];
-  return { params: { r, alpha, a, b }, logLikelihood: -result.fx, iterations: result.iterations, converged: result.converged };
+  return { params: { r, alpha, a, b }, logLikelihood: preparedLogLikelihood(sample, r, alpha, a, b), iterations: result.iterations, converged: result.converged };
+}
+
+/**
+ * Largest a + b the fit moves to freely. When dropout hardly varies between customers the
+ * likelihood keeps creeping up (by a fraction of a unit per doubling) along the ridge
+ * a, b → ∞ with a/(a+b) fixed, the limit of one dropout probability for everybody, so the
+ * optimiser would never settle. Past this concentration the beta distribution is already that
+ * limit for every practical purpose (its standard deviation is below 1 % of its mean's
+ * scale), so a smooth quadratic penalty in ln(a+b) beyond it ends the walk. CDNOW's fit
+ * (a + b ≈ 3.2) is far inside and unaffected.
+ */
+export const MAX_BETA_CONCENTRATION = 1e4;
+const LOG_MAX_CONCENTRATION = log(MAX_BETA_CONCENTRATION);
+
+function concentrationPenalty(logA: number, logB: number): number {
+  const excess = logAddExp(logA, logB) - LOG_MAX_CONCENTRATION;
+  return excess > 0 ? 1e3 * excess * excess : 0;
 }
 
 /**
@@ -208,25 +225,54 @@ function aliveUnchecked(p: BgNbdParams, x: number, tx: number, T: number): numbe
  *
  *   ((a+b+x−1)/(a−1)) · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
  *
- * evaluated through Euler's transformation, which turns the product into
- * (1−z)^(a−1) · ₂F₁(a+b−r−1, a−1; a+b+x−1; z) (terms shrink as x grows: no overflow), and with
- * the first series term split off so the 1/(a−1) cancels analytically (no 0/0 at a = 1).
+ * Two exact forms of the same value, because each fails where the other works:
+ * - Euler's transformation turns the product into (1−z)^(a−1) · ₂F₁(a+b−r−1, a−1; a+b+x−1; z),
+ *   whose terms shrink as x grows (no overflow for x in the hundreds), with the first term split
+ *   off so the 1/(a−1) cancels analytically (no 0/0 at a = 1). Its terms grow like (1−z)^−(a−1),
+ *   so it breaks down when a is large (a fit where dropout hardly varies across customers can
+ *   give a in the thousands).
+ * - The direct series, each term carrying the power in front, so the sum stays below 1 for
+ *   a > 1 and nothing overflows; its terms grow like (1−z)^−(r+x), so it suits small x.
+ * The form whose growth exponent is smaller goes first; the other is the fallback.
  */
 function expectedIfAlive(p: BgNbdParams, x: number, alphaPlusT: number, t: number): number {
   if (t === 0) return 0;
-  const { r, a, b } = p;
   const z = t / (alphaPlusT + t);
   // ln(1 − z) = −ln(1 + t/(α+T)), exact even when z is tiny.
   const logOneMinusZ = -log1p(t / alphaPlusT);
+  const forms = p.a - 1 > p.r + x ? [directForm, eulerForm] : [eulerForm, directForm];
+  for (const form of forms) {
+    const value = form(p, x, z, logOneMinusZ);
+    if (value !== null) return value;
+  }
+  throw new RangeError(`BG/NBD expectation: series did not converge (t = ${t}, x = ${x}); horizon too long?`);
+}
+
+type ExpectationForm = (p: BgNbdParams, x: number, z: number, logOneMinusZ: number) => number | null;
+
+const eulerForm: ExpectationForm = ({ r, a, b }, x, z, logOneMinusZ) => {
   const upperA = a + b - r - 1;
   const c = a + b + x - 1;
   // c · S, S = Σ_{k≥1} (A)_k (a)_{k−1} / ((c)_k k!) z^k; scaling by c keeps c = 0 (a+b = 1, x = 0) finite.
-  const scaled = hypergeometricSeries(upperA * z, upperA, a - 1, c, z, 1);
-  if (!scaled.converged) {
-    throw new RangeError(`BG/NBD expectation: series did not converge (t = ${t}, x = ${x}); horizon too long?`);
-  }
-  return c * oneMinusExpOver(a - 1, logOneMinusZ) - exp((a - 1) * logOneMinusZ) * scaled.value;
-}
+  const scaled = hypergeometricSeries(upperA * z, upperA, a - 1, c, z, 1, { maxTerms: FORM_MAX_TERMS });
+  if (!scaled.converged) return null;
+  const value = c * oneMinusExpOver(a - 1, logOneMinusZ) - exp((a - 1) * logOneMinusZ) * scaled.value;
+  return Number.isFinite(value) ? max(value, 0) : null;
+};
+
+const directForm: ExpectationForm = ({ r, a, b }, x, z, logOneMinusZ) => {
+  const c = a + b + x - 1;
+  // Starting the series at the power (1−z)^(r+x) keeps every term and the sum in range.
+  const leading = exp((r + x) * logOneMinusZ);
+  if (leading === 0) return null;
+  const product = hypergeometricSeries(leading, r + x, b + x, c, z, 0, { maxTerms: FORM_MAX_TERMS });
+  if (!product.converged) return null;
+  const value = (c / (a - 1)) * (1 - product.value);
+  return Number.isFinite(value) ? max(value, 0) : null;
+};
+
+/** Terms one form may use before the other is tried (CDNOW needs a few hundred at most). */
+const FORM_MAX_TERMS = 50_000;
 
 /**
  * E[Y(t) | x, t_x, T]: expected repeat transactions in the next t time units (T, T+t] for a
