@@ -130,9 +130,11 @@ query ReferralMetrics {
 `;
 
 export const EXAMPLE_OPERATIONS = `# Welcome to Customer Graph.
-# Press the run button (or Ctrl-Enter) to see the first page of customers with
-# their persona, holdings, latest touchpoints and referrals. Open the docs
-# explorer to read about every type and field.
+# This document holds several operations. Press the run button and pick
+# Customer360 for the first page of customers with their persona, holdings,
+# latest touchpoints and referrals; the others show churn risk, value tiers,
+# cross-sell, reactivation and referral metrics. Open the docs explorer to read
+# about every type and field.
 
 ${CUSTOMER_360_OPERATION}
 ${ANALYTICS_OPERATIONS}`;
