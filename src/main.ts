@@ -7,7 +7,8 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
-import { resolveDatabase } from './db/database';
+import { resolveDatabase, type DatabaseLocation } from './db/database';
+import type { DataSource } from 'typeorm';
 import { seedIfEmpty } from './db/seed/seed';
 import { startApp } from './app';
 import { ApiKeyService } from './modules/auth/api-key.service';
@@ -26,8 +27,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const started = Date.now();
-  const db = await resolveDatabase(config, log);
-  const ds = createDataSource({ url: db.url });
+  let db: DatabaseLocation | undefined;
+  let ds: DataSource | undefined;
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
   const shutdown = async (signal: string) => {
     // `npm start` forwards Ctrl-C to us while the terminal also sends it: one shutdown is enough.
@@ -42,8 +43,8 @@ async function main(): Promise<void> {
       await app?.stop();
       // During start-up a seeding transaction may hold a connection; the pool would wait for it.
       // Stopping the database below rolls it back, so the next start seeds afresh.
-      if (ds.isInitialized) await atMost(ds.destroy(), app ? SHUTDOWN_DEADLINE_MS : 2_000);
-      await db.close();
+      if (ds?.isInitialized) await atMost(ds.destroy(), app ? SHUTDOWN_DEADLINE_MS : 2_000);
+      await db?.close();
       log.info('stopped');
       process.exit(0);
     } catch (err) {
@@ -51,9 +52,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // Registered before the database starts, so no signal finds the process without a handler.
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // We handle the signals (above), so the server drains before PostgreSQL stops.
+  db = await resolveDatabase(config, log, { callerHandlesSignals: true });
+  ds = createDataSource({ url: db.url });
   await ds.initialize();
   const applied = await migrate(ds);
   if (applied.length) log.info('migrations applied', { applied });

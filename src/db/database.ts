@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedOptions, type EmbeddedServer } from './embedded-postgres';
 import pg from 'pg';
 
 export interface DatabaseLocation {
@@ -15,9 +15,9 @@ export interface DatabaseLocation {
 
 const APP_DATABASE = 'customer_graph';
 
-export async function resolveDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: Logger): Promise<DatabaseLocation> {
+export async function resolveDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: Logger, opts: EmbeddedOptions = {}): Promise<DatabaseLocation> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: null, close: async () => undefined };
-  const embedded = await startEmbeddedPostgres(config.dataDir, log);
+  const embedded = await startEmbeddedPostgres(config.dataDir, log, opts);
   await ensureDatabase(embedded.url, APP_DATABASE);
   return { url: embedded.urlFor(APP_DATABASE), embedded, close: () => embedded.stop() };
 }

