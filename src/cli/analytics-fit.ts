@@ -7,14 +7,11 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { loadConfig } from '../config';
-import { createDataSource, migrate } from '../db/data-source';
-import { resolveDatabase } from '../db/database';
+import { runCli, withDatabase } from './run';
 import { ChurnModelService, type FitPhase, type FitProgress } from '../modules/analytics/churn-model.service';
 import { ChurnModelTimeUnit } from '../modules/analytics/analytics.enums';
 import { systemClock } from '../shared/clock';
-import { DomainError } from '../shared/errors';
-import { createLogger, type Logger } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 
 const USAGE = `Usage: npm run analytics:fit -- [--calibration-end YYYY-MM-DD] [--time-unit DAYS|WEEKS|MONTHS]
 
@@ -93,50 +90,33 @@ async function run(): Promise<number> {
     return 2;
   }
 
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
-  const db = await resolveDatabase(config, log);
-  const ds = createDataSource({ url: db.url, applicationName: 'customer-graph-analytics-fit' });
-  const bar = progress(log);
-  try {
-    await ds.initialize();
-    await migrate(ds);
-    const service = new ChurnModelService(ds, systemClock, { log });
-    const started = Date.now();
-    const result = await service.fit({ calibrationEnd, timeUnit: unit as ChurnModelTimeUnit }, bar.update);
-    bar.stop();
-    const m = result.model;
-    const f = (v: number, digits = 4) => v.toFixed(digits);
-    console.log(
-      [
-        `Fitted churn model ${m.id} on purchases to ${m.calibrationEnd} (${m.timeUnit}) and made it current.`,
-        `  customers in fit     ${m.customerCount} (${m.repeatCustomerCount} repeat buyers, ${m.transactionCount} transactions)`,
-        `  BG/NBD               r ${f(m.bgnbdR)}  alpha ${f(m.bgnbdAlpha)}  a ${f(m.bgnbdA)}  b ${f(m.bgnbdB)}  LL ${f(m.bgnbdLogLikelihood, 2)}`,
-        `  Gamma-Gamma          p ${f(m.ggP)}  q ${f(m.ggQ)}  gamma ${f(m.ggGamma)}  LL ${f(m.ggLogLikelihood, 2)}  (${m.ggCustomerCount} customers)`,
-        `  fit time             ${f(m.fitMs, 1)} ms`,
-        `  scored               ${result.scoredCustomers} customers in ${f(m.scoringMs ?? 0, 0)} ms`,
-        `  moved to AT_RISK     ${result.movedToAtRisk}`,
-        `  total                ${((Date.now() - started) / 1000).toFixed(1)} s`,
-      ].join('\n'),
-    );
-    return 0;
-  } catch (err) {
-    bar.stop();
-    if (err instanceof DomainError) {
-      console.error(err.message);
-      return 1;
+  return withDatabase({ applicationName: 'customer-graph-analytics-fit' }, async ({ ds, log }) => {
+    const bar = progress(log);
+    try {
+      const service = new ChurnModelService(ds, systemClock, { log });
+      const started = Date.now();
+      const result = await service.fit({ calibrationEnd, timeUnit: unit as ChurnModelTimeUnit }, bar.update);
+      bar.stop();
+      const m = result.model;
+      const f = (v: number, digits = 4) => v.toFixed(digits);
+      console.log(
+        [
+          `Fitted churn model ${m.id} on purchases to ${m.calibrationEnd} (${m.timeUnit}) and made it current.`,
+          `  customers in fit     ${m.customerCount} (${m.repeatCustomerCount} repeat buyers, ${m.transactionCount} transactions)`,
+          `  BG/NBD               r ${f(m.bgnbdR)}  alpha ${f(m.bgnbdAlpha)}  a ${f(m.bgnbdA)}  b ${f(m.bgnbdB)}  LL ${f(m.bgnbdLogLikelihood, 2)}`,
+          `  Gamma-Gamma          p ${f(m.ggP)}  q ${f(m.ggQ)}  gamma ${f(m.ggGamma)}  LL ${f(m.ggLogLikelihood, 2)}  (${m.ggCustomerCount} customers)`,
+          `  fit time             ${f(m.fitMs, 1)} ms`,
+          `  scored               ${result.scoredCustomers} customers in ${f(m.scoringMs ?? 0, 0)} ms`,
+          `  moved to AT_RISK     ${result.movedToAtRisk}`,
+          `  total                ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        ].join('\n'),
+      );
+      return 0;
+    } finally {
+      // Errors (printed by runCli) must not land in the middle of a progress bar.
+      bar.stop();
     }
-    throw err;
-  } finally {
-    if (ds.isInitialized) await ds.destroy();
-    await db.close();
-  }
+  });
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof Error ? err.stack ?? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(run);

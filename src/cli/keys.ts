@@ -10,11 +10,8 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
-import { createDataSource, migrate } from '../db/data-source';
-import { resolveDatabase } from '../db/database';
-import { createLogger } from '../shared/logger';
-import { DomainError } from '../shared/errors';
+import type { DataSource } from 'typeorm';
+import { runCli, withDatabase } from './run';
 import { ApiKeyService, generateApiKey } from '../modules/auth/api-key.service';
 import { ApiKeyRole, ApiKeySource } from '../modules/auth/auth.enums';
 import { Scope } from '../modules/auth/viewer';
@@ -38,19 +35,12 @@ function wholeNumber(raw: string | undefined, name: string): number | null {
   return n;
 }
 
-async function withDatabase<T>(work: (keys: ApiKeyService, ds: Awaited<ReturnType<typeof createDataSource>>) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const db = await resolveDatabase(config, log);
-  const ds = createDataSource({ url: db.url, poolSize: 2, applicationName: 'customer-graph-keys' });
-  try {
-    await ds.initialize();
-    await migrate(ds);
-    return await work(new ApiKeyService(ds), ds);
-  } finally {
-    if (ds.isInitialized) await ds.destroy();
-    await db.close();
-  }
+/** Runs `work` with the key service on the migrated database; logs only warnings, so the output stays the keys. */
+function withKeys<T>(work: (keys: ApiKeyService, ds: DataSource) => Promise<T>): Promise<T> {
+  return withDatabase(
+    { applicationName: 'customer-graph-keys', poolSize: 2, logLevel: (level) => (level === 'info' ? 'warn' : level) },
+    ({ ds }) => work(new ApiKeyService(ds), ds),
+  );
 }
 
 function describe(k: ApiKey): string {
@@ -83,7 +73,7 @@ async function run(argv: string[]): Promise<void> {
       const role = values.role?.toUpperCase() as ApiKeyRole | undefined;
       if (!role || !Object.values(ApiKeyRole).includes(role)) fail('create needs --role admin, analyst, service or partner');
       const scopes = (values.scope ?? []) as Scope[];
-      const { apiKey, secret } = await withDatabase((keys) =>
+      const { apiKey, secret } = await withKeys((keys) =>
         keys.create({
           label: values.label ?? `${role.toLowerCase()} key created ${new Date().toISOString().slice(0, 10)}`,
           role,
@@ -98,7 +88,7 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'list': {
-      const rows = await withDatabase((_keys, ds) => ds.getRepository(ApiKey).find({ order: { createdAt: 'ASC', id: 'ASC' } }));
+      const rows = await withKeys((_keys, ds) => ds.getRepository(ApiKey).find({ order: { createdAt: 'ASC', id: 'ASC' } }));
       const shown = values.all ? rows : rows.filter((k) => !k.revokedAt);
       console.log(shown.length ? shown.map(describe).join('\n') : 'no keys');
       return;
@@ -106,7 +96,7 @@ async function run(argv: string[]): Promise<void> {
     case 'revoke': {
       const prefix = positionals[0];
       if (!prefix) fail('revoke needs the key\'s prefix, e.g. revoke cgk_3f9a1c0d');
-      const revoked = await withDatabase(async (keys, ds) => {
+      const revoked = await withKeys(async (keys, ds) => {
         const matches = await ds.getRepository(ApiKey).findBy({ prefix });
         if (matches.length === 0) fail(`no key has the prefix ${prefix}`);
         if (matches.length > 1) fail(`${matches.length} keys share the prefix ${prefix}; revoke them with the revokeApiKey mutation by id`);
@@ -120,7 +110,4 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
-run(process.argv.slice(2)).catch((err) => {
-  console.error(err instanceof DomainError ? `${err.message}${err.extensions.field ? ` (${String(err.extensions.field)})` : ''}` : err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCli(() => run(process.argv.slice(2)));

@@ -7,11 +7,9 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { createDataSource, migrate } from '../db/data-source';
-import { resolveDatabase } from '../db/database';
 import { DEFAULT_SEED, seedDemoData } from '../db/seed/seed';
 import { progressFor } from '../db/seed/progress';
-import { createLogger } from '../shared/logger';
+import { runCli, withDatabase } from './run';
 
 const USAGE = `Usage: npm run seed -- [--customers N] [--seed TEXT] [--reset]
 
@@ -42,12 +40,7 @@ async function run(): Promise<number> {
     console.error(`--customers must be a whole number from 1 to 10000000, got "${values.customers}"\n\n${USAGE}`);
     return 2;
   }
-  const log = createLogger(config.logLevel);
-  const db = await resolveDatabase(config, log);
-  const ds = createDataSource({ url: db.url, applicationName: 'customer-graph-seed' });
-  try {
-    await ds.initialize();
-    await migrate(ds);
+  return withDatabase({ config, applicationName: 'customer-graph-seed' }, async ({ ds, log }) => {
     const summary = await seedDemoData(ds, { customers, seed: values.seed ?? DEFAULT_SEED, reset: values.reset, progress: progressFor(log) });
     if (!summary) {
       const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM customer`);
@@ -59,16 +52,7 @@ async function run(): Promise<number> {
       .join('\n');
     console.log(`Seeded ${customers} customers in ${(summary.ms / 1000).toFixed(1)} s (${summary.totalRows} rows, ${summary.rowsPerSecond} rows/s):\n${table}`);
     return 0;
-  } finally {
-    if (ds.isInitialized) await ds.destroy();
-    await db.close();
-  }
+  });
 }
 
-run().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(run);
