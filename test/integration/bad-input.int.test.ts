@@ -213,8 +213,8 @@ const mutationCases: Case[] = [
     code: 'INVALID_STAGE_TRANSITION',
     field: 'input.to',
     check: (e) => {
-      expect(e.extensions).toMatchObject({ from: 'IDENTIFIED', to: 'RETAINED', allowed: ['ACQUIRED', 'CHURNED'] });
-      expect(e.message).toContain('ACQUIRED, CHURNED');
+      expect(e.extensions).toMatchObject({ from: 'IDENTIFIED', to: 'RETAINED', allowed: ['ACQUIRED', 'CONVERTED', 'CHURNED'] });
+      expect(e.message).toContain('ACQUIRED, CONVERTED, CHURNED');
     },
   },
   { name: 'transitionCustomerStage: move to the current stage', doc: TransitionStageDocument, vars: () => ({ input: { customerId: f.bob.gid, to: 'RETAINED' } }), code: 'INVALID_STAGE_TRANSITION', field: 'input.to', check: (e) => expect(e.extensions?.allowed).toEqual(['EXPANDING', 'ADVOCATE', 'AT_RISK', 'DORMANT', 'CHURNED']) },

@@ -54,7 +54,8 @@ async function allCursors(after: string): Promise<string[]> {
 
 it('closes a subscriber that stops reading with 4413, keeps the others whole, and lets it resume with after', async () => {
   const events = s.app.services.events;
-  const customer = (await s.query(CreateCustomerDocument, { input: { name: `Bulk buyer ${'x'.repeat(180)}` } })).createCustomer.customer;
+  // RETAINED, so purchases emit only PURCHASE_RECORDED (no automatic stage move) and can be counted.
+  const customer = (await s.query(CreateCustomerDocument, { input: { name: `Bulk buyer ${'x'.repeat(180)}`, stage: 'RETAINED' } })).createCustomer.customer;
   const after = (await s.query(LatestEventCursorDocument, {})).latestCustomerEventCursor;
   const fast = s.subscribe(OnCustomerEventsLeanDocument, { after });
   const slow = await rawSubscriber(s.wsUrl, WIDE_SUBSCRIPTION, { after });

@@ -126,6 +126,6 @@ describe('lifecycle table invariants', () => {
   it('describes the whole table, one line per stage', () => {
     const lines = describeTransitionTable().split('\n');
     expect(lines).toHaveLength(ALL_STAGES.length);
-    expect(lines[0]).toBe('IDENTIFIED → ACQUIRED, CHURNED');
+    expect(lines[0]).toBe('IDENTIFIED → ACQUIRED, CONVERTED, CHURNED');
   });
 });
