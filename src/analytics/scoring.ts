@@ -8,7 +8,7 @@
  * purchases up to that day, whatever calibration period the parameters were fitted on.
  */
 import { probabilityAlive, type BgNbdParams } from './bgnbd';
-import { assessChurnRisk, EARLIER_WINDOW_DAYS, RECENT_WINDOW_DAYS, type ChurnRiskAssessment } from './churn-risk';
+import { assessChurnRisk, EARLIER_WINDOW_DAYS, RECENT_WINDOW_DAYS, type ChurnRiskAssessment, type ChurnSignals } from './churn-risk';
 import { customerLifetimeValue } from './clv';
 import type { GammaGammaParams } from './gamma-gamma';
 import { reactivationPotential, type ReactivationPotential } from './reactivation';
@@ -37,8 +37,23 @@ export interface ScoringModel {
   discountRatePerMonth: number;
 }
 
+/** Holding and touchpoint signals, handed to the churn-risk score as they are. */
+type PassedThroughSignals = Pick<
+  ChurnSignals,
+  | 'activeProducts'
+  | 'closedRecently'
+  | 'closedRecentlyNames'
+  | 'closedEarlier'
+  | 'lapsedProducts'
+  | 'lapsedProductNames'
+  | 'complaints'
+  | 'negativeResponses'
+  | 'unansweredOutreach'
+  | 'daysSinceLastOutreach'
+>;
+
 /** One customer's data as of the scoring day. Days are UTC day numbers (days since 1970-01-01). */
-export interface CustomerFeatures {
+export interface CustomerFeatures extends PassedThroughSignals {
   customerId: string;
   scoreDay: number;
   /** Distinct purchase days up to scoreDay (≥ 1); same-day purchases are one transaction. */
@@ -51,17 +66,7 @@ export interface CustomerFeatures {
   /** Spend on days in (scoreDay − 180, scoreDay] and (scoreDay − 540, scoreDay − 180]. */
   recentSpend: number;
   earlierSpend: number;
-  activeProducts: number;
-  closedRecently: number;
-  closedRecentlyNames?: readonly string[];
-  closedEarlier: number;
-  lapsedProducts: number;
-  lapsedProductNames?: readonly string[];
-  complaints: number;
-  negativeResponses: number;
-  unansweredOutreach: number;
   positiveResponses: number;
-  daysSinceLastOutreach: number | null;
 }
 
 /** Everything stored per customer. Times in model units are suffixed with their meaning. */
