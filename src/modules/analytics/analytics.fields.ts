@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { populationMeanSpend } from '../../analytics/gamma-gamma';
 import type { Context } from '../../graphql/context';
 import { badInput } from '../../shared/errors';
 import { Product } from '../commerce/product.entity';
@@ -128,7 +129,7 @@ export class ChurnModelFields {
       gamma: m.ggGamma,
       logLikelihood: m.ggLogLikelihood,
       customerCount: m.ggCustomerCount,
-      populationMeanSpend: ((m.ggP * m.ggGamma) / (m.ggQ - 1)).toFixed(2),
+      populationMeanSpend: populationMeanSpend({ p: m.ggP, q: m.ggQ, gamma: m.ggGamma }).toFixed(2),
     };
   }
 }

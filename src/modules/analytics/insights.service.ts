@@ -7,6 +7,7 @@ import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { recommendProducts, type CrossSellStats } from '../../analytics/cross-sell';
 import { RISK_LEVEL_THRESHOLDS } from '../../analytics/churn-risk';
 import { fromGlobalId } from '../../graphql/global-id';
+import { orderByKeys } from '../../shared/loader-utils';
 import type { Page, PageRequest } from '../../graphql/pagination';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { LifecycleStage } from '../../lifecycle/stages';
@@ -75,8 +76,7 @@ export class InsightsService {
       .innerJoin(ChurnModel, 'm', 'm.id = s.model_id AND m.is_current')
       .where('s.customer_id IN (:...ids)', { ids: [...customerIds] })
       .getMany();
-    const byId = new Map(rows.map((r) => [r.customerId, r]));
-    return customerIds.map((id) => byId.get(id) ?? null);
+    return orderByKeys(customerIds, rows, (r) => r.customerId);
   }
 
   /**

@@ -39,6 +39,9 @@ export function customerOrdering(order: CustomerOrder): Ordering {
 }
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+const externalIdTaken = (externalId: string | null | undefined) =>
+  conflict('input.externalId', `Another customer already has external id "${externalId}".`);
+
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 
@@ -65,7 +68,7 @@ export class CustomerService {
   private async assertExternalIdFree(em: EntityManager, externalId: string, exceptId?: string): Promise<void> {
     const existing = await em.getRepository(Customer).findOne({ where: { externalId }, select: { id: true } });
     if (existing && existing.id !== exceptId) {
-      throw conflict('input.externalId', `Another customer already has external id "${externalId}".`);
+      throw externalIdTaken(externalId);
     }
   }
 
@@ -90,7 +93,7 @@ export class CustomerService {
         );
       } catch (err) {
         // A concurrent insert can win the race the pre-check lost.
-        if (isUniqueViolation(err, 'external_id')) throw conflict('input.externalId', `Another customer already has external id "${input.externalId}".`);
+        if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
         throw err;
       }
       await recordInitialStage(em, customer, input.reason ?? null);
@@ -124,7 +127,7 @@ export class CustomerService {
       try {
         await em.getRepository(Customer).update({ id }, { ...changes, updatedAt: this.clock.now() });
       } catch (err) {
-        if (isUniqueViolation(err, 'external_id')) throw conflict('input.externalId', `Another customer already has external id "${input.externalId}".`);
+        if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
         throw err;
       }
       await recordEvents(em, [{ type: CustomerEventType.CUSTOMER_UPDATED, customerId: id, occurredAt: this.clock.now(), payload: { fields: changed } }]);
