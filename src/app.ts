@@ -98,6 +98,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     authenticate: auth.authenticate,
     rateLimit: auth.rateLimit,
     trustProxy: config.trustProxy ?? false,
+    compiledReads: config.compiledReads ?? true,
     playground: () => (playgroundKey ? { headers: { Authorization: `Bearer ${playgroundKey}` } } : {}),
   });
   ws.attach(httpServer);

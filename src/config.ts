@@ -49,6 +49,13 @@ export interface Config {
    * tracked): the incentive and handling per referral made. Enables the referral ROI.
    */
   referralCost: string | undefined;
+  /**
+   * Answer query operations from one compiled SQL statement where possible
+   * (`COMPILED_READS`, default `on`; `off` runs every field through its
+   * resolver: for comparing the two paths, or as a switch should a compiled
+   * read ever misbehave).
+   */
+  compiledReads: boolean;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -77,6 +84,14 @@ function money(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(raw);
   if (!m) throw new Error(`${name} must be an amount of money such as 25 or 25.00 (at most 2 decimals, not negative), got "${raw}"`);
   return `${m[1].replace(/^0+(?=\d)/, '')}.${(m[2] ?? '').padEnd(2, '0')}`;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function adminApiKey(env: NodeJS.ProcessEnv): string | undefined {
@@ -109,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 7),
     eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 10_000, 1, 1_000_000),
     referralCost: money(env, 'REFERRAL_COST'),
+    compiledReads: onOff(env, 'COMPILED_READS', true),
   };
 }

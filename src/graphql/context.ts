@@ -14,6 +14,8 @@ export interface Context {
   ds: DataSource;
   loaders: Loaders;
   services: Services;
+  /** A mixed compiled read's JSON, by root response key (graphql/sql/compiled-reads.ts). */
+  compiled?: Record<string, unknown>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { DateTime } from './scalars';
 import { resolvers } from './resolvers';
 import { applyAccessPolicy } from '../modules/auth/access';
 import { outboxOnlyPubSub } from '../modules/events/pubsub';
+import { prepareSchemaForCompiledReads } from './sql/compiled-reads';
 
 let cached: GraphQLSchema | undefined;
 
@@ -30,13 +31,13 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
 /** The schema; built once per process (type-graphql metadata is global). */
 export function getSchema(): GraphQLSchema {
   // applyAccessPolicy: roles and personal-data checks wrap the resolvers here, once, for HTTP and WebSocket alike.
-  cached ??= applyAccessPolicy(describeRootTypes(buildSchemaSync({
+  cached ??= prepareSchemaForCompiledReads(applyAccessPolicy(describeRootTypes(buildSchemaSync({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
     pubSub: outboxOnlyPubSub,
-  })));
+  }))));
   return cached;
 }
 

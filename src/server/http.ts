@@ -15,11 +15,12 @@ import express, { type ErrorRequestHandler } from 'express';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { createContext, type Context } from '../graphql/context';
 import { freshLoadersAfterMutationsPlugin } from '../graphql/fresh-loaders';
+import { compiledReadsPlugin } from '../graphql/sql/compiled-reads';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
 import { GraphQLError } from 'graphql';
@@ -50,6 +51,8 @@ export interface HttpDeps {
   trustProxy?: number | false;
   playground?: () => PlaygroundOptions;
   plugins?: ApolloServerPlugin<Context>[];
+  /** Answer queries from compiled SQL where possible (default true; see graphql/sql/compiled-reads.ts). */
+  compiledReads?: boolean;
 }
 
 /** A GraphQL error that also sets the HTTP status (and headers) when thrown before execution. */
@@ -96,10 +99,14 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are not used, and the plugin hooks every field of every operation.
+      ApolloServerPluginCacheControlDisabled(),
       freshLoadersAfterMutationsPlugin(),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
       ...(deps.plugins ?? []),
+      // Last: the checks above (limits, auth in the context) run before any SQL.
+      ...(deps.compiledReads === false ? [] : [compiledReadsPlugin(deps.ds)]),
     ],
   });
   await apollo.start();

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsInt, IsOptional, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { Money } from '../../graphql/scalars';
 
@@ -64,4 +64,12 @@ export class CloseHoldingInput {
   @Field(() => Date, { nullable: true, description: 'When it was given up (default now); not in the future.' })
   @IsOptional()
   closedAt?: Date | null;
+}
+
+@InputType({ description: 'Which products to list.' })
+export class ProductFilter {
+  @Field(() => String, { nullable: true, description: 'Only products in this category (exact match).' })
+  @IsOptional()
+  @MaxLength(100)
+  category?: string | null;
 }

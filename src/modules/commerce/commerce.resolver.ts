@@ -1,10 +1,10 @@
-import { MaxLength, IsOptional } from 'class-validator';
-import { Arg, Args, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { ProductConnection } from '../../graphql/connections';
 import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
 import { pageFromQuery } from '../../db/keyset';
-import { CloseHoldingInput, CreateProductInput, RecordPurchasesInput } from './commerce.inputs';
+import { CloseHoldingInput, CreateProductInput, ProductFilter, RecordPurchasesInput } from './commerce.inputs';
+import { BY_SKU } from './commerce.sql';
 import { Holding } from './holding.entity';
 import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
@@ -26,16 +26,6 @@ export class CloseHoldingPayload {
   @Field(() => Holding, { description: 'The closed holding.' })
   holding!: Holding;
 }
-
-@InputType({ description: 'Which products to list.' })
-export class ProductFilter {
-  @Field(() => String, { nullable: true, description: 'Only products in this category (exact match).' })
-  @IsOptional()
-  @MaxLength(100)
-  category?: string | null;
-}
-
-const BY_SKU = { name: 'PRODUCT_SKU', keys: ['x.sku', 'x.id'], types: ['text', 'bigint'], direction: 'ASC' as const };
 
 @Resolver()
 export class CommerceResolver {

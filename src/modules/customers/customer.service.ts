@@ -38,11 +38,11 @@ export function customerOrdering(order: CustomerOrder): Ordering {
   };
 }
 
-/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 const externalIdTaken = (externalId: string | null | undefined) =>
   conflict('input.externalId', `Another customer already has external id "${externalId}".`);
 
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** A LIKE pattern matching `text` anywhere, wildcards escaped so a search for "50%" means the text "50%". */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 
 export class CustomerService {

@@ -5,14 +5,13 @@ import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagin
 import { pageFromQuery } from '../../db/keyset';
 import { Persona } from './persona.entity';
 import { CreatePersonaInput } from './persona.inputs';
+import { BY_NAME } from './persona.sql';
 
 @ObjectType({ description: 'Result of `createPersona`.' })
 export class CreatePersonaPayload {
   @Field(() => Persona, { description: 'The new persona.' })
   persona!: Persona;
 }
-
-const BY_NAME = { name: 'PERSONA_NAME', keys: ['x.name', 'x.id'], types: ['text', 'bigint'], direction: 'ASC' as const };
 
 @Resolver(() => Persona)
 export class PersonaResolver {

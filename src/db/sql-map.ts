@@ -1,0 +1,74 @@
+/**
+ * How a GraphQL object type is stored: its table and, per field, the SQL that
+ * produces the field's value. The read compiler (src/graphql/sql/) turns a
+ * query's selection into one SQL statement from these maps; each module
+ * declares the map of its own types beside its entities (`<area>.sql.ts`).
+ *
+ * Every SQL fragment is a function of the row alias, so the compiler can nest
+ * the same type at any depth under its own alias.
+ */
+import type { Ordering } from './keyset';
+
+/** How a column's value is written into the JSON response. */
+export type JsonFormat =
+  /** As PostgreSQL's JSON of the value (text, integers, floats, booleans, arrays). */
+  | 'plain'
+  /** timestamptz as ISO 8601 in UTC with milliseconds, like `Date.toISOString()`. */
+  | 'datetime'
+  /** numeric as a decimal string with two places ("42.50"), like the Money scalar. */
+  | 'money';
+
+/** A field read from the row (or computed from it by a scalar SQL expression). */
+export interface ColumnField {
+  kind: 'column';
+  sql: (row: string) => string;
+  format: JsonFormat;
+}
+
+/** A to-one reference: the row of `target` whose id is `foreignKey` (null when there is none). */
+export interface ReferenceField {
+  kind: 'reference';
+  target: string;
+  foreignKey: (row: string) => string;
+}
+
+/** A to-one reference the other way: the row of `target` whose `column` equals this row's id. */
+export interface BackReferenceField {
+  kind: 'backReference';
+  target: string;
+  column: string;
+}
+
+/** A child filter built from the field's (coerced) `filter` argument: SQL over `row`, values added with `param`. */
+export type ChildFilterSql = (filter: Record<string, unknown> | null | undefined, row: string, param: (value: unknown, type: string) => string) => string[];
+
+/** A Relay connection of `target` rows whose `parentColumn` equals this row's id. */
+export interface ConnectionField {
+  kind: 'connection';
+  target: string;
+  parentColumn: string;
+  ordering: Ordering;
+  filter?: ChildFilterSql;
+}
+
+export type FieldMap = ColumnField | ReferenceField | BackReferenceField | ConnectionField;
+
+/** One GraphQL object type stored in one table. */
+export interface SqlObjectMap {
+  /** The GraphQL type name; also the type in its global IDs. */
+  type: string;
+  table: string;
+  /** Fields the compiler can produce, by GraphQL field name. `id` (the global ID) is implied. */
+  fields: Record<string, FieldMap>;
+  /**
+   * Entity properties (name → SQL) that resolvers of fields not in `fields`
+   * read from their parent (e.g. `personaId` for cross-sell); the compiler
+   * hands them over when such a field is asked for.
+   */
+  row: Record<string, (row: string) => string>;
+}
+
+/** Shorthands for maps. */
+export const col = (name: string, format: JsonFormat = 'plain'): ColumnField => ({ kind: 'column', sql: (r) => `${r}.${name}`, format });
+export const ref = (target: string, foreignKeyColumn: string): ReferenceField => ({ kind: 'reference', target, foreignKey: (r) => `${r}.${foreignKeyColumn}` });
+export const idText = (column = 'id') => (r: string) => `${r}.${column}::text`;

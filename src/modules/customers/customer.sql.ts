@@ -1,0 +1,54 @@
+/** How customers are stored, for the read compiler (see db/sql-map.ts). */
+import { col, idText, ref, type ChildFilterSql, type SqlObjectMap } from '../../db/sql-map';
+import { fromGlobalId } from '../../graphql/global-id';
+import { HOLDINGS_ORDER, PURCHASES_ORDER } from '../commerce/commerce.loaders';
+import { STAGE_HISTORY_ORDER } from '../lifecycle/lifecycle.loaders';
+import { REFERRALS_ORDER } from '../referrals/referral.loaders';
+import { touchpointFilter } from '../touchpoints/touchpoint.sql';
+import { TOUCHPOINTS_ORDER } from '../touchpoints/touchpoint.loaders';
+import { likePattern } from './customer.service';
+
+export const customerSql: SqlObjectMap = {
+  type: 'Customer',
+  table: 'customer',
+  fields: {
+    externalId: col('external_id'),
+    name: col('name'),
+    email: col('email'),
+    phone: col('phone'),
+    stage: col('stage'),
+    stageEnteredAt: col('stage_entered_at', 'datetime'),
+    lastPurchaseAt: col('last_purchase_at', 'datetime'),
+    createdAt: col('created_at', 'datetime'),
+    updatedAt: col('updated_at', 'datetime'),
+    persona: ref('Persona', 'persona_id'),
+    holdings: { kind: 'connection', target: 'Holding', parentColumn: 'customer_id', ordering: HOLDINGS_ORDER },
+    purchases: { kind: 'connection', target: 'Purchase', parentColumn: 'customer_id', ordering: PURCHASES_ORDER },
+    touchpoints: { kind: 'connection', target: 'Touchpoint', parentColumn: 'customer_id', ordering: TOUCHPOINTS_ORDER, filter: touchpointFilter },
+    referralsMade: { kind: 'connection', target: 'Referral', parentColumn: 'referrer_id', ordering: REFERRALS_ORDER },
+    referredBy: { kind: 'backReference', target: 'Referral', column: 'referred_id' },
+    stageHistory: { kind: 'connection', target: 'StageChange', parentColumn: 'customer_id', ordering: STAGE_HISTORY_ORDER },
+  },
+  row: { id: idText(), personaId: idText('persona_id') },
+};
+
+/** `Query.customers(filter:)` in SQL; the same conditions as CustomerService.list. */
+export const customerListFilter: ChildFilterSql = (filter, r, param) => {
+  if (!filter) return [];
+  const out: string[] = [];
+  const stageIn = filter.stageIn as string[] | null | undefined;
+  if (stageIn) out.push(stageIn.length === 0 ? 'false' : `${r}.stage = ANY(${param(stageIn, 'text[]')})`);
+  if (filter.personaId) out.push(`${r}.persona_id = ${param(fromGlobalId(filter.personaId as string, 'Persona', 'filter.personaId'), 'bigint')}`);
+  const search = filter.search as string | null | undefined;
+  if (search != null && search.trim() !== '') {
+    const p = param(likePattern(search.trim()), 'text');
+    out.push(`(${r}.name ILIKE ${p} ESCAPE '\\' OR ${r}.email ILIKE ${p} ESCAPE '\\')`);
+  }
+  if (filter.createdFrom) out.push(`${r}.created_at >= ${param(filter.createdFrom, 'timestamptz')}`);
+  if (filter.createdTo) out.push(`${r}.created_at < ${param(filter.createdTo, 'timestamptz')}`);
+  if (filter.hasProductId) {
+    const productId = fromGlobalId(filter.hasProductId as string, 'Product', 'filter.hasProductId');
+    out.push(`EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = ${r}.id AND h.product_id = ${param(productId, 'bigint')} AND h.status = 'ACTIVE')`);
+  }
+  return out;
+};
