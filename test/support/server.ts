@@ -11,6 +11,7 @@ import type { Config } from '../../src/config';
 import { ApiKeyRole, ApiKeySource, Scope } from '../../src/modules/auth/auth.enums';
 import { createLogger } from '../../src/shared/logger';
 import type { Clock } from '../../src/shared/clock';
+import { createDataSource } from '../../src/db/data-source';
 import { createTestDatabase, openDataSource, StatementCounter, type TestDatabase } from './database';
 
 export interface GraphQLResponse<T> {
@@ -55,14 +56,24 @@ export interface TestServerOptions {
   headers?: Record<string, string>;
   /** Database connections (default 10). 1 makes statement counts deterministic: see openDataSource. */
   poolSize?: number;
+  /**
+   * Start another API instance on this server's database (what a second
+   * server behind a load balancer is), with its own DataSource and counter.
+   * It uses that server's admin key unless `config.adminApiKey` says otherwise;
+   * its `stop()` leaves the database to the first server.
+   */
+  sameDatabaseAs?: TestServer;
+  /** Sees every SQL statement this server's DataSource sends, the `INFRA_SQL_TAG` ones included (which `counter` skips). */
+  onQuery?: (sql: string) => void;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const shared = opts.sameDatabaseAs;
+  const db = shared ? shared.db : await createTestDatabase();
   const counter = new StatementCounter();
-  const ds = await openDataSource(db.url, counter, opts.poolSize);
+  const ds = opts.onQuery ? await openObservedDataSource(db.url, counter, opts.onQuery, opts.poolSize) : await openDataSource(db.url, counter, opts.poolSize);
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
-  const adminKey = opts.config?.adminApiKey ?? opts.env?.adminApiKey ?? `cg-test-admin-${randomBytes(24).toString('base64url')}`;
+  const adminKey = opts.config?.adminApiKey ?? opts.env?.adminApiKey ?? shared?.adminKey ?? `cg-test-admin-${randomBytes(24).toString('base64url')}`;
   const app = await startApp({
     config: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, anonymousRateLimitPerMinute: 1_000_000, ...opts.env, ...opts.config, adminApiKey: adminKey },
     ds,
@@ -116,7 +127,21 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async stop() {
       await app.stop();
       await ds.destroy();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
+}
+
+/** Like openDataSource, but `onQuery` also hears every statement, infra-tagged ones included. */
+async function openObservedDataSource(url: string, counter: StatementCounter, onQuery: (sql: string) => void, poolSize = 10): Promise<DataSource> {
+  const ds = createDataSource({
+    url,
+    poolSize,
+    onQuery: (sql) => {
+      counter.onQuery(sql);
+      onQuery(sql);
+    },
+  });
+  await ds.initialize();
+  return ds;
 }

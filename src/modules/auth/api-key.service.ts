@@ -9,7 +9,8 @@
  * randomness, so guessing is hopeless at any hash speed, while a fast,
  * deterministic hash lets every request find its key with one indexed lookup
  * and no per-request key-stretching cost. Whoever reads the table (a backup, a
- * replica) gets hashes that authenticate nothing.
+ * replica) gets hashes that authenticate nothing. Servers do not call `lookup`
+ * per request: the auth runtime caches its answers (key-cache.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -24,8 +25,9 @@ import { ALL_SCOPES, ANONYMOUS_VIEWER, Role, Scope, type Viewer } from './viewer
 /** Channel on which revocations are announced; the payload is the key's id. */
 export const REVOCATION_CHANNEL = 'api_key_revoked';
 /**
- * Statements sent on every request (authentication, rate limiting) start with
- * this comment, so statement counters in tests can leave them out.
+ * Statements of the auth machinery (key lookups on a cache miss, rate-limit
+ * leases, their background upkeep, subscription slots) start with this
+ * comment, so statement counters in tests can leave them out — or count them.
  */
 export const INFRA_SQL_TAG = '/* cg:infra */';
 
@@ -72,6 +74,19 @@ interface AuthRow {
   revoked: boolean;
 }
 
+/** What the database says about a key: its Viewer, or why it is refused (the UNAUTHENTICATED message). */
+export type KeyLookup = { viewer: Viewer } | { refused: string };
+
+const UNKNOWN_KEY = 'This API key is not valid.';
+
+/**
+ * The rows of an `UPDATE … RETURNING` sent through TypeORM, which answers
+ * UPDATE and DELETE with `[rows, rowCount]` instead of the rows alone.
+ */
+function returnedRows<T>(result: T[] | [T[], number]): T[] {
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? (result[0] as T[]) : (result as T[]);
+}
+
 function unauthenticated(message: string): DomainError {
   return new DomainError(ErrorCode.UNAUTHENTICATED, message);
 }
@@ -84,18 +99,43 @@ export function bearerToken(authorization: string | undefined | null): string | 
   return m[1];
 }
 
+/**
+ * The API key in an Authorization header value: null when there is none
+ * (anonymous); throws UNAUTHENTICATED for a malformed header or a key too long
+ * to be one (refused before it is hashed or looked up).
+ */
+export function apiKeyFrom(authorization: string | undefined | null): string | null {
+  const token = bearerToken(authorization);
+  if (token !== null && token.length > MAX_KEY_LENGTH) throw unauthenticated(UNKNOWN_KEY);
+  return token;
+}
+
 export class ApiKeyService {
+  private readonly revokedHere = new Set<(apiKeyId: string) => void>();
+
   constructor(private readonly ds: DataSource) {}
 
   /**
-   * The Viewer for an Authorization header value. No header → anonymous;
-   * a malformed header, an unknown key or a revoked key → UNAUTHENTICATED.
-   * One SQL statement, which also refreshes `last_used_at` at most once a minute.
+   * The Viewer for an Authorization header value, straight from the database
+   * (no cache: servers use the auth runtime's `authenticate`). No header →
+   * anonymous; a malformed header, an unknown key or a revoked key →
+   * UNAUTHENTICATED.
    */
   async authenticate(authorization: string | undefined | null): Promise<Viewer> {
-    const token = bearerToken(authorization);
+    const token = apiKeyFrom(authorization);
     if (token === null) return ANONYMOUS_VIEWER;
-    if (token.length > MAX_KEY_LENGTH) throw unauthenticated('This API key is not valid.');
+    const found = await this.lookup(hashApiKey(token));
+    if ('refused' in found) throw unauthenticated(found.refused);
+    return found.viewer;
+  }
+
+  /**
+   * Reads the key whose SHA-256 is `hash`: its Viewer, or the refusal for an
+   * unknown or revoked key. One SQL statement, which also sets `last_used_at`
+   * when it is more than a minute old — so a key's first use shows at once;
+   * later uses are recorded in memory and written by `recordUses`.
+   */
+  async lookup(hash: Buffer): Promise<KeyLookup> {
     const rows: AuthRow[] = await this.ds.query(
       `${INFRA_SQL_TAG} WITH k AS (
          SELECT id, prefix, role, scopes, rate_limit_per_minute, max_subscriptions, revoked_at FROM api_key WHERE secret_hash = $1
@@ -106,19 +146,52 @@ export class ApiKeyService {
          RETURNING id
        )
        SELECT id::text AS id, prefix, role, scopes, rate_limit_per_minute, max_subscriptions, revoked_at IS NOT NULL AS revoked FROM k`,
-      [hashApiKey(token)],
+      [hash],
     );
     const row = rows[0];
-    if (!row) throw unauthenticated('This API key is not valid.');
-    if (row.revoked) throw unauthenticated(`API key ${row.prefix} has been revoked.`);
+    if (!row) return { refused: UNKNOWN_KEY };
+    if (row.revoked) return { refused: `API key ${row.prefix} has been revoked.` };
     return {
-      role: Role[row.role],
-      scopes: row.scopes,
-      apiKeyId: row.id,
-      keyPrefix: row.prefix,
-      rateLimitPerMinute: row.rate_limit_per_minute,
-      maxSubscriptions: row.max_subscriptions,
+      viewer: {
+        role: Role[row.role],
+        scopes: row.scopes,
+        apiKeyId: row.id,
+        keyPrefix: row.prefix,
+        rateLimitPerMinute: row.rate_limit_per_minute,
+        maxSubscriptions: row.max_subscriptions,
+      },
     };
+  }
+
+  /**
+   * Writes recorded key uses (key id → time of the latest use, ms since the
+   * epoch) in one UPDATE; a time never moves `last_used_at` backwards. Keys
+   * are sorted so two instances writing at once lock rows in the same order.
+   */
+  async recordUses(uses: ReadonlyMap<string, number>): Promise<void> {
+    if (!uses.size) return;
+    const sorted = [...uses].sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+    await this.ds.query(
+      `${INFRA_SQL_TAG} UPDATE api_key AS k SET last_used_at = u.at
+         FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, at)
+        WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [sorted.map(([id]) => id), sorted.map(([, at]) => new Date(at).toISOString())],
+    );
+  }
+
+  /**
+   * Calls `listener` with the id of every key this process revokes, right
+   * after the revocation commits — before the pg_notify round trip, so this
+   * instance's own cache forgets the key before the mutation answers. Other
+   * processes hear it through the revocation feed. Returns an unsubscribe function.
+   */
+  onRevokedHere(listener: (apiKeyId: string) => void): () => void {
+    this.revokedHere.add(listener);
+    return () => this.revokedHere.delete(listener);
+  }
+
+  private announceRevoked(ids: readonly string[]): void {
+    for (const id of ids) for (const l of this.revokedHere) l(id);
   }
 
   /** Creates a key; the returned `secret` exists nowhere else afterwards. BAD_USER_INPUT names `input.<field>`. */
@@ -158,16 +231,17 @@ export class ApiKeyService {
    * WebSocket servers close its connections when the revocation commits.
    */
   async revoke(id: string): Promise<ApiKey> {
-    return inTransaction(this.ds, async (em) => {
-      const rows: { id: string }[] = await em.query(
-        `UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id::text AS id`,
-        [id],
+    const key = await inTransaction(this.ds, async (em) => {
+      const rows = returnedRows<{ id: string }>(
+        await em.query(`UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id::text AS id`, [id]),
       );
       if (!rows.length) throw notFound('API key', id, 'input.id');
       await em.query(`DELETE FROM subscription_slot WHERE api_key_id = $1`, [id]);
       await em.query(`SELECT pg_notify($1, $2)`, [REVOCATION_CHANNEL, id]);
       return em.getRepository(ApiKey).findOneByOrFail({ id });
     });
+    this.announceRevoked([id]);
+    return key;
   }
 
   /** Keys, newest first; revoked ones only when asked. */
@@ -192,20 +266,25 @@ export class ApiKeyService {
   async ensureEnvAdminKey(secret: string): Promise<{ status: 'created' | 'exists' | 'revoked'; prefix: string }> {
     const hash = hashApiKey(secret);
     const prefix = displayPrefix(secret);
-    return inTransaction(this.ds, async (em) => {
+    let replacedIds: string[] = [];
+    const result = await inTransaction(this.ds, async (em): Promise<{ status: 'created' | 'exists' | 'revoked'; prefix: string }> => {
       await em.query(`SELECT pg_advisory_xact_lock(hashtext('cg:api_key:env'))`);
       const existing: { id: string; revoked: boolean; prefix: string }[] = await em.query(
         `SELECT id::text AS id, revoked_at IS NOT NULL AS revoked, prefix FROM api_key WHERE secret_hash = $1`,
         [hash],
       );
       if (existing[0]) return { status: existing[0].revoked ? 'revoked' : 'exists', prefix: existing[0].prefix };
-      const replaced: { id: string }[] = await em.query(
-        `UPDATE api_key SET revoked_at = now() WHERE source = 'env' AND revoked_at IS NULL RETURNING id::text AS id`,
+      // The ids are the notices' payload: other instances' key caches drop the replaced key by id.
+      const replaced = returnedRows<{ id: string }>(
+        await em.query(`UPDATE api_key SET revoked_at = now() WHERE source = 'env' AND revoked_at IS NULL RETURNING id::text AS id`),
       );
       for (const r of replaced) await em.query(`SELECT pg_notify($1, $2)`, [REVOCATION_CHANNEL, r.id]);
       await this.insert(em, { label: 'ADMIN_API_KEY (environment)', role: ApiKeyRole.ADMIN, source: ApiKeySource.ENV }, secret, prefix);
+      replacedIds = replaced.map((r) => r.id);
       return { status: 'created', prefix };
     });
+    this.announceRevoked(replacedIds);
+    return result;
   }
 
   /** One demo key per role, for a fresh database; the secrets are returned once. */

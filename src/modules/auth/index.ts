@@ -10,18 +10,25 @@
  *
  * Authorization itself (roles, personal fields) is enforced by the schema
  * (access.ts), so a server only has to put the viewer in the context.
+ *
+ * Nothing here writes on the request path, and a warm request sends no SQL:
+ * keys are cached by hash and dropped on every instance by the revocation feed
+ * (key-cache.ts); rate limits are counted locally from blocks of tokens leased
+ * from PostgreSQL (rate-limit.ts); key uses are written once a minute.
  */
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
-import type { ApiKeyService } from './api-key.service';
+import { apiKeyFrom, type ApiKeyService } from './api-key.service';
+import { KeyCache, type KeyCacheOptions } from './key-cache';
 import { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimitDecision, type RateLimitSettings } from './rate-limit';
 import { RevocationFeed } from './revocation';
 import { DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY, SubscriptionSlots } from './subscription-slots';
-import { Role, type Viewer } from './viewer';
+import { ANONYMOUS_VIEWER, Role, type Viewer } from './viewer';
 import { DomainError, ErrorCode } from '../../shared/errors';
 
-export { ApiKeyService, INFRA_SQL_TAG, REVOCATION_CHANNEL, hashApiKey, generateApiKey } from './api-key.service';
-export { RateLimiter, type RateLimitDecision, type RateLimitSettings } from './rate-limit';
+export { ApiKeyService, INFRA_SQL_TAG, REVOCATION_CHANNEL, hashApiKey, generateApiKey, type KeyLookup } from './api-key.service';
+export { RateLimiter, leaseSize, type RateLimitDecision, type RateLimitSettings } from './rate-limit';
+export { KeyCache, type KeyCacheOptions } from './key-cache';
 export { SubscriptionSlots, type SubscriptionSlot } from './subscription-slots';
 export { RevocationFeed } from './revocation';
 export { applyAccessPolicy, assertRootFieldAllowed, personalFields } from './access';
@@ -34,19 +41,45 @@ export interface AuthSettings {
 
 export const DEFAULT_AUTH_SETTINGS: AuthSettings = { rateLimits: DEFAULT_RATE_LIMITS, maxSubscriptionsPerKey: DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY };
 
+/** How often held rate-limit tokens past their hold time are given back (ms). */
+const RETURN_EVERY_MS = 5_000;
+/** How often key uses are written to `last_used_at` and idle rate-limit rows are pruned (ms). */
+const UPKEEP_EVERY_MS = 60_000;
+
 export interface AuthRuntime {
-  /** The viewer for an Authorization header value (`Bearer <key>`); no value → anonymous. Limits are filled with the server defaults. */
+  /**
+   * The viewer for an Authorization header value (`Bearer <key>`); no value →
+   * anonymous; a malformed, unknown or revoked key → DomainError UNAUTHENTICATED.
+   * Limits are filled with the server defaults. Sends no SQL once the key is
+   * cached (see key-cache.ts for when it is not).
+   */
   authenticate(authorization: string | undefined | null): Promise<Viewer>;
   /** Like authenticate, but a key is required (WebSocket connections): no key → UNAUTHENTICATED. */
   authenticateConnection(authorization: string | undefined | null): Promise<Viewer>;
-  /** Takes one request from the viewer's bucket (per key, or per client address when anonymous). */
+  /**
+   * Takes one request from the viewer's bucket (per key, or per client address
+   * when anonymous); resolved at once, without SQL, while this instance holds
+   * leased tokens for it (rate-limit.ts).
+   */
   rateLimit(viewer: Viewer, clientAddress: string): Promise<RateLimitDecision>;
   readonly slots: SubscriptionSlots;
   readonly revocations: RevocationFeed;
   readonly keys: ApiKeyService;
   readonly settings: AuthSettings;
-  /** Starts the background upkeep (slot heartbeat, pruning idle rate-limit buckets). */
+  /** The API-key cache (entry counts for tests and metrics). */
+  readonly keyCache: KeyCache;
+  /** The rate limiter (tracked buckets for tests and metrics). */
+  readonly limiter: RateLimiter;
+  /**
+   * Starts the revocation feed the key cache depends on and the background
+   * upkeep: slot heartbeat, giving back idle leased tokens, writing key uses,
+   * pruning idle rate-limit rows. Until the feed listens, keys are looked up
+   * on every request (nothing is cached).
+   */
   start(): void;
+  /** Writes the key uses recorded in memory to `last_used_at` now (the upkeep does it every minute). */
+  flushKeyUses(): Promise<void>;
+  /** Stops the upkeep, writes pending key uses, gives back leased tokens, releases slots and the feed. */
   stop(): Promise<void>;
 }
 
@@ -56,16 +89,45 @@ function connectionStringOf(ds: DataSource): string {
   return url;
 }
 
-export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; settings?: Partial<AuthSettings>; log: Logger }): AuthRuntime {
+/**
+ * Builds the auth runtime of one server process: the cached key lookup, the
+ * leasing rate limiter, subscription slots and the revocation feed that keeps
+ * the cache honest. Call `start()` before serving and `stop()` while the
+ * DataSource is still open.
+ */
+export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; settings?: Partial<AuthSettings>; log: Logger; keyCache?: KeyCacheOptions }): AuthRuntime {
   const settings: AuthSettings = { ...DEFAULT_AUTH_SETTINGS, ...deps.settings };
-  const limiter = new RateLimiter(deps.ds, settings.rateLimits);
-  const slots = new SubscriptionSlots(deps.ds, { maxPerKey: settings.maxSubscriptionsPerKey });
-  const revocations = new RevocationFeed(connectionStringOf(deps.ds), deps.log);
-  let pruneTimer: NodeJS.Timeout | undefined;
+  const { ds, log } = deps;
+  const limiter = new RateLimiter(ds, settings.rateLimits);
+  const slots = new SubscriptionSlots(ds, { maxPerKey: settings.maxSubscriptionsPerKey });
+  const revocations = new RevocationFeed(connectionStringOf(ds), log);
+  const keyCache = new KeyCache((hash) => deps.keys.lookup(hash), () => revocations.listening, deps.keyCache);
+  // Connected or lost, the feed may have missed notices: start over from the database.
+  revocations.onStateChange(() => keyCache.invalidateAll());
+  // This instance's own revocations reach its cache before the mutation answers, without waiting for NOTIFY.
+  const offRevokedHere = deps.keys.onRevokedHere((id) => keyCache.revoked(id));
+  const timers: NodeJS.Timeout[] = [];
+
+  const flushKeyUses = async (): Promise<void> => {
+    const uses = keyCache.takeUses();
+    try {
+      await deps.keys.recordUses(uses);
+    } catch (err) {
+      keyCache.restoreUses(uses);
+      throw err;
+    }
+  };
+  const every = (ms: number, what: string, work: () => Promise<unknown>) => {
+    const t = setInterval(() => void work().catch((err: unknown) => log.warn(`auth upkeep failed: ${what}`, { error: String(err) })), ms);
+    t.unref();
+    timers.push(t);
+  };
+
   // Plain functions (no `this`), so servers can take them as callbacks.
   const authenticate = async (authorization: string | undefined | null): Promise<Viewer> => {
-    const v = await deps.keys.authenticate(authorization);
-    if (!v.apiKeyId) return v;
+    const token = apiKeyFrom(authorization);
+    if (token === null) return ANONYMOUS_VIEWER;
+    const v = await keyCache.authenticate(token);
     return { ...v, rateLimitPerMinute: v.rateLimitPerMinute ?? settings.rateLimits.keyPerMinute, maxSubscriptions: v.maxSubscriptions ?? settings.maxSubscriptionsPerKey };
   };
   return {
@@ -73,6 +135,8 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
     slots,
     revocations,
     keys: deps.keys,
+    keyCache,
+    limiter,
     authenticate,
     async authenticateConnection(authorization) {
       const v = await authenticate(authorization);
@@ -80,14 +144,24 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
       return v;
     },
     rateLimit: (viewer, clientAddress) => limiter.take(viewer, clientAddress),
+    flushKeyUses,
     start() {
+      if (timers.length) return;
       slots.start();
-      pruneTimer ??= setInterval(() => void limiter.prune().catch(() => undefined), 60_000);
-      pruneTimer.unref();
+      revocations.onRevoked((id) => keyCache.revoked(id)).catch((err: unknown) => {
+        log.error('the revocation feed could not start; API keys are looked up on every request', { error: String(err) });
+      });
+      every(RETURN_EVERY_MS, 'returning leased rate-limit tokens', () => limiter.returnExpired());
+      every(UPKEEP_EVERY_MS, 'writing key uses', flushKeyUses);
+      every(UPKEEP_EVERY_MS, 'pruning rate-limit buckets', () => limiter.prune());
     },
     async stop() {
-      if (pruneTimer) clearInterval(pruneTimer);
-      pruneTimer = undefined;
+      for (const t of timers.splice(0)) clearInterval(t);
+      offRevokedHere();
+      if (ds.isInitialized) {
+        await flushKeyUses().catch((err: unknown) => log.warn('could not write key uses on shutdown', { error: String(err) }));
+        await limiter.drain().catch((err: unknown) => log.warn('could not give back leased rate-limit tokens on shutdown', { error: String(err) }));
+      }
       await revocations.stop();
       await slots.stop();
     },

@@ -5,6 +5,12 @@
  * transaction; this feed LISTENs on its own connection. NOTIFY is not durable,
  * so after a reconnect the feed re-reads keys revoked while it was away and
  * reports them too (a listener may hear a key more than once).
+ *
+ * The API-key cache relies on this feed for freshness, so the feed also says
+ * whether it is listening (`listening`, `onStateChange`) and checks its
+ * connection with a ping every `heartbeatMs`: a connection that died without a
+ * word (a dropped route, a frozen server) counts as lost once a ping goes
+ * unanswered for `pingTimeoutMs`, instead of after the kernel's TCP timeouts.
  */
 import pg from 'pg';
 import type { Logger } from '../../shared/logger';
@@ -12,8 +18,19 @@ import { REVOCATION_CHANNEL } from './api-key.service';
 
 export type RevocationListener = (apiKeyId: string) => void;
 
+export interface RevocationFeedOptions {
+  /** How often the LISTEN connection is pinged (ms, default 15 s). */
+  heartbeatMs?: number;
+  /** A ping unanswered this long means the connection is lost (ms, default 5 s). */
+  pingTimeoutMs?: number;
+}
+
 export class RevocationFeed {
   private readonly listeners = new Set<RevocationListener>();
+  private readonly stateListeners = new Set<(listening: boolean) => void>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
+  private readonly pingTimeoutMs: number;
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private listeningSince: string | null = null;
@@ -24,7 +41,36 @@ export class RevocationFeed {
   constructor(
     private readonly connectionString: string,
     private readonly log: Logger,
-  ) {}
+    opts: RevocationFeedOptions = {},
+  ) {
+    this.heartbeatMs = opts.heartbeatMs ?? 15_000;
+    this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
+  }
+
+  /** True while LISTEN is active: every revocation committed from now on will be reported. */
+  get listening(): boolean {
+    return this.client !== null && !this.stopped;
+  }
+
+  /**
+   * Calls `listener(true)` each time LISTEN becomes active (the first time and
+   * after every reconnect, before keys revoked while away are reported) and
+   * `listener(false)` when the connection is lost. Returns an unsubscribe function.
+   */
+  onStateChange(listener: (listening: boolean) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  private emitState(listening: boolean): void {
+    for (const l of this.stateListeners) {
+      try {
+        l(listening);
+      } catch (err) {
+        this.log.error('revocation state listener failed', { error: String(err) });
+      }
+    }
+  }
 
   /**
    * Calls `listener` with the id of every key revoked from now on. Starts
@@ -57,7 +103,7 @@ export class RevocationFeed {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'customer-graph-revocations' });
+    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'customer-graph-revocations', keepAlive: true });
     client.on('notification', (msg) => {
       if (msg.channel === REVOCATION_CHANNEL && msg.payload) this.emit(msg.payload);
     });
@@ -76,6 +122,8 @@ export class RevocationFeed {
     this.listeningSince = now[0].t;
     this.client = client;
     this.retryMs = 250;
+    this.startHeartbeat(client);
+    this.emitState(true);
     if (since) {
       // Catch up on revocations announced while we were not listening.
       const missed = await client.query(`SELECT id::text AS id FROM api_key WHERE revoked_at >= $1::timestamptz - interval '5 seconds'`, [since]);
@@ -86,8 +134,29 @@ export class RevocationFeed {
   private lost(client: pg.Client, err: Error): void {
     if (this.client !== client) return;
     this.client = null;
+    this.stopHeartbeat();
     client.end().catch(() => undefined);
+    this.emitState(false);
     this.scheduleReconnect(err);
+  }
+
+  private startHeartbeat(client: pg.Client): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer to a ping within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      });
+      Promise.race([client.query('SELECT 1'), timeout])
+        .catch((err: unknown) => this.lost(client, err instanceof Error ? err : new Error(String(err))))
+        .finally(() => clearTimeout(timer));
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   private scheduleReconnect(err: Error): void {
@@ -104,7 +173,10 @@ export class RevocationFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopHeartbeat();
+    this.emitState(false);
     this.listeners.clear();
+    this.stateListeners.clear();
     await this.connecting?.catch(() => undefined);
     const c = this.client;
     this.client = null;

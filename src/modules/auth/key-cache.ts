@@ -1,0 +1,155 @@
+/**
+ * API keys resolved once per instance instead of once per request.
+ *
+ * A key's SHA-256 hash maps to its Viewer after the first lookup (positive
+ * entries, up to `maxKeys`, refreshed after `keyTtlMs` as a backstop); unknown
+ * and revoked keys map to their refusal for only `unknownTtlMs` (5 s), in a
+ * separate, bounded map, so a flood of random keys costs one lookup each and
+ * can neither grow memory nor push valid keys out. The short negative lifetime
+ * is what lets a key that did not exist a moment ago work within seconds: in
+ * practice only a hand-chosen key (ADMIN_API_KEY) can be tried before it
+ * exists; generated secrets are never seen before they are created.
+ *
+ * Staleness is the whole risk, so the cache trusts itself only while the
+ * revocation feed (LISTEN on REVOCATION_CHANNEL) is connected:
+ *  - a revocation notice, from any instance, drops that key here (`revoked`);
+ *  - losing the feed, and getting it back, empties the cache (`invalidateAll`),
+ *    and while it is down every request looks its key up again and nothing is
+ *    stored — notices sent meanwhile are lost, and the database is the truth;
+ *  - a lookup that was in flight when any of this happened is answered but
+ *    not stored (an epoch counter), because its snapshot may predate the
+ *    revocation; new requests do not join such a lookup either.
+ *
+ * Every successful authentication records the key's use in memory; the runtime
+ * writes them in one batched UPDATE a minute (`takeUses`), so `last_used_at`
+ * stays roughly current without a write on the request path.
+ */
+import { DomainError, ErrorCode } from '../../shared/errors';
+import { BoundedCache } from './bounded-cache';
+import { hashApiKey, type KeyLookup } from './api-key.service';
+import type { Viewer } from './viewer';
+
+export interface KeyCacheOptions {
+  /** Valid keys kept (default 10,000). */
+  maxKeys?: number;
+  /** How long a valid key is trusted without a new lookup, as a backstop to revocation notices (ms, default 5 minutes). */
+  keyTtlMs?: number;
+  /** Unknown or revoked keys remembered (default 10,000). */
+  maxUnknown?: number;
+  /** How long an unknown or revoked key is refused without a new lookup (ms, default 5 s). */
+  unknownTtlMs?: number;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+export const DEFAULT_KEY_CACHE: Required<Omit<KeyCacheOptions, 'now'>> = {
+  maxKeys: 10_000,
+  keyTtlMs: 5 * 60_000,
+  maxUnknown: 10_000,
+  unknownTtlMs: 5_000,
+};
+
+export class KeyCache {
+  private readonly known: BoundedCache<string, Viewer>;
+  private readonly unknown: BoundedCache<string, string>;
+  private readonly inflight = new Map<string, Promise<KeyLookup>>();
+  private uses = new Map<string, number>();
+  private epoch = 0;
+  private readonly now: () => number;
+
+  /**
+   * @param lookup reads a key by its SHA-256 hash from the database (one statement).
+   * @param trusted true while revocation notices are being received; the cache is used only then.
+   */
+  constructor(
+    private readonly lookup: (hash: Buffer) => Promise<KeyLookup>,
+    private readonly trusted: () => boolean,
+    opts: KeyCacheOptions = {},
+  ) {
+    const o = { ...DEFAULT_KEY_CACHE, ...opts };
+    this.now = opts.now ?? Date.now;
+    this.known = new BoundedCache(o.maxKeys, o.keyTtlMs, this.now);
+    this.unknown = new BoundedCache(o.maxUnknown, o.unknownTtlMs, this.now);
+  }
+
+  /**
+   * The Viewer of an API key (the bare token, already taken out of its header),
+   * from memory when possible; throws DomainError UNAUTHENTICATED for an unknown
+   * or revoked key. Sends no SQL when the answer is cached and the feed is up.
+   * The returned Viewer is frozen and shared: never modify it.
+   */
+  async authenticate(token: string): Promise<Viewer> {
+    const hash = hashApiKey(token);
+    const id = hash.toString('base64');
+    if (this.trusted()) {
+      const viewer = this.known.get(id);
+      if (viewer) return this.used(viewer);
+      const refusal = this.unknown.get(id);
+      if (refusal !== undefined) throw new DomainError(ErrorCode.UNAUTHENTICATED, refusal);
+    }
+    const result = await this.lookupOnce(id, hash);
+    if ('refused' in result) throw new DomainError(ErrorCode.UNAUTHENTICATED, result.refused);
+    return this.used(result.viewer);
+  }
+
+  /** Forgets the key with this id (a revocation notice). */
+  revoked(apiKeyId: string): void {
+    this.bumpEpoch();
+    this.known.deleteWhere((v) => v.apiKeyId === apiKeyId);
+  }
+
+  /** Forgets everything (the revocation feed was lost or came back). */
+  invalidateAll(): void {
+    this.bumpEpoch();
+    this.known.clear();
+    this.unknown.clear();
+  }
+
+  /** Key uses recorded since the last call (key id → time of the latest use, ms); the record starts empty again. */
+  takeUses(): Map<string, number> {
+    const taken = this.uses;
+    this.uses = new Map();
+    return taken;
+  }
+
+  /** Puts back uses that could not be written, keeping the later time where both exist. */
+  restoreUses(uses: ReadonlyMap<string, number>): void {
+    for (const [id, at] of uses) this.uses.set(id, Math.max(at, this.uses.get(id) ?? 0));
+  }
+
+  /** Entry counts, for tests and metrics. */
+  get stats(): { keys: number; unknown: number; inflight: number; pendingUses: number } {
+    return { keys: this.known.size, unknown: this.unknown.size, inflight: this.inflight.size, pendingUses: this.uses.size };
+  }
+
+  private used(viewer: Viewer): Viewer {
+    if (viewer.apiKeyId) this.uses.set(viewer.apiKeyId, this.now());
+    return viewer;
+  }
+
+  private bumpEpoch(): void {
+    this.epoch++;
+    // Lookups already running may have read the key before the change: later requests must not share them.
+    this.inflight.clear();
+  }
+
+  /** One lookup per hash at a time: a burst of requests with a cold key sends one statement. */
+  private lookupOnce(id: string, hash: Buffer): Promise<KeyLookup> {
+    const running = this.inflight.get(id);
+    if (running) return running;
+    const epoch = this.epoch;
+    const p: Promise<KeyLookup> = this.lookup(hash)
+      .then((result) => {
+        if (epoch === this.epoch && this.trusted()) {
+          if ('viewer' in result) this.known.set(id, Object.freeze({ ...result.viewer, scopes: Object.freeze([...result.viewer.scopes]) }));
+          else this.unknown.set(id, result.refused);
+        }
+        return result;
+      })
+      .finally(() => {
+        if (this.inflight.get(id) === p) this.inflight.delete(id);
+      });
+    this.inflight.set(id, p);
+    return p;
+  }
+}
