@@ -11,6 +11,7 @@ import { resolvers } from './resolvers';
 import { applyAccessPolicy } from '../modules/auth/access';
 import { outboxOnlyPubSub } from '../modules/events/pubsub';
 import { prepareSchemaForCompiledReads } from './sql/compiled-reads';
+import { validateArgument } from './validate-args';
 
 let cached: GraphQLSchema | undefined;
 
@@ -34,7 +35,7 @@ export function getSchema(): GraphQLSchema {
   cached ??= prepareSchemaForCompiledReads(applyAccessPolicy(describeRootTypes(buildSchemaSync({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTime }],
-    validate: { forbidUnknownValues: false },
+    validateFn: validateArgument,
     emitSchemaFile: false,
     pubSub: outboxOnlyPubSub,
   }))));

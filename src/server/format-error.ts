@@ -13,7 +13,6 @@ import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { QueryGuardError, tokenLimitError } from './limits';
-import { currentRequestId } from './request-id';
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -95,17 +94,16 @@ export function createErrorFormatter(log: Logger) {
       return { ...base, extensions: { code: ErrorCode.BAD_REQUEST } };
     }
     const errorId = randomUUID();
-    const requestId = currentRequestId();
+    // requestIdPlugin adds the request id and logs which request this error id belongs to.
     log.error('unexpected error', {
       errorId,
-      requestId,
       path: formatted.path,
       error: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original),
     });
     return {
       ...base,
       message: `Internal server error. Quote error id ${errorId} when reporting it.`,
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId, ...(requestId ? { requestId } : {}) },
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
     };
   };
 }

@@ -31,7 +31,7 @@ import { DomainError, ErrorCode } from '../shared/errors';
 import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
-import { currentRequestId, requestIdMiddleware } from './request-id';
+import { requestIdMiddleware, requestIdOf, requestIdPlugin } from './request-id';
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -62,7 +62,7 @@ function httpError(code: ErrorCode, message: string, status: number, extensions:
 
 /** The JSON error body for failures that happen before GraphQL (body parsing), shaped like any GraphQL error. */
 function sendError(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { ...extensions, requestId: currentRequestId() } }] }));
+  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { ...extensions, requestId: requestIdOf(res) } }] }));
 }
 
 function rejectsBody(limits: QueryLimits, log: Logger): ErrorRequestHandler {
@@ -76,7 +76,7 @@ function rejectsBody(limits: QueryLimits, log: Logger): ErrorRequestHandler {
     if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'entity.verify.failed' || e?.status === 400) {
       return sendError(res, 400, e.type === 'entity.verify.failed' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.', { code: ErrorCode.BAD_REQUEST });
     }
-    log.error('unexpected error before GraphQL', { requestId: currentRequestId(), error: e?.message ?? String(err) });
+    log.error('unexpected error before GraphQL', { requestId: requestIdOf(res), error: e?.message ?? String(err) });
     return sendError(res, 500, 'Internal server error.', { code: ErrorCode.INTERNAL_SERVER_ERROR });
   };
 }
@@ -102,6 +102,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
       freshLoadersAfterMutationsPlugin(),
+      requestIdPlugin<Context>(deps.log),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
       ...(deps.plugins ?? []),
@@ -133,7 +134,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
         if (!isUtf8(buf)) throw Object.assign(new Error('invalid UTF-8'), { status: 400, type: 'entity.verify.failed' });
       },
     }),
-    requestIdMiddleware,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         let viewer: Viewer = ANONYMOUS_VIEWER;
@@ -161,7 +161,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
             );
           }
         }
-        return createContext(deps.ds, deps.services, viewer, { requestId: currentRequestId() });
+        return createContext(deps.ds, deps.services, viewer, { requestId: requestIdOf(res) });
       },
     }),
   );

@@ -1,37 +1,54 @@
 /**
- * A request id for every HTTP request, carried through the async work the
- * request causes (AsyncLocalStorage), so the error formatter and the logs can
- * name it without it being passed around. It is returned in the `X-Request-Id`
- * header; a client- or proxy-supplied `X-Request-Id` of a safe shape is kept,
- * so one id follows a request through a load balancer.
+ * A request id for every HTTP request, returned in the `X-Request-Id` header;
+ * a client- or proxy-supplied `X-Request-Id` of a safe shape is kept, so one
+ * id follows a request through a load balancer. It travels in the GraphQL
+ * context (not in async-local storage, whose hooks would cost on every promise
+ * of every request), and `requestIdPlugin` adds it to masked errors.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler, Response } from 'express';
+import { ErrorCode } from '../shared/errors';
+import type { Logger } from '../shared/logger';
 
-const store = new AsyncLocalStorage<{ requestId: string }>();
 const SAFE_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+const HEADER = 'X-Request-Id';
 
-/** The current request's id, or undefined outside a request. */
-export function currentRequestId(): string | undefined {
-  return store.getStore()?.requestId;
+/** The id assigned to this response's request (by requestIdMiddleware). */
+export function requestIdOf(res: Response): string | undefined {
+  const id = res.getHeader(HEADER);
+  return typeof id === 'string' ? id : undefined;
 }
 
-/** Runs `fn` with `requestId` as the current request id (WebSocket servers use this per operation). */
-export function withRequestId<T>(requestId: string, fn: () => T): T {
-  return store.run({ requestId }, fn);
-}
+/** Express middleware: assigns the id once per request and sets the response header. */
+export const requestIdMiddleware: RequestHandler = (req, res, next) => {
+  if (!requestIdOf(res)) {
+    const incoming = req.get('x-request-id');
+    res.setHeader(HEADER, incoming && SAFE_ID.test(incoming) ? incoming : randomUUID());
+  }
+  next();
+};
 
 /**
- * Express middleware: assigns the id (once per request), sets the response
- * header, and runs the rest of the request under it. Mount it again right
- * before the GraphQL handler: body parsing resumes on stream events, which do
- * not carry the async context along.
+ * Apollo plugin: puts the request id on every INTERNAL_SERVER_ERROR and logs
+ * which error ids (logged with their causes by the error formatter) belong to
+ * which request, so a client's report can be matched to the logs.
  */
-export const requestIdMiddleware: RequestHandler = (req, res, next) => {
-  const assigned = res.getHeader('X-Request-Id');
-  const incoming = req.get('x-request-id');
-  const requestId = typeof assigned === 'string' ? assigned : incoming && SAFE_ID.test(incoming) ? incoming : randomUUID();
-  if (typeof assigned !== 'string') res.setHeader('X-Request-Id', requestId);
-  store.run({ requestId }, () => next());
-};
+export function requestIdPlugin<TContext extends { requestId?: string }>(log: Logger): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          const requestId = contextValue?.requestId;
+          if (!requestId || response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+          const internal = response.body.singleResult.errors.filter((e) => e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR);
+          if (!internal.length) return;
+          log.error('request failed with an internal error', { requestId, errorIds: internal.map((e) => e.extensions?.errorId) });
+          response.body.singleResult.errors = response.body.singleResult.errors.map((e) =>
+            e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR ? { ...e, extensions: { ...e.extensions, requestId } } : e,
+          );
+        },
+      };
+    },
+  };
+}

@@ -106,7 +106,14 @@ export function compiledReadsPlugin(ds: DataSource): ApolloServerPlugin<Context>
             if (err instanceof UseResolvers) return null;
             throw err;
           }
-          const data = JSON.parse(await queryText(ds, statement.sql, statement.params)) as Record<string, unknown>;
+          let data: Record<string, unknown>;
+          try {
+            data = JSON.parse(await queryText(ds, statement.sql, statement.params)) as Record<string, unknown>;
+          } catch (err) {
+            // Reported (masked, logged) by graphql-js at each compiled root field's path, as a failing resolver would be.
+            ctx.compiled = Object.fromEntries(plan.roots.filter((r) => r.kind !== 'resolver').map((r) => [r.key, new CompiledReadFailure(err)]));
+            return null;
+          }
           if (plan.pure) return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
           ctx.compiled = data;
           return null;
@@ -114,6 +121,11 @@ export function compiledReadsPlugin(ds: DataSource): ApolloServerPlugin<Context>
       };
     },
   };
+}
+
+/** Stands in for a root field's value when the statement failed; the root field throws its cause. */
+class CompiledReadFailure {
+  constructor(readonly cause: unknown) {}
 }
 
 const applied = new WeakSet<GraphQLSchema>();
@@ -145,8 +157,12 @@ export function prepareSchemaForCompiledReads(schema: GraphQLSchema): GraphQLSch
       if (type === query) {
         field.resolve = (source, args, ctx, info) => {
           const compiled = (ctx as Context | undefined)?.compiled;
+          if (!compiled) return resolve(source, args, ctx, info);
           const key = info.path.key as string;
-          return compiled && key in compiled ? compiled[key] : resolve(source, args, ctx, info);
+          if (!(key in compiled)) return resolve(source, args, ctx, info);
+          const value = compiled[key];
+          if (value instanceof CompiledReadFailure) throw value.cause;
+          return value;
         };
       } else {
         field.resolve = (source, args, ctx, info) => {

@@ -22,6 +22,7 @@ import { hasScope, Scope, type Viewer } from '../../modules/auth/viewer';
 import { parseGlobalId, fromGlobalId } from '../global-id';
 import { MAX_NODE_IDS } from '../node.resolver';
 import { toPageRequest, type PageRequest } from '../pagination';
+import { VALIDATOR_OPTIONS } from '../validate-args';
 import type { ConnectionPart, PlannedConnection, PlannedObject, PlannedRoot, ReadPlan } from './plan';
 
 /** The request must run through the resolvers (they will report what is wrong, or handle what SQL cannot). */
@@ -178,7 +179,7 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
     const { list } = c.source;
     ordering = list.ordering(args);
     const filter = args.filter as Record<string, unknown> | null | undefined;
-    if (filter && list.filterClass && validateSync(Object.assign(new list.filterClass(), filter), { forbidUnknownValues: false }).length) throw new UseResolvers();
+    if (filter && list.filterClass && validateSync(Object.assign(new list.filterClass(), filter), VALIDATOR_OPTIONS).length) throw new UseResolvers();
     filterSql = (row) => {
       try {
         return list.filter ? list.filter(filter, row, (v, t) => s.param(v, t)) : [];
