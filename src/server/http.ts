@@ -20,7 +20,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { createContext, type Context } from '../graphql/context';
 import { freshLoadersAfterMutationsPlugin } from '../graphql/fresh-loaders';
-import { compiledReadsPlugin } from '../graphql/sql/compiled-reads';
+import { compiledReadsPlugin, stringifyResult } from '../graphql/sql/compiled-reads';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
 import { GraphQLError } from 'graphql';
@@ -94,6 +94,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
     includeStacktraceInErrorResponses: false,
     introspection: true,
     allowBatchedHttpRequests: false,
+    stringifyResult,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limitValidationRules(limits),
     plugins: [

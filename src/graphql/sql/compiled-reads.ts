@@ -24,6 +24,7 @@ import {
   Kind,
   visit,
   type DocumentNode,
+  type FormattedExecutionResult,
   type FragmentDefinitionNode,
   type GraphQLFieldResolver,
   type GraphQLSchema,
@@ -106,21 +107,43 @@ export function compiledReadsPlugin(ds: DataSource): ApolloServerPlugin<Context>
             if (err instanceof UseResolvers) return null;
             throw err;
           }
-          let data: Record<string, unknown>;
+          let text: string;
           try {
-            data = JSON.parse(await queryText(ds, statement.sql, statement.params)) as Record<string, unknown>;
+            text = await queryText(ds, statement.sql, statement.params);
           } catch (err) {
             // Reported (masked, logged) by graphql-js at each compiled root field's path, as a failing resolver would be.
             ctx.compiled = Object.fromEntries(plan.roots.filter((r) => r.kind !== 'resolver').map((r) => [r.key, new CompiledReadFailure(err)]));
             return null;
           }
-          if (plan.pure) return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
-          ctx.compiled = data;
+          if (plan.pure) {
+            const data = new RawJson(text) as unknown as Record<string, unknown>;
+            return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data } } };
+          }
+          ctx.compiled = JSON.parse(text) as Record<string, unknown>;
           return null;
         },
       };
     },
   };
+}
+
+/**
+ * A pure plan's `data`: the statement's JSON text, written into the response
+ * as it is by `stringifyResult` (no parse, no re-serialisation). Anything else
+ * that serialises it gets the parsed value.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** Apollo's `stringifyResult`: JSON.stringify, except that a pure compiled read's text goes out verbatim. */
+export function stringifyResult(result: FormattedExecutionResult): string {
+  if (result.data instanceof RawJson && result.errors === undefined && result.extensions === undefined) return `{"data":${result.data.text}}\n`;
+  return `${JSON.stringify(result)}\n`;
 }
 
 /** Stands in for a root field's value when the statement failed; the root field throws its cause. */
