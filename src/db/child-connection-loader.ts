@@ -6,7 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
-import type { Page, PageRequest } from '../graphql/pagination';
+import type { Page, PageRequest } from '../shared/pagination';
 import { childCounts, childPages, type ChildFilter, type ChildListSpec } from './keyset';
 
 interface Key {

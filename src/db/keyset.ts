@@ -5,8 +5,8 @@
  * microseconds), and the next page starts strictly after that row tuple.
  */
 import type { EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { decodeCursor, encodeCursor, type CursorValue } from '../graphql/cursor';
-import type { Page, PageRequest } from '../graphql/pagination';
+import { decodeCursor, encodeCursor, type CursorValue } from '../shared/cursor';
+import type { Page, PageRequest } from '../shared/pagination';
 import { DomainError, ErrorCode } from '../shared/errors';
 
 export interface Ordering {

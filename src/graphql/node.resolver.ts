@@ -2,8 +2,8 @@ import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-g
 import type { GraphQLResolveInfo } from 'graphql';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Context } from './context';
-import { parseGlobalId, toGlobalId } from './global-id';
-import { Node } from './node';
+import { parseGlobalId, toGlobalId } from '../shared/global-id';
+import { Node } from '../shared/graphql/node';
 
 /** Most IDs `nodes(ids:)` accepts at once. */
 export const MAX_NODE_IDS = 200;

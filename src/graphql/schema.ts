@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
-import { DateTime } from './scalars';
+import { DateTime } from '../shared/graphql/scalars';
 import { resolvers } from './resolvers';
 import { applyAccessPolicy } from '../modules/auth/access';
 import { outboxOnlyPubSub } from '../modules/events/pubsub';

@@ -37,7 +37,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import { DEFAULT_PAGE_SIZE } from '../graphql/pagination';
+import { DEFAULT_PAGE_SIZE } from '../shared/pagination';
 import type { RateLimitDecision } from '../modules/auth/rate-limit';
 import type { Viewer } from '../modules/auth/viewer';
 import { ErrorCode } from '../shared/errors';

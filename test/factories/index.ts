@@ -4,7 +4,7 @@
  * through SQL, for tests that need data but are not testing how it got there.
  * Insert helpers return the local id and the global ID the API uses.
  */
-import { toGlobalId } from '../../src/graphql/global-id';
+import { toGlobalId } from '../../src/shared/global-id';
 import type { CreateCustomerInput, CreatePersonaInput, CreateProductInput, PurchaseInput, RecordTouchpointInput } from '../generated/graphql';
 
 /** Anything that runs SQL: a DataSource, an EntityManager or a pg client wrapper. */

@@ -19,7 +19,7 @@ import {
   type ReactivationCandidatesQuery,
 } from '../generated/graphql';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
-import { toGlobalId } from '../../src/graphql/global-id';
+import { toGlobalId } from '../../src/shared/global-id';
 import { ANALYTICS_OPERATIONS, EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
 
 // Fits and scores run for seconds on a busy machine; jest's default of 5 s is too tight.

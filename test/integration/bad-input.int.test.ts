@@ -4,9 +4,9 @@
  * the database is exactly as it was (row counts and contents of every table).
  */
 import { print, type DocumentNode } from 'graphql';
-import { toGlobalId } from '../../src/graphql/global-id';
-import { encodeCursor } from '../../src/graphql/cursor';
-import { MAX_PAGE_SIZE } from '../../src/graphql/pagination';
+import { toGlobalId } from '../../src/shared/global-id';
+import { encodeCursor } from '../../src/shared/cursor';
+import { MAX_PAGE_SIZE } from '../../src/shared/pagination';
 import {
   CloseHoldingDocument,
   CreateCustomerDocument,

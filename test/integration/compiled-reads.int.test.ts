@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { startApp, type App } from '../../src/app';
 import { createLogger } from '../../src/shared/logger';
-import { toGlobalId } from '../../src/graphql/global-id';
+import { toGlobalId } from '../../src/shared/global-id';
 import { seedGraph } from '../factories';
 import { openDataSource, StatementCounter } from '../support/database';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';

@@ -4,7 +4,7 @@
  * batch per level: their contract is tested below.
  */
 import { createLoaders } from '../../src/graphql/loaders';
-import { toPageRequest } from '../../src/graphql/pagination';
+import { toPageRequest } from '../../src/shared/pagination';
 import { Customer360Document } from '../generated/graphql';
 import { seedGraph, type Sql } from '../factories';
 import { startTestServer, type TestServer } from '../support/server';

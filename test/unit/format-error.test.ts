@@ -3,7 +3,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import { ValidationError } from 'class-validator';
 import '../../src/graphql/resolvers';
 import { CreateCustomerInput, CustomerFilter } from '../../src/modules/customers/customer.inputs';
-import { ConnectionArgs } from '../../src/graphql/pagination';
+import { ConnectionArgs } from '../../src/shared/graphql/connection';
 import { createErrorFormatter, variablePathOf } from '../../src/server/format-error';
 import { DomainError, ErrorCode, badInput, conflict, notFound } from '../../src/shared/errors';
 import { createLogger } from '../../src/shared/logger';

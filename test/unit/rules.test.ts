@@ -1,9 +1,9 @@
 /** Boundary cases of the pure rules the API leans on. */
 import { Kind } from 'graphql';
 import { ALL_STAGES, AUTOMATIC_MOVES, LifecycleStage, STAGE_TRANSITIONS, StageChangeTrigger, allowedTransitions, automaticMove, describeTransitionTable } from '../../src/lifecycle/stages';
-import { fromGlobalId, parseGlobalId, toGlobalId } from '../../src/graphql/global-id';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toPageRequest } from '../../src/graphql/pagination';
-import { Money, parseMoney } from '../../src/graphql/scalars';
+import { fromGlobalId, parseGlobalId, toGlobalId } from '../../src/shared/global-id';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toPageRequest } from '../../src/shared/pagination';
+import { Money, parseMoney } from '../../src/shared/graphql/scalars';
 import { MAX_FUTURE_MS, assertPlausibleDate } from '../../src/shared/validation';
 import { touchpointFilterSql } from '../../src/modules/touchpoints/touchpoint.service';
 import { customerOrdering } from '../../src/modules/customers/customer.service';

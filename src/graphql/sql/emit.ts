@@ -14,14 +14,14 @@
 import { validateSync } from 'class-validator';
 import type { GraphQLField, FieldNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
-import { decodeCursor } from '../cursor';
+import { decodeCursor } from '../../shared/cursor';
 import { isCursorValueOfType, type Ordering } from '../../db/keyset';
 import type { JsonFormat } from '../../db/sql-map';
 import { assertRootFieldAllowed } from '../../modules/auth/access';
 import { hasScope, Scope, type Viewer } from '../../modules/auth/viewer';
-import { parseGlobalId, fromGlobalId } from '../global-id';
+import { parseGlobalId, fromGlobalId } from '../../shared/global-id';
 import { MAX_NODE_IDS } from '../node.resolver';
-import { toPageRequest, type PageRequest } from '../pagination';
+import { toPageRequest, type PageRequest } from '../../shared/pagination';
 import { VALIDATOR_OPTIONS } from '../validate-args';
 import type { ConnectionPart, PlannedConnection, PlannedObject, PlannedRoot, ReadPlan } from './plan';
 

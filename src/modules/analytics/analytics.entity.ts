@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Node } from '../../shared/graphql/node';
 import { ChurnModelTimeUnit, ChurnRiskLevel, ValueTier } from './analytics.enums';
 
 /** A fitted BG/NBD + Gamma-Gamma pair and the bookkeeping of its fit and scoring run. */

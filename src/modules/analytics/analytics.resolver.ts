@@ -1,7 +1,8 @@
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
 import { registerNodeType } from '../../graphql/node.resolver';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { ConnectionArgs, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { ChurnModel, type CustomerScore } from './analytics.entity';
 import { ValueTier, type ChurnRiskLevel } from './analytics.enums';
 import { FitChurnModelInput, ReactivationFilter } from './analytics.inputs';

@@ -1,7 +1,7 @@
 /** GraphQL object types of the customer-insight API. Plain classes: resolvers fill them from stored scores. */
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { ConnectionType } from '../../graphql/pagination';
-import { Money } from '../../graphql/scalars';
+import { ConnectionType } from '../../shared/graphql/connection';
+import { Money } from '../../shared/graphql/scalars';
 import { Touchpoint } from '../touchpoints/touchpoint.entity';
 import { Channel } from '../touchpoints/touchpoint.enums';
 import { ChurnModel } from './analytics.entity';

@@ -6,9 +6,9 @@
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { recommendProducts, type CrossSellStats } from '../../analytics/cross-sell';
 import { RISK_LEVEL_THRESHOLDS } from '../../analytics/churn-risk';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import { orderByKeys } from '../../shared/loader-utils';
-import type { Page, PageRequest } from '../../graphql/pagination';
+import type { Page, PageRequest } from '../../shared/pagination';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { LifecycleStage } from '../../lifecycle/stages';
 import { ChurnModel, CustomerScore } from './analytics.entity';

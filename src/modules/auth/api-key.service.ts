@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Page, PageRequest } from '../../graphql/pagination';
+import type { Page, PageRequest } from '../../shared/pagination';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { inTransaction } from '../../db/transaction';
 import { badInput, DomainError, ErrorCode, notFound } from '../../shared/errors';

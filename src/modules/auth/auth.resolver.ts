@@ -1,8 +1,9 @@
 import { ArrayMaxSize, IsInt, IsOptional, Length, Matches, Max, Min } from 'class-validator';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { ConnectionType, ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
-import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
+import { ConnectionType, ConnectionArgs, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
+import { fromGlobalId, toGlobalId } from '../../shared/global-id';
 import { ApiKey } from './api-key.entity';
 import { MAX_RATE_LIMIT_PER_MINUTE, MAX_SUBSCRIPTIONS_LIMIT } from './api-key.service';
 import { ApiKeyRole, ApiKeySource, Scope } from './auth.enums';

@@ -1,12 +1,15 @@
 import { Args, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { HoldingConnection, PurchaseConnection } from '../../graphql/connections';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
-import { Money } from '../../graphql/scalars';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
+import { Money } from '../../shared/graphql/scalars';
 import { Customer } from '../customers/customer.entity';
 import { Holding } from './holding.entity';
 import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
+
+export const HoldingConnection = ConnectionType(Holding, 'Holding', 'holdings');
+export const PurchaseConnection = ConnectionType(Purchase, 'Purchase', 'purchases');
 
 @Resolver(() => Customer)
 export class CustomerCommerceFields {

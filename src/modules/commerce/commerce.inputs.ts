@@ -1,6 +1,6 @@
 import { ArrayMaxSize, ArrayMinSize, IsInt, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
-import { Money } from '../../graphql/scalars';
+import { Money } from '../../shared/graphql/scalars';
 
 /** Most purchases one `recordPurchases` call may carry. */
 export const MAX_PURCHASES_PER_BATCH = 1000;

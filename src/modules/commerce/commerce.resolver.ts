@@ -1,13 +1,15 @@
 import { Arg, Args, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { ProductConnection } from '../../graphql/connections';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { pageFromQuery } from '../../db/keyset';
 import { CloseHoldingInput, CreateProductInput, ProductFilter, RecordPurchasesInput } from './commerce.inputs';
 import { BY_SKU } from './commerce.sql';
 import { Holding } from './holding.entity';
 import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
+
+export const ProductConnection = ConnectionType(Product, 'Product', 'products');
 
 @ObjectType({ description: 'Result of `createProduct`.' })
 export class CreateProductPayload {

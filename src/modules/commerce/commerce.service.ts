@@ -6,7 +6,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import { StageChangeTrigger } from '../../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../shared/errors';

@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Node } from '../../shared/graphql/node';
 
 export enum HoldingStatus {
   ACTIVE = 'ACTIVE',

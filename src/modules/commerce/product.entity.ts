@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
-import { Money } from '../../graphql/scalars';
+import { Node } from '../../shared/graphql/node';
+import { Money } from '../../shared/graphql/scalars';
 
 @Entity('product')
 @ObjectType({ implements: Node, description: 'Something we sell: a product or service customers can hold and buy.' })

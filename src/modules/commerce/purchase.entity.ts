@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
-import { Money } from '../../graphql/scalars';
+import { Node } from '../../shared/graphql/node';
+import { Money } from '../../shared/graphql/scalars';
 
 @Entity('purchase')
 @Index(['customerId', 'occurredAt', 'id'])

@@ -1,10 +1,12 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { CustomerConnection } from '../../graphql/connections';
-import { fromGlobalId } from '../../graphql/global-id';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { fromGlobalId } from '../../shared/global-id';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { Customer } from './customer.entity';
 import { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from './customer.inputs';
+
+export const CustomerConnection = ConnectionType(Customer, 'Customer', 'customers');
 
 @ObjectType({ description: 'Result of `createCustomer`.' })
 export class CreateCustomerPayload {

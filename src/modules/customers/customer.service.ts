@@ -3,8 +3,8 @@
  * its outbox events there, so a failed mutation leaves nothing behind.
  */
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import { fromGlobalId, toGlobalId } from '../../graphql/global-id';
-import type { Page, PageRequest } from '../../graphql/pagination';
+import { fromGlobalId, toGlobalId } from '../../shared/global-id';
+import type { Page, PageRequest } from '../../shared/pagination';
 import { LifecycleStage } from '../../lifecycle/stages';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { inTransaction } from '../../db/transaction';

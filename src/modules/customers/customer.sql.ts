@@ -1,6 +1,6 @@
 /** How customers are stored, for the read compiler (see db/sql-map.ts). */
 import { col, idText, ref, type ChildFilterSql, type SqlObjectMap } from '../../db/sql-map';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import { HOLDINGS_ORDER, PURCHASES_ORDER } from '../commerce/commerce.loaders';
 import { STAGE_HISTORY_ORDER } from '../lifecycle/lifecycle.loaders';
 import { REFERRALS_ORDER } from '../referrals/referral.loaders';

@@ -3,7 +3,7 @@
  * commit-ordered `seq`). The same cursor works for `after` on the
  * subscriptions and on `Query.customerEvents`.
  */
-import { decodeCursor, encodeCursor } from '../../graphql/cursor';
+import { decodeCursor, encodeCursor } from '../../shared/cursor';
 import { badInput } from '../../shared/errors';
 
 const ORDERING = 'EVENT_SEQ';

@@ -5,10 +5,10 @@
  */
 import DataLoader from 'dataloader';
 import { Field, ID, InputType, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
-import { Node } from '../../graphql/node';
+import { Node } from '../../shared/graphql/node';
 import { Personal } from '../auth/policy';
-import { PageInfo } from '../../graphql/pagination';
-import { Money } from '../../graphql/scalars';
+import { PageInfo } from '../../shared/graphql/connection';
+import { Money } from '../../shared/graphql/scalars';
 import { LifecycleStage, StageChangeTrigger } from '../lifecycle/lifecycle.enums';
 import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
 import type { Customer } from '../customers/customer.entity';

@@ -1,4 +1,4 @@
-import { toGlobalId } from '../../graphql/global-id';
+import { toGlobalId } from '../../shared/global-id';
 import { CustomerEventType } from './event-types';
 import { filterSql, MATCH_ALL, matchesFilter, MAX_FILTER_VALUES, normalizeFilter, type FilterableEvent } from './filter';
 

@@ -6,7 +6,7 @@
  * Semantics: every given condition must hold; a list matches any of its
  * values; an omitted (null) list means "any"; an empty list matches nothing.
  */
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import { badInput } from '../../shared/errors';
 import { CustomerEventType } from './event-types';
 

@@ -1,10 +1,12 @@
 import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { StageChangeConnection } from '../../graphql/connections';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { Customer } from '../customers/customer.entity';
 import { TransitionCustomerStageInput } from './lifecycle.inputs';
 import { StageChange } from './stage-change.entity';
+
+export const StageChangeConnection = ConnectionType(StageChange, 'StageChange', 'stage changes');
 
 @ObjectType({ description: 'Result of `transitionCustomerStage`.' })
 export class TransitionCustomerStagePayload {

@@ -4,7 +4,7 @@
  * row and the STAGE_CHANGED event in the caller's transaction.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import { inTransaction } from '../../db/transaction';
 import type { Clock } from '../../shared/clock';
 import type { CustomerService } from '../customers/customer.service';

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { Channel } from '../touchpoints/touchpoint.enums';
-import { Node } from '../../graphql/node';
+import { Node } from '../../shared/graphql/node';
 
 @Entity('persona')
 @ObjectType({

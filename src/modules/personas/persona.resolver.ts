@@ -1,11 +1,13 @@
 import { Arg, Args, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { PersonaConnection } from '../../graphql/connections';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { pageFromQuery } from '../../db/keyset';
 import { Persona } from './persona.entity';
 import { CreatePersonaInput } from './persona.inputs';
 import { BY_NAME } from './persona.sql';
+
+export const PersonaConnection = ConnectionType(Persona, 'Persona', 'personas');
 
 @ObjectType({ description: 'Result of `createPersona`.' })
 export class CreatePersonaPayload {

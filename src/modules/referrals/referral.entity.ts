@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Node } from '../../shared/graphql/node';
 import { Channel } from '../touchpoints/touchpoint.enums';
 
 @Entity('referral')

@@ -1,10 +1,12 @@
 import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { ReferralConnection } from '../../graphql/connections';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { Customer } from '../customers/customer.entity';
 import { Referral } from './referral.entity';
 import { CreateReferralInput } from './referral.inputs';
+
+export const ReferralConnection = ConnectionType(Referral, 'Referral', 'referrals');
 
 @ObjectType({ description: 'Result of `createReferral`.' })
 export class CreateReferralPayload {

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import { StageChangeTrigger } from '../../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict } from '../../shared/errors';

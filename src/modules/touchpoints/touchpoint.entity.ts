@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Node } from '../../graphql/node';
+import { Node } from '../../shared/graphql/node';
 import { Personal } from '../auth/policy';
 import { Channel, Direction, TouchpointResponse } from './touchpoint.enums';
 

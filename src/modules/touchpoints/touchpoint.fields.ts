@@ -1,12 +1,14 @@
 import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context';
-import { TouchpointConnection } from '../../graphql/connections';
-import { ConnectionArgs, toConnection, toPageRequest } from '../../graphql/pagination';
+import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
+import { toPageRequest } from '../../shared/pagination';
 import { Product } from '../commerce/product.entity';
 import { Customer } from '../customers/customer.entity';
 import { Touchpoint } from './touchpoint.entity';
 import { TouchpointFilter } from './touchpoint.inputs';
 import { touchpointFilterSql } from './touchpoint.service';
+
+export const TouchpointConnection = ConnectionType(Touchpoint, 'Touchpoint', 'touchpoints');
 
 @Resolver(() => Customer)
 export class CustomerTouchpointFields {

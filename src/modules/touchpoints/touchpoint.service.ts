@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { fromGlobalId } from '../../graphql/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import type { ChildFilter } from '../../db/keyset';
 import { inTransaction } from '../../db/transaction';
 import { notFound } from '../../shared/errors';

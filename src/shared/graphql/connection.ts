@@ -1,17 +1,13 @@
 /**
- * Relay connections: argument checking, the GraphQL types, and the page shape
- * services return. Keyset SQL lives in db/keyset.ts.
+ * Relay connection types for type-graphql: the paging arguments, PageInfo, and
+ * `<Name>Connection`/`<Name>Edge` types built per node type. Each module builds
+ * the connection types of its own node types with ConnectionType.
  */
 import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
-import { DomainError, ErrorCode } from '../shared/errors';
-
-/** Largest page a client may ask for; larger values are BAD_USER_INPUT. */
-export const MAX_PAGE_SIZE = 200;
-/** Page size when neither `first` nor `last` is given. */
-export const DEFAULT_PAGE_SIZE = 20;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Edge, type Page, type PagingArgs } from '../pagination';
 
 @ArgsType()
-export class ConnectionArgs {
+export class ConnectionArgs implements PagingArgs {
   @Field(() => Int, { nullable: true, description: `Return the first N items after \`after\` (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` })
   first?: number | null;
 
@@ -23,59 +19,6 @@ export class ConnectionArgs {
 
   @Field(() => String, { nullable: true, description: 'Cursor of the item to end before (from `pageInfo.startCursor`). Use with `last`.' })
   before?: string | null;
-}
-
-/** Validated paging request: a direction, a size and an optional cursor. */
-export interface PageRequest {
-  direction: 'forward' | 'backward';
-  size: number;
-  cursor: string | null;
-  /** Argument name the cursor came from, for error messages. */
-  cursorField: 'after' | 'before';
-}
-
-/** Checks Relay paging arguments; throws BAD_USER_INPUT with the offending field. */
-export function toPageRequest(args: ConnectionArgs, fieldPrefix = ''): PageRequest {
-  const { first, after, last, before } = args;
-  const field = (name: string) => `${fieldPrefix}${name}`;
-  if (first != null && last != null) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Pass either `first` or `last`, not both.', { field: field('last') });
-  }
-  if (first != null && before != null) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Page forward with `first` and `after`, or backward with `last` and `before`.', { field: field('before') });
-  }
-  if (last != null && after != null) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Page forward with `first` and `after`, or backward with `last` and `before`.', { field: field('after') });
-  }
-  const backward = last != null || (before != null && first == null);
-  const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
-  const sizeField = field(backward ? 'last' : 'first');
-  if (!Number.isInteger(size) || size < 0) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, `\`${sizeField}\` must be zero or a positive whole number.`, { field: sizeField });
-  }
-  if (size > MAX_PAGE_SIZE) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, `\`${sizeField}\` may be at most ${MAX_PAGE_SIZE}; ask for the next page with \`after\` instead.`, {
-      field: sizeField,
-      max: MAX_PAGE_SIZE,
-    });
-  }
-  return backward
-    ? { direction: 'backward', size, cursor: before ?? null, cursorField: 'before' }
-    : { direction: 'forward', size, cursor: after ?? null, cursorField: 'after' };
-}
-
-export interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-
-/** What a paged query returns before it becomes a GraphQL connection. */
-export interface Page<T> {
-  edges: Edge<T>[];
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  /** Loaded only when the client selects `totalCount`. */
-  totalCount: () => Promise<number>;
 }
 
 @ObjectType({ description: 'Where a page sits in the whole list (Relay PageInfo).' })

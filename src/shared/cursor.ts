@@ -4,7 +4,7 @@
  * on a non-unique sort never skips or repeats a row, and a cursor from another
  * ordering is refused instead of silently misused.
  */
-import { DomainError, ErrorCode } from '../shared/errors';
+import { DomainError, ErrorCode } from './errors';
 
 export type CursorValue = string | number | null;
 
