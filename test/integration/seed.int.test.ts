@@ -6,7 +6,7 @@
 import { cohorts, generateCohort } from '../../src/db/seed/generate';
 import { PERSONAS, PRODUCTS } from '../../src/db/seed/catalogue';
 import { seedDemoData, type SeedSummary } from '../../src/db/seed/seed';
-import { ALL_STAGES, STAGE_TRANSITIONS } from '../../src/lifecycle/stages';
+import { ALL_STAGES, STAGE_TRANSITIONS } from '../../src/modules/lifecycle/stages';
 import { CUSTOMER_360_OPERATION } from '../../src/server/playground-examples';
 import { SeededCatalogueDocument, SeededCustomersDocument, type SeededCustomersQuery } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/server';

@@ -1,6 +1,6 @@
 /** Boundary cases of the pure rules the API leans on. */
 import { Kind } from 'graphql';
-import { ALL_STAGES, AUTOMATIC_MOVES, LifecycleStage, STAGE_TRANSITIONS, StageChangeTrigger, allowedTransitions, automaticMove, describeTransitionTable } from '../../src/lifecycle/stages';
+import { ALL_STAGES, AUTOMATIC_MOVES, LifecycleStage, STAGE_TRANSITIONS, StageChangeTrigger, allowedTransitions, automaticMove, describeTransitionTable } from '../../src/modules/lifecycle/stages';
 import { fromGlobalId, parseGlobalId, toGlobalId } from '../../src/shared/global-id';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toPageRequest } from '../../src/shared/pagination';
 import { Money, parseMoney } from '../../src/shared/graphql/scalars';

@@ -1,4 +1,4 @@
-import { ALL_STAGES, AUTOMATIC_MOVES, canTransition, LifecycleStage, StageChangeTrigger } from '../../lifecycle/stages';
+import { ALL_STAGES, AUTOMATIC_MOVES, canTransition, LifecycleStage, StageChangeTrigger } from '../../modules/lifecycle/stages';
 import { Channel, TouchpointResponse } from '../../modules/touchpoints/touchpoint.enums';
 import { PRODUCTS } from './catalogue';
 import { cohorts, COHORT_SIZE, generateCohort, generateCustomer, type GeneratedCustomer, type GeneratedReferral } from './generate';

@@ -15,7 +15,7 @@
  *   NO_RESPONSE or NEGATIVE;
  * - advocates refer new customers, some of whom go on to buy (converted referrals).
  */
-import { automaticMove, LifecycleStage, StageChangeTrigger } from '../../lifecycle/stages';
+import { automaticMove, LifecycleStage, StageChangeTrigger } from '../../modules/lifecycle/stages';
 import { Channel, Direction, TouchpointResponse } from '../../modules/touchpoints/touchpoint.enums';
 import {
   BEHAVIOUR,

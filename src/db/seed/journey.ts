@@ -1,9 +1,9 @@
 /**
  * Lifecycle journeys for demo customers: which stages a customer went
  * through (always a valid walk through the stage table in
- * src/lifecycle/stages.ts) and when. Pure functions of a random source.
+ * src/modules/lifecycle/stages.ts) and when. Pure functions of a random source.
  */
-import { canTransition, LifecycleStage } from '../../lifecycle/stages';
+import { canTransition, LifecycleStage } from '../../modules/lifecycle/stages';
 import type { Rng } from './random';
 
 const S = LifecycleStage;

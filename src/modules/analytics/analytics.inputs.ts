@@ -1,6 +1,6 @@
 import { IsOptional } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { LifecycleStage } from '../lifecycle/lifecycle.enums';
+import { LifecycleStage } from '../lifecycle/stages';
 import { ChurnModelTimeUnit, ValueTier } from './analytics.enums';
 
 @InputType({ description: 'What to fit the churn models on.' })

@@ -14,12 +14,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { fitBgNbd, fitGammaGamma, assignValueTiers, type RfmSummary, type SpendSummary } from '../../analytics';
 import { isHighRisk } from '../../analytics/churn-risk';
 import { scoreCustomer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
-import { AUTOMATIC_MOVES, StageChangeTrigger } from '../../lifecycle/stages';
+import { AUTOMATIC_MOVES, StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import { Customer } from '../customers/customer.entity';
+import { lockCustomers } from '../customers/customer.lock';
 import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
 import { dayNumber, isoDay, loadCalibrationSummaries, loadScoringInputs, purchasingCustomerIds, snapshotHoldingStats, type ScoringInput } from './analytics.data';
 import { ChurnModel } from './analytics.entity';
@@ -433,14 +433,7 @@ export class ChurnModelService {
   private async moveToAtRisk(em: EntityManager, crossing: readonly Crossing[], at: Date): Promise<number> {
     if (crossing.length === 0) return 0;
     const byId = new Map(crossing.map((c) => [c.id, c]));
-    const customers = await em
-      .getRepository(Customer)
-      .createQueryBuilder('c')
-      .setLock('pessimistic_write')
-      .where('c.id IN (:...ids)', { ids: [...byId.keys()] })
-      .andWhere('c.stage IN (:...stages)', { stages: [...AUTOMATIC_MOVES.CHURN_RISK.from] })
-      .orderBy('c.id')
-      .getMany();
+    const customers = await lockCustomers(em, byId.keys(), { stageIn: AUTOMATIC_MOVES.CHURN_RISK.from });
     let moved = 0;
     for (const customer of customers) {
       const c = byId.get(customer.id)!;

@@ -10,7 +10,7 @@ import { fromGlobalId } from '../../shared/global-id';
 import { orderByKeys } from '../../shared/loader-utils';
 import type { Page, PageRequest } from '../../shared/pagination';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
-import { LifecycleStage } from '../../lifecycle/stages';
+import { LifecycleStage } from '../lifecycle/stages';
 import { ChurnModel, CustomerScore } from './analytics.entity';
 import { ValueTier } from './analytics.enums';
 

@@ -7,13 +7,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
-import { StageChangeTrigger } from '../../lifecycle/stages';
+import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import { isUniqueViolation } from '../../shared/pg-errors';
 import { assertPlausibleDate } from '../../shared/validation';
-import { Customer } from '../customers/customer.entity';
+import { lockCustomers } from '../customers/customer.lock';
 import { CustomerEventType, type NewCustomerEvent } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
 import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
@@ -78,13 +78,7 @@ export class CommerceService {
 
     const purchases = await inTransaction(this.ds, async (em) => {
       const customerIds = [...new Set(items.map((it) => it.customerId))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-      const customers = await em
-        .getRepository(Customer)
-        .createQueryBuilder('c')
-        .setLock('pessimistic_write')
-        .where('c.id IN (:...ids)', { ids: customerIds })
-        .orderBy('c.id')
-        .getMany();
+      const customers = await lockCustomers(em, customerIds);
       const byId = new Map(customers.map((c) => [c.id, c]));
       const missingCustomer = items.find((it) => !byId.has(it.customerId));
       if (missingCustomer) throw notFound('customer', input.purchases[missingCustomer.index].customerId, `input.purchases[${missingCustomer.index}].customerId`);

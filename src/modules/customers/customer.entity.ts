@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { Node } from '../../shared/graphql/node';
 import { Personal } from '../auth/policy';
-import { LifecycleStage } from '../lifecycle/lifecycle.enums';
+import { LifecycleStage } from '../lifecycle/stages';
 
 @Entity('customer')
 @ObjectType({

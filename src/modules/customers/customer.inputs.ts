@@ -1,7 +1,7 @@
 import { IsEmail, IsOptional, Length, Matches, MaxLength } from 'class-validator';
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { SearchesPersonalData } from '../auth/policy';
-import { LifecycleStage } from '../lifecycle/lifecycle.enums';
+import { LifecycleStage } from '../lifecycle/stages';
 
 const PHONE = /^\+?[0-9][0-9 ()\-.]{3,28}[0-9]$/;
 const NOT_BLANK = /\S/;

@@ -3,9 +3,9 @@
  * its outbox events there, so a failed mutation leaves nothing behind.
  */
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import { fromGlobalId, toGlobalId } from '../../shared/global-id';
+import { fromGlobalId } from '../../shared/global-id';
 import type { Page, PageRequest } from '../../shared/pagination';
-import { LifecycleStage } from '../../lifecycle/stages';
+import { LifecycleStage } from '../lifecycle/stages';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../shared/errors';
@@ -16,6 +16,7 @@ import { recordEvents } from '../events/outbox';
 import { recordInitialStage } from '../lifecycle/lifecycle.service';
 import { Persona } from '../personas/persona.entity';
 import { Customer } from './customer.entity';
+import { lockCustomer } from './customer.lock';
 import { CustomerOrder, type CreateCustomerInput, type CustomerFilter, type UpdateCustomerInput } from './customer.inputs';
 
 const ts = (col: string) => ({ key: col, type: 'timestamptz' });
@@ -50,14 +51,6 @@ export class CustomerService {
     private readonly ds: DataSource,
     private readonly clock: Clock,
   ) {}
-
-  /** Locks the customer row for the rest of the transaction; NOT_FOUND if it does not exist. */
-  async lock(em: EntityManager, id: string, field: string): Promise<Customer> {
-    const customer = await em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id }).getOne();
-    // Name the customer by the ID the client sent, not our row number.
-    if (!customer) throw notFound('customer', toGlobalId('Customer', id), field);
-    return customer;
-  }
 
   private async personaIdOrThrow(em: EntityManager, globalId: string, field: string): Promise<string> {
     const id = fromGlobalId(globalId, 'Persona', field);
@@ -107,7 +100,7 @@ export class CustomerService {
   async update(input: UpdateCustomerInput): Promise<Customer> {
     const id = fromGlobalId(input.id, 'Customer', 'input.id');
     return inTransaction(this.ds, async (em) => {
-      const customer = await this.lock(em, id, 'input.id');
+      const customer = await lockCustomer(em, id, 'input.id');
       const changes: Partial<Customer> = {};
       if (input.name !== undefined) {
         if (input.name === null) throw badInput('input.name', 'name cannot be cleared.');

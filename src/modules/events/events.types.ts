@@ -9,7 +9,7 @@ import { Node } from '../../shared/graphql/node';
 import { Personal } from '../auth/policy';
 import { PageInfo } from '../../shared/graphql/connection';
 import { Money } from '../../shared/graphql/scalars';
-import { LifecycleStage, StageChangeTrigger } from '../lifecycle/lifecycle.enums';
+import { LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
 import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
 import type { Customer } from '../customers/customer.entity';
 import { encodeEventCursor } from './event-cursor';

@@ -1,6 +1,6 @@
 import { IsOptional, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { LifecycleStage } from './lifecycle.enums';
+import { LifecycleStage } from './stages';
 
 @InputType({ description: 'Move a customer to another lifecycle stage. Only moves in the stage table are allowed (see `LifecycleStage`).' })
 export class TransitionCustomerStageInput {

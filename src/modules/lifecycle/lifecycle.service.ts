@@ -7,10 +7,10 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
 import { inTransaction } from '../../db/transaction';
 import type { Clock } from '../../shared/clock';
-import type { CustomerService } from '../customers/customer.service';
-import { allowedTransitions, automaticMove, canTransition, LifecycleStage, StageChangeTrigger } from '../../lifecycle/stages';
+import { allowedTransitions, automaticMove, canTransition, LifecycleStage, StageChangeTrigger } from './stages';
 import { DomainError, ErrorCode } from '../../shared/errors';
 import { Customer } from '../customers/customer.entity';
+import { lockCustomer } from '../customers/customer.lock';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
 import { StageChange } from './stage-change.entity';
@@ -85,13 +85,14 @@ export class LifecycleService {
   constructor(
     private readonly ds: DataSource,
     private readonly clock: Clock,
-    private readonly customers: CustomerService,
+    /** @deprecated Unused; accepted only until bench/ stops passing a CustomerService. */
+    _customers?: unknown,
   ) {}
 
   async transition(input: { customerId: string; to: LifecycleStage; reason?: string | null }): Promise<{ customer: Customer; change: StageChange }> {
     const id = fromGlobalId(input.customerId, 'Customer', 'input.customerId');
     return inTransaction(this.ds, async (em) => {
-      const customer = await this.customers.lock(em, id, 'input.customerId');
+      const customer = await lockCustomer(em, id, 'input.customerId');
       const change = await moveStage(em, customer, { to: input.to, reason: input.reason?.trim() || null, trigger: StageChangeTrigger.MANUAL, at: this.clock.now() });
       return { customer, change };
     });

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../shared/graphql/node';
 import { Personal } from '../auth/policy';
-import { LifecycleStage, StageChangeTrigger } from './lifecycle.enums';
+import { LifecycleStage, StageChangeTrigger } from './stages';
 
 @Entity('stage_change')
 @Index(['customerId', 'occurredAt', 'id'])

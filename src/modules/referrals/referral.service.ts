@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { fromGlobalId } from '../../shared/global-id';
-import { StageChangeTrigger } from '../../lifecycle/stages';
+import { fromGlobalId, toGlobalId } from '../../shared/global-id';
+import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
-import { badInput, conflict } from '../../shared/errors';
+import { badInput, conflict, notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
-import type { CustomerService } from '../customers/customer.service';
+import { lockCustomers } from '../customers/customer.lock';
 import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
 import { Referral } from './referral.entity';
 import type { CreateReferralInput } from './referral.inputs';
@@ -15,7 +15,6 @@ export class ReferralService {
   constructor(
     private readonly ds: DataSource,
     private readonly clock: Clock,
-    private readonly customers: CustomerService,
   ) {}
 
   /**
@@ -31,12 +30,11 @@ export class ReferralService {
     if (referrerId === referredId) throw badInput('input.referredId', 'A customer cannot refer themselves.');
     const now = this.clock.now();
     return inTransaction(this.ds, async (em) => {
-      // Lock in id order so two concurrent referrals cannot deadlock.
-      const [first, second] = BigInt(referrerId) < BigInt(referredId) ? [referrerId, referredId] : [referredId, referrerId];
-      const locked = new Map([
-        [first, await this.customers.lock(em, first, first === referrerId ? 'input.referrerId' : 'input.referredId')],
-        [second, await this.customers.lock(em, second, second === referrerId ? 'input.referrerId' : 'input.referredId')],
-      ]);
+      const locked = new Map((await lockCustomers(em, [referrerId, referredId])).map((c) => [c.id, c]));
+      // The lower id is named first when both are missing, as locking one by one in id order did.
+      for (const [id, field] of BigInt(referrerId) < BigInt(referredId) ? [[referrerId, 'input.referrerId'], [referredId, 'input.referredId']] : [[referredId, 'input.referredId'], [referrerId, 'input.referrerId']]) {
+        if (!locked.has(id)) throw notFound('customer', toGlobalId('Customer', id), field);
+      }
       const repo = em.getRepository(Referral);
       if (await repo.existsBy({ referredId })) throw conflict('input.referredId', 'This customer has already been referred by someone.');
       // Walk up the referrer's chain of "referred by": meeting the referred customer there means they

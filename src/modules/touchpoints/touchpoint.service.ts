@@ -8,7 +8,7 @@ import { assertPlausibleDate } from '../../shared/validation';
 import { Product } from '../commerce/product.entity';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
-import type { CustomerService } from '../customers/customer.service';
+import { lockCustomer } from '../customers/customer.lock';
 import { Touchpoint } from './touchpoint.entity';
 import type { RecordTouchpointInput, TouchpointFilter } from './touchpoint.inputs';
 
@@ -31,7 +31,6 @@ export class TouchpointService {
   constructor(
     private readonly ds: DataSource,
     private readonly clock: Clock,
-    private readonly customers: CustomerService,
   ) {}
 
   async record(input: RecordTouchpointInput): Promise<Touchpoint> {
@@ -39,7 +38,7 @@ export class TouchpointService {
     const productId = input.productId ? fromGlobalId(input.productId, 'Product', 'input.productId') : null;
     assertPlausibleDate(input.occurredAt, 'input.occurredAt', this.clock.now());
     return inTransaction(this.ds, async (em) => {
-      await this.customers.lock(em, customerId, 'input.customerId');
+      await lockCustomer(em, customerId, 'input.customerId');
       if (productId && !(await em.getRepository(Product).existsBy({ id: productId }))) throw notFound('product', input.productId!, 'input.productId');
       const repo = em.getRepository(Touchpoint);
       const touchpoint = await repo.save(
