@@ -85,6 +85,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
   const limits = deps.limits ?? DEFAULT_QUERY_LIMITS;
   const app = express();
   app.disable('x-powered-by');
+  // A weak ETag would hash every GraphQL response body; answers to POSTs are never revalidated.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestIdMiddleware);
   const httpServer = http.createServer(app);
