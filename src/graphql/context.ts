@@ -1,22 +1,16 @@
 /**
- * The per-request context: who is asking, a fresh set of DataLoaders (so no
- * request ever sees another's cache), and the shared services.
+ * Builds the per-request context (declared in modules/context.ts): who is
+ * asking, a fresh set of DataLoaders (so no request ever sees another's
+ * cache), and the shared services.
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { Context } from '../modules/context';
 import type { Viewer } from '../modules/auth/viewer';
+import { createLoaders } from '../modules/loaders';
 import type { Services } from '../services';
-import { createLoaders, type Loaders } from './loaders';
 
-export interface Context {
-  requestId: string;
-  viewer: Viewer;
-  ds: DataSource;
-  loaders: Loaders;
-  services: Services;
-  /** A mixed compiled read's JSON, by root response key (graphql/sql/compiled-reads.ts). */
-  compiled?: Record<string, unknown>;
-}
+export type { Context };
 
 /**
  * `cache: false` is for subscriptions, whose context lives as long as the

@@ -9,7 +9,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from './context';
-import { createLoaders } from './loaders';
+import { createLoaders } from '../modules/loaders';
 
 export function freshLoadersAfterMutationsPlugin(): ApolloServerPlugin<Context> {
   return {

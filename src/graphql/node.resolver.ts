@@ -2,6 +2,8 @@ import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-g
 import type { GraphQLResolveInfo } from 'graphql';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Context } from './context';
+import { ANALYTICS_NODE_TYPES } from '../modules/analytics/analytics.resolver';
+import { EVENT_NODE_TYPES } from '../modules/events/events.resolver';
 import { parseGlobalId, toGlobalId } from '../shared/global-id';
 import { Node } from '../shared/graphql/node';
 
@@ -11,7 +13,7 @@ export const MAX_NODE_IDS = 200;
 type ByIdLoaderName = { [K in keyof Context['loaders']]: K extends `${string}ById` ? K : never }[keyof Context['loaders']];
 
 /** Which loader fetches each node type. */
-const LOADER_FOR_TYPE: Record<string, ByIdLoaderName> = {
+const LOADER_FOR_TYPE: Readonly<Record<string, ByIdLoaderName>> = {
   Customer: 'customerById',
   Persona: 'personaById',
   Product: 'productById',
@@ -20,12 +22,9 @@ const LOADER_FOR_TYPE: Record<string, ByIdLoaderName> = {
   Touchpoint: 'touchpointById',
   Referral: 'referralById',
   StageChange: 'stageChangeById',
+  ...EVENT_NODE_TYPES,
+  ...ANALYTICS_NODE_TYPES,
 };
-
-/** Registers another node type (modules that add types call this). */
-export function registerNodeType(type: string, loader: ByIdLoaderName): void {
-  LOADER_FOR_TYPE[type] = loader;
-}
 
 async function loadNode(ctx: Context, globalId: string): Promise<object | null> {
   const parsed = parseGlobalId(globalId);

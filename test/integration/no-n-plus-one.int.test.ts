@@ -3,7 +3,7 @@
  * (graphql/sql). The loaders that answer fields computed in TypeScript still
  * batch per level: their contract is tested below.
  */
-import { createLoaders } from '../../src/graphql/loaders';
+import { createLoaders } from '../../src/modules/loaders';
 import { toPageRequest } from '../../src/shared/pagination';
 import { Customer360Document } from '../generated/graphql';
 import { seedGraph, type Sql } from '../factories';

@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { populationMeanSpend } from '../../analytics/gamma-gamma';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../context';
 import { badInput } from '../../shared/errors';
 import { Product } from '../commerce/product.entity';
 import { Purchase } from '../commerce/purchase.entity';
@@ -87,6 +87,8 @@ export class CustomerAnalyticsFields {
       throw badInput('crossSellRecommendations.first', `first must be a whole number from 0 to ${MAX_RECOMMENDATIONS}.`);
     }
     const items = await ctx.loaders.crossSell.load({ customerId: customer.id, personaId: customer.personaId, first });
+    // The products came with the statistics: the product field needs no lookup.
+    for (const it of items) if (it.product) ctx.loaders.productById.prime(it.productId, it.product);
     return items.map((it, i) => ({ productId: it.productId, rank: i + 1, confidence: it.confidence, reason: it.reason }));
   }
 }

@@ -1,6 +1,5 @@
 import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context';
-import { registerNodeType } from '../../graphql/node.resolver';
+import type { Context } from '../context';
 import { ConnectionArgs, toConnection } from '../../shared/graphql/connection';
 import { toPageRequest } from '../../shared/pagination';
 import { ChurnModel, type CustomerScore } from './analytics.entity';
@@ -10,7 +9,8 @@ import { FitChurnModelPayload, ReactivationCandidate, ReactivationCandidateConne
 import type { ValueTierReport as ValueTierTotals } from './insights.service';
 import { MAX_TOP_REFERRERS } from './referral-metrics.service';
 
-registerNodeType('ChurnModel', 'churnModelById');
+/** The analytics node types `node(id:)` resolves, with their loaders (read by graphql/node.resolver.ts). */
+export const ANALYTICS_NODE_TYPES = { ChurnModel: 'churnModelById' } as const;
 
 /** Share of revenue the VIP tier must bring for the 80:20 rule to count as holding. */
 export const PARETO_HOLDS_SHARE = 0.75;

@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsInt, IsOptional, Length, Matches, Max, Min } from 'class-validator';
 import { Arg, Args, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../context';
 import { ConnectionType, ConnectionArgs, toConnection } from '../../shared/graphql/connection';
 import { toPageRequest } from '../../shared/pagination';
 import { fromGlobalId, toGlobalId } from '../../shared/global-id';

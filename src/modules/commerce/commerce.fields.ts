@@ -1,5 +1,5 @@
 import { Args, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../context';
 import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
 import { toPageRequest } from '../../shared/pagination';
 import { Money } from '../../shared/graphql/scalars';

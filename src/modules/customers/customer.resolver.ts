@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../context';
 import { fromGlobalId } from '../../shared/global-id';
 import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
 import { toPageRequest } from '../../shared/pagination';

@@ -4,8 +4,7 @@
  * types' object fields. Thin: arguments → EventService → events.
  */
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import type { Context } from '../../graphql/context';
-import { registerNodeType } from '../../graphql/node.resolver';
+import type { Context } from '../context';
 import { Product } from '../commerce/product.entity';
 import { Purchase } from '../commerce/purchase.entity';
 import { Customer } from '../customers/customer.entity';
@@ -29,7 +28,8 @@ import {
   TouchpointRecordedEvent,
 } from './events.types';
 
-for (const cls of Object.values(EVENT_CLASSES)) registerNodeType(cls.name, 'customerEventById');
+/** The event node types `node(id:)` resolves, each through the `customerEventById` loader (read by graphql/node.resolver.ts). */
+export const EVENT_NODE_TYPES: Readonly<Record<string, 'customerEventById'>> = Object.fromEntries(Object.values(EVENT_CLASSES).map((cls) => [cls.name, 'customerEventById']));
 
 const AFTER_DESCRIPTION =
   'Replay every matching event after this cursor (from an event\'s `cursor`, `resumeCursor` or `latestCustomerEventCursor`), then continue live, with no gap and no duplicate in between. Omit to receive only events committed from now on. A cursor older than the retention window fails with RESYNC_REQUIRED.';

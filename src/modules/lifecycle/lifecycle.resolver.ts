@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../context';
 import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
 import { toPageRequest } from '../../shared/pagination';
 import { Customer } from '../customers/customer.entity';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context';
+import type { Context } from '../context';
 import { Touchpoint } from './touchpoint.entity';
 import { RecordTouchpointInput } from './touchpoint.inputs';
 

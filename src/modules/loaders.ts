@@ -1,14 +1,14 @@
 /** Every per-request DataLoader, gathered from the modules' loader factories. */
 import type { EntityManager } from 'typeorm';
 import { byIdLoader } from '../db/by-id-loader';
-import { createAnalyticsLoaders } from '../modules/analytics/analytics.loaders';
-import { createCommerceLoaders } from '../modules/commerce/commerce.loaders';
-import { createEventLoaders } from '../modules/events/events.loaders';
-import { Customer } from '../modules/customers/customer.entity';
-import { createLifecycleLoaders } from '../modules/lifecycle/lifecycle.loaders';
-import { Persona } from '../modules/personas/persona.entity';
-import { createReferralLoaders } from '../modules/referrals/referral.loaders';
-import { createTouchpointLoaders } from '../modules/touchpoints/touchpoint.loaders';
+import { createAnalyticsLoaders } from './analytics/analytics.loaders';
+import { createCommerceLoaders } from './commerce/commerce.loaders';
+import { createEventLoaders } from './events/events.loaders';
+import { Customer } from './customers/customer.entity';
+import { createLifecycleLoaders } from './lifecycle/lifecycle.loaders';
+import { Persona } from './personas/persona.entity';
+import { createReferralLoaders } from './referrals/referral.loaders';
+import { createTouchpointLoaders } from './touchpoints/touchpoint.loaders';
 
 export function createLoaders(em: EntityManager, cache = true) {
   return {
