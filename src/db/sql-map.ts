@@ -25,11 +25,37 @@ export interface ColumnField {
   format: JsonFormat;
 }
 
-/** A to-one reference: the row of `target` whose id is `foreignKey` (null when there is none). */
+/**
+ * A to-one reference: the row of `target` whose id is `foreignKey` (null when
+ * there is none); or, with `from`, the one row the `FROM … WHERE …` clause it
+ * writes finds under the alias it is given.
+ */
 export interface ReferenceField {
   kind: 'reference';
   target: string;
-  foreignKey: (row: string) => string;
+  foreignKey?: (row: string) => string;
+  from?: (alias: string, row: string) => string;
+}
+
+/**
+ * A nested object held in a value (e.g. an element of a jsonb column): its
+ * map's fields read `<alias>.v`. Null when the value is null.
+ */
+export interface EmbeddedField {
+  kind: 'embedded';
+  target: string;
+  value: (row: string) => string;
+}
+
+/**
+ * A list of nested objects: `from(alias, row)` writes a FROM clause whose rows
+ * (under `alias`) are the items, `order(alias)` their order.
+ */
+export interface EmbeddedListField {
+  kind: 'embeddedList';
+  target: string;
+  from: (alias: string, row: string) => string;
+  order: (alias: string) => string;
 }
 
 /** A to-one reference the other way: the row of `target` whose `column` equals this row's id. */
@@ -51,12 +77,13 @@ export interface ConnectionField {
   filter?: ChildFilterSql;
 }
 
-export type FieldMap = ColumnField | ReferenceField | BackReferenceField | ConnectionField;
+export type FieldMap = ColumnField | ReferenceField | BackReferenceField | ConnectionField | EmbeddedField | EmbeddedListField;
 
 /** One GraphQL object type stored in one table. */
 export interface SqlObjectMap {
   /** The GraphQL type name; also the type in its global IDs. */
   type: string;
+  /** Its table; empty for types that only nest in others (embedded, or referenced with `from`). */
   table: string;
   /** Fields the compiler can produce, by GraphQL field name. `id` (the global ID) is implied. */
   fields: Record<string, FieldMap>;
@@ -70,5 +97,7 @@ export interface SqlObjectMap {
 
 /** Shorthands for maps. */
 export const col = (name: string, format: JsonFormat = 'plain'): ColumnField => ({ kind: 'column', sql: (r) => `${r}.${name}`, format });
+/** A key of an embedded jsonb object, as stored (numbers keep their digits). */
+export const key = (name: string): ColumnField => ({ kind: 'column', sql: (r) => `${r}.v->'${name}'`, format: 'plain' });
 export const ref = (target: string, foreignKeyColumn: string): ReferenceField => ({ kind: 'reference', target, foreignKey: (r) => `${r}.${foreignKeyColumn}` });
 export const idText = (column = 'id') => (r: string) => `${r}.${column}::text`;

@@ -53,7 +53,7 @@ async function both(query: string, variables: Record<string, unknown>, key: stri
 }
 
 beforeAll(async () => {
-  compiled = await startTestServer({ poolSize: 1 });
+  console.log('A');compiled = await startTestServer({ poolSize: 1 });console.log('B');
   await seedGraph(compiled.ds, { customers: 60 });
   const ds = await openDataSource(compiled.db.url, new StatementCounter());
   const app = await startApp({
@@ -61,9 +61,9 @@ beforeAll(async () => {
     ds,
     log: createLogger('silent'),
   });
-  plain = { app, ds };
+  plain = { app, ds };console.log('C');
   partnerKey = await compiled.createKey({ role: 'PARTNER' });
-  analystKey = await compiled.createKey({ role: 'ANALYST' });
+  analystKey = await compiled.createKey({ role: 'ANALYST' });console.log('D');
   const first = async (sql: string) => ((await compiled.ds.query(sql)) as { id: string }[])[0].id;
   ids.customer = toGlobalId('Customer', await first(`SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM referral r WHERE r.referrer_id = c.id) ORDER BY id LIMIT 1`));
   ids.referred = toGlobalId('Customer', await first(`SELECT referred_id AS id FROM referral ORDER BY id LIMIT 1`));
@@ -260,10 +260,11 @@ const VARIABLE_VALUES: Record<string, () => unknown> = {
  * read them. A change in any figure fails here, so it is a decision.
  */
 const STATEMENT_BUDGET: Record<string, number> = {
+  // Stored insight compiles; cross-sell is computed in TypeScript from one batched statement.
+  CustomerInsight: 2,
+  CustomersWithInsight: 2,
   // Not compiled yet: the analytics reports, the event feed and API keys read through their services.
   CurrentChurnModel: 1,
-  CustomerInsight: 11,
-  CustomersWithInsight: 9,
   ValueTierReport: 3,
   ReactivationCandidates: 7,
   ReferralMetricsReport: 4,

@@ -108,9 +108,19 @@ function objectJson(s: Statement, object: PlannedObject, row: string): string {
         pairs.push(pair(f.key, formatted(f.field.sql(row), f.field.format)));
         break;
       case 'reference': {
-        const target = f.object.map;
         const t = s.alias('r');
-        pairs.push(pair(f.key, `(SELECT ${objectJson(s, f.object, t)} FROM ${target.table} ${t} WHERE ${t}.id = ${f.field.foreignKey(row)})`));
+        const from = f.field.from ? f.field.from(t, row) : `${f.object.map.table} ${t} WHERE ${t}.id = ${f.field.foreignKey!(row)}`;
+        pairs.push(pair(f.key, `(SELECT ${objectJson(s, f.object, t)} FROM ${from})`));
+        break;
+      }
+      case 'embedded': {
+        const e = s.alias('e');
+        pairs.push(pair(f.key, `(SELECT ${objectJson(s, f.object, e)} FROM (SELECT ${f.field.value(row)} AS v) ${e} WHERE ${e}.v IS NOT NULL)`));
+        break;
+      }
+      case 'embeddedList': {
+        const e = s.alias('e');
+        pairs.push(pair(f.key, `(SELECT coalesce(json_agg(${objectJson(s, f.object, e)} ORDER BY ${f.field.order(e)}), '[]'::json) FROM ${f.field.from(e, row)})`));
         break;
       }
       case 'backReference': {

@@ -23,7 +23,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
-import type { BackReferenceField, ColumnField, ConnectionField, ReferenceField, SqlObjectMap } from '../../db/sql-map';
+import type { BackReferenceField, ColumnField, ConnectionField, EmbeddedField, EmbeddedListField, ReferenceField, SqlObjectMap } from '../../db/sql-map';
 import { PERSONAL_EXTENSION } from '../../modules/auth/policy';
 import { ROOT_LISTS, SQL_OBJECTS, type RootList } from './registry';
 
@@ -40,6 +40,8 @@ export type PlannedField =
   | { key: string; kind: 'column'; field: ColumnField }
   | { key: string; kind: 'reference'; field: ReferenceField; object: PlannedObject }
   | { key: string; kind: 'backReference'; field: BackReferenceField; object: PlannedObject }
+  | { key: string; kind: 'embedded'; field: EmbeddedField; object: PlannedObject }
+  | { key: string; kind: 'embeddedList'; field: EmbeddedListField; object: PlannedObject }
   | { key: string; kind: 'connection'; connection: PlannedConnection }
   | { key: string; kind: 'resolver' };
 
@@ -146,7 +148,9 @@ function planObject(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly F
         fields.push({ key, kind: 'column', field: mapped });
         break;
       case 'reference':
-      case 'backReference': {
+      case 'backReference':
+      case 'embedded':
+      case 'embeddedList': {
         const target = objectType(ctx, mapped.target);
         fields.push({ key, kind: mapped.kind, field: mapped, object: planObject(ctx, target, fieldNodes) } as PlannedField);
         break;

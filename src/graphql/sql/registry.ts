@@ -5,6 +5,7 @@
  */
 import type { Ordering } from '../../db/keyset';
 import type { ChildFilterSql, SqlObjectMap } from '../../db/sql-map';
+import { ANALYTICS_SQL_OBJECTS, customerInsightFields } from '../../modules/analytics/analytics.sql';
 import { BY_SKU, holdingSql, productListFilter, productSql, purchaseSql } from '../../modules/commerce/commerce.sql';
 import { ProductFilter } from '../../modules/commerce/commerce.inputs';
 import { CustomerFilter, CustomerOrder } from '../../modules/customers/customer.inputs';
@@ -15,8 +16,11 @@ import { BY_NAME, personaSql } from '../../modules/personas/persona.sql';
 import { referralSql } from '../../modules/referrals/referral.sql';
 import { touchpointSql } from '../../modules/touchpoints/touchpoint.sql';
 
+// The customer's stored insight (analytics) joins the fields of the customers module.
+const customerWithInsight: SqlObjectMap = { ...customerSql, fields: { ...customerSql.fields, ...customerInsightFields } };
+
 export const SQL_OBJECTS: ReadonlyMap<string, SqlObjectMap> = new Map(
-  [customerSql, personaSql, productSql, holdingSql, purchaseSql, touchpointSql, referralSql, stageChangeSql].map((m) => [m.type, m]),
+  [customerWithInsight, personaSql, productSql, holdingSql, purchaseSql, touchpointSql, referralSql, stageChangeSql, ...ANALYTICS_SQL_OBJECTS].map((m) => [m.type, m]),
 );
 
 /** A root connection over one table. */

@@ -87,6 +87,8 @@ export class CustomerAnalyticsFields {
       throw badInput('crossSellRecommendations.first', `first must be a whole number from 0 to ${MAX_RECOMMENDATIONS}.`);
     }
     const items = await ctx.loaders.crossSell.load({ customerId: customer.id, personaId: customer.personaId, first });
+    // The products came with the statistics: the product field needs no lookup.
+    for (const it of items) if (it.product) ctx.loaders.productById.prime(it.productId, it.product);
     return items.map((it, i) => ({ productId: it.productId, rank: i + 1, confidence: it.confidence, reason: it.reason }));
   }
 }

@@ -11,6 +11,7 @@ import { orderByKeys } from '../../shared/loader-utils';
 import type { Page, PageRequest } from '../../shared/pagination';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { LifecycleStage } from '../lifecycle/stages';
+import { Product } from '../commerce/product.entity';
 import { ChurnModel, CustomerScore } from './analytics.entity';
 import { ValueTier } from './analytics.enums';
 
@@ -31,6 +32,8 @@ export interface CrossSellItem {
   productId: string;
   confidence: number;
   reason: string;
+  /** The product itself, read with the statistics (so resolvers need no lookup of their own). */
+  product?: Product;
 }
 
 export interface TierTotals {
@@ -67,6 +70,16 @@ export const REACTIVATION_ORDER: Ordering = {
 };
 
 /** Stateless: safe to share, and per-request loaders call it directly. */
+/** What one cross-sell batch reads (InsightsService.crossSell). */
+interface CrossSellInputs {
+  model: { id: string; holdingCustomerCount: number } | null;
+  holdings: { customer_id: string; product_id: string; status: string }[];
+  declined: { customer_id: string; product_id: string }[];
+  pairs: { product_id: string; other_product_id: string; co_holders: number; name: string }[];
+  personas: { persona_id: string; product_id: string; holders: number; persona_customers: number; persona_name: string }[];
+  products: (Omit<Product, 'createdAt'> & { createdAt: string })[];
+}
+
 export class InsightsService {
   /** Current-model scores of the given customers, in key order (null when unscored). One statement. */
   async scoresByCustomer(em: EntityManager, customerIds: readonly string[]): Promise<(CustomerScore | null)[]> {
@@ -80,43 +93,42 @@ export class InsightsService {
   }
 
   /**
-   * Cross-sell for many customers at once: five statements per batch whatever its size
-   * (model, holdings, declined offers, product statistics, persona statistics). Empty lists
-   * before the first fit.
+   * Cross-sell for many customers at once: one statement per batch whatever its size reads
+   * the model, holdings, declined offers, product statistics and persona statistics. Empty
+   * lists before the first fit.
    */
   async crossSell(em: EntityManager, keys: readonly CrossSellKey[]): Promise<CrossSellItem[][]> {
-    const model = await em.getRepository(ChurnModel).findOne({ where: { isCurrent: true }, select: { id: true, holdingCustomerCount: true } });
-    if (!model) return keys.map(() => []);
     const customerIds = [...new Set(keys.map((k) => k.customerId))];
     const personaIds = [...new Set(keys.flatMap((k) => (k.personaId ? [k.personaId] : [])))];
-
-    const holdings: { customer_id: string; product_id: string; status: string }[] = await em.query(
-      `SELECT customer_id::text, product_id::text, status FROM holding WHERE customer_id = ANY($1::bigint[])`,
-      [customerIds],
+    // The diagonal of product_affinity (product = other) carries every product's holder
+    // count; the rows of the batch's active products carry their co-holders.
+    const [{ inputs }]: { inputs: CrossSellInputs }[] = await em.query(
+      `WITH m AS (SELECT id, holding_customer_count FROM churn_model WHERE is_current)
+       SELECT json_build_object(
+         'model', (SELECT json_build_object('id', id::text, 'holdingCustomerCount', holding_customer_count) FROM m),
+         'holdings', (SELECT coalesce(json_agg(json_build_object('customer_id', customer_id::text, 'product_id', product_id::text, 'status', status)), '[]')
+                      FROM holding WHERE customer_id = ANY($1::bigint[])),
+         'declined', (SELECT coalesce(json_agg(json_build_object('customer_id', customer_id::text, 'product_id', product_id::text)), '[]')
+                      FROM (SELECT DISTINCT customer_id, product_id FROM touchpoint
+                            WHERE customer_id = ANY($1::bigint[]) AND product_id IS NOT NULL AND response = 'NEGATIVE'
+                              AND occurred_at > now() - make_interval(days => $3)) d),
+         'pairs', (SELECT coalesce(json_agg(json_build_object('product_id', a.product_id::text, 'other_product_id', a.other_product_id::text, 'co_holders', a.co_holders, 'name', p.name)), '[]')
+                   FROM product_affinity a JOIN m ON a.model_id = m.id JOIN product p ON p.id = a.product_id
+                   WHERE a.product_id = a.other_product_id
+                      OR a.product_id IN (SELECT product_id FROM holding WHERE customer_id = ANY($1::bigint[]) AND status = 'ACTIVE')),
+         'personas', (SELECT coalesce(json_agg(json_build_object('persona_id', a.persona_id::text, 'product_id', a.product_id::text, 'holders', a.holders,
+                                                                 'persona_customers', a.persona_customers, 'persona_name', pe.name)), '[]')
+                      FROM persona_product_affinity a JOIN m ON a.model_id = m.id JOIN persona pe ON pe.id = a.persona_id
+                      WHERE a.persona_id = ANY($2::bigint[])),
+         'products', (SELECT coalesce(json_agg(json_build_object('id', p.id::text, 'sku', p.sku, 'name', p.name, 'category', p.category,
+                                                                 'price', p.price::text, 'createdAt', p.created_at)), '[]')
+                      FROM product p WHERE p.id IN (SELECT a.product_id FROM product_affinity a JOIN m ON a.model_id = m.id WHERE a.product_id = a.other_product_id))
+       ) AS inputs`,
+      [customerIds, personaIds, DECLINED_OFFER_DAYS],
     );
-    const declined: { customer_id: string; product_id: string }[] = await em.query(
-      `SELECT DISTINCT customer_id::text, product_id::text FROM touchpoint
-       WHERE customer_id = ANY($1::bigint[]) AND product_id IS NOT NULL AND response = 'NEGATIVE'
-         AND occurred_at > now() - make_interval(days => $2)`,
-      [customerIds, DECLINED_OFFER_DAYS],
-    );
-    const activeBasis = [...new Set(holdings.filter((h) => h.status === 'ACTIVE').map((h) => h.product_id))];
-    // The diagonal (product = other) carries every product's holder count; the rows of the
-    // batch's active products carry their co-holders.
-    const pairs: { product_id: string; other_product_id: string; co_holders: number; name: string }[] = await em.query(
-      `SELECT a.product_id::text, a.other_product_id::text, a.co_holders, p.name
-       FROM product_affinity a JOIN product p ON p.id = a.product_id
-       WHERE a.model_id = $1 AND (a.product_id = a.other_product_id OR a.product_id = ANY($2::bigint[]))`,
-      [model.id, activeBasis],
-    );
-    const personaRows: { persona_id: string; product_id: string; holders: number; persona_customers: number; persona_name: string }[] = personaIds.length
-      ? await em.query(
-          `SELECT a.persona_id::text, a.product_id::text, a.holders, a.persona_customers, pe.name AS persona_name
-           FROM persona_product_affinity a JOIN persona pe ON pe.id = a.persona_id
-           WHERE a.model_id = $1 AND a.persona_id = ANY($2::bigint[])`,
-          [model.id, personaIds],
-        )
-      : [];
+    const { model, holdings, declined, pairs, personas: personaRows } = inputs;
+    if (!model) return keys.map(() => []);
+    const products = new Map(inputs.products.map((p) => [p.id, Object.assign(new Product(), p, { createdAt: new Date(p.createdAt) })]));
 
     const holders = new Map<string, number>();
     const names = new Map<string, string>();
@@ -160,7 +172,7 @@ export class InsightsService {
     const declinedBy = new Map<string, Set<string>>();
     for (const d of declined) declinedBy.set(d.customer_id, (declinedBy.get(d.customer_id) ?? new Set()).add(d.product_id));
 
-    return keys.map((k) =>
+    const recommendations = keys.map((k) =>
       recommendProducts(
         {
           activeProductIds: active.get(k.customerId) ?? [],
@@ -172,6 +184,7 @@ export class InsightsService {
         k.first,
       ),
     );
+    return recommendations.map((items) => items.map((item) => ({ ...item, product: products.get(item.productId) })));
   }
 
   /**
