@@ -53,7 +53,7 @@ async function both(query: string, variables: Record<string, unknown>, key: stri
 }
 
 beforeAll(async () => {
-  console.log('A');compiled = await startTestServer({ poolSize: 1 });console.log('B');
+  compiled = await startTestServer({ poolSize: 1 });
   await seedGraph(compiled.ds, { customers: 60 });
   const ds = await openDataSource(compiled.db.url, new StatementCounter());
   const app = await startApp({
@@ -61,9 +61,9 @@ beforeAll(async () => {
     ds,
     log: createLogger('silent'),
   });
-  plain = { app, ds };console.log('C');
+  plain = { app, ds };
   partnerKey = await compiled.createKey({ role: 'PARTNER' });
-  analystKey = await compiled.createKey({ role: 'ANALYST' });console.log('D');
+  analystKey = await compiled.createKey({ role: 'ANALYST' });
   const first = async (sql: string) => ((await compiled.ds.query(sql)) as { id: string }[])[0].id;
   ids.customer = toGlobalId('Customer', await first(`SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM referral r WHERE r.referrer_id = c.id) ORDER BY id LIMIT 1`));
   ids.referred = toGlobalId('Customer', await first(`SELECT referred_id AS id FROM referral ORDER BY id LIMIT 1`));
