@@ -266,7 +266,6 @@ const STATEMENT_BUDGET: Record<string, number> = {
   // Not compiled yet: the analytics reports, the event feed and API keys read through their services.
   CurrentChurnModel: 1,
   ValueTierReport: 3,
-  ReactivationCandidates: 7,
   ReferralMetricsReport: 4,
   ApiKeys: 2,
   EventPage: 4,

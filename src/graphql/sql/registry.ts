@@ -5,7 +5,9 @@
  */
 import type { Ordering } from '../../db/keyset';
 import type { ChildFilterSql, SqlObjectMap } from '../../db/sql-map';
-import { ANALYTICS_SQL_OBJECTS, customerInsightFields } from '../../modules/analytics/analytics.sql';
+import { ANALYTICS_SQL_OBJECTS, customerInsightFields, reactivationListFilter } from '../../modules/analytics/analytics.sql';
+import { ReactivationFilter } from '../../modules/analytics/analytics.inputs';
+import { REACTIVATION_ORDER } from '../../modules/analytics/insights.service';
 import { BY_SKU, holdingSql, productListFilter, productSql, purchaseSql } from '../../modules/commerce/commerce.sql';
 import { ProductFilter } from '../../modules/commerce/commerce.inputs';
 import { CustomerFilter, CustomerOrder } from '../../modules/customers/customer.inputs';
@@ -45,4 +47,5 @@ export const ROOT_LISTS: ReadonlyMap<string, RootList> = new Map<string, RootLis
   ],
   ['personas', { target: 'Persona', ordering: () => BY_NAME }],
   ['products', { target: 'Product', ordering: () => BY_SKU, filter: productListFilter, filterClass: ProductFilter }],
+  ['reactivationCandidates', { target: 'ReactivationCandidate', ordering: () => REACTIVATION_ORDER, filter: reactivationListFilter, filterClass: ReactivationFilter }],
 ]);

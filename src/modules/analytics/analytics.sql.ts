@@ -4,7 +4,10 @@
  * customer's row in `customer_score` under the current model, as
  * analytics.fields.ts reads them. Cross-sell is computed in TypeScript.
  */
-import { col, key, ref, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
+import { col, idText, key, ref, type ChildFilterSql, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
+import { fromGlobalId } from '../../shared/global-id';
+import { LifecycleStage } from '../lifecycle/stages';
+import { LAPSED_ACCOUNT_CHURN } from './insights.service';
 
 /** The customer's score under the current model, as the FROM clause of a reference. */
 const currentScore = (alias: string, customer: string) =>
@@ -95,4 +98,47 @@ export const lifetimeValueSql: SqlObjectMap = {
   row: {},
 };
 
-export const ANALYTICS_SQL_OBJECTS = [churnRiskSql, churnKindScoreSql, churnRiskFactorSql, churnEvidenceSql, lifetimeValueSql];
+
+/** The latest row of `table` for the score's customer, as the FROM clause of a reference. */
+const latestOf = (table: string) => (alias: string, score: string) =>
+  `${table} ${alias} WHERE ${alias}.customer_id = ${score}.customer_id ORDER BY ${alias}.occurred_at DESC, ${alias}.id DESC LIMIT 1`;
+
+/** A row of `Query.reactivationCandidates`: a customer's score under the current model. */
+export const reactivationCandidateSql: SqlObjectMap = {
+  type: 'ReactivationCandidate',
+  table: 'customer_score',
+  fields: {
+    customer: ref('Customer', 'customer_id'),
+    score: col('reactivation_score'),
+    comebackProbability: col('comeback_probability'),
+    valueIfReactivated: col('value_if_reactivated', 'money'),
+    reasons: col('reactivation_reasons'),
+    probabilityAlive: col('probability_alive'),
+    riskLevel: col('risk_level'),
+    valueTier: col('value_tier'),
+    lastPurchaseAt: col('last_purchase_at', 'datetime'),
+    lastPurchase: { kind: 'reference', target: 'Purchase', from: latestOf('purchase') },
+    lastTouchpoint: { kind: 'reference', target: 'Touchpoint', from: latestOf('touchpoint') },
+  },
+  row: { customerId: idText('customer_id') },
+};
+
+/** `Query.reactivationCandidates(filter:)`: the same conditions as InsightsService.reactivationCandidates. */
+export const reactivationListFilter: ChildFilterSql = (filter, r, param) => {
+  const stage = `(SELECT c.stage FROM customer c WHERE c.id = ${r}.customer_id)`;
+  const out = [
+    `EXISTS (SELECT 1 FROM churn_model m WHERE m.id = ${r}.model_id AND m.is_current)`,
+    `(${stage} = ANY(${param([LifecycleStage.DORMANT, LifecycleStage.CHURNED], 'text[]')}) OR ${r}.account_churn >= ${param(LAPSED_ACCOUNT_CHURN, 'float8')})`,
+  ];
+  const stageIn = filter?.stageIn as string[] | null | undefined;
+  if (stageIn) out.push(stageIn.length === 0 ? 'false' : `${stage} = ANY(${param(stageIn, 'text[]')})`);
+  const tiers = filter?.valueTierIn as string[] | null | undefined;
+  if (tiers) out.push(tiers.length === 0 ? 'false' : `${r}.value_tier = ANY(${param(tiers, 'text[]')})`);
+  if (filter?.personaId) {
+    const personaId = fromGlobalId(filter.personaId as string, 'Persona', 'filter.personaId');
+    out.push(`(SELECT c.persona_id FROM customer c WHERE c.id = ${r}.customer_id) = ${param(personaId, 'bigint')}`);
+  }
+  return out;
+};
+
+export const ANALYTICS_SQL_OBJECTS = [churnRiskSql, churnKindScoreSql, churnRiskFactorSql, churnEvidenceSql, lifetimeValueSql, reactivationCandidateSql];
