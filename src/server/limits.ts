@@ -27,7 +27,6 @@ import {
   isLeafType,
   isListType,
   isNonNullType,
-  Kind,
   Lexer,
   Source,
   TokenKind,
@@ -242,13 +241,6 @@ export function limitsPlugin<TContext extends object>(limits: QueryLimits = DEFA
       };
     },
   };
-}
-
-/** True when a document is only introspection (`__schema`, `__type`, `__typename` at the root). */
-export function isIntrospectionOnly(document: DocumentNode): boolean {
-  return document.definitions.every(
-    (d) => d.kind !== Kind.OPERATION_DEFINITION || d.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__')),
-  );
 }
 
 /**

@@ -4,8 +4,8 @@
  *
  * - Who is connecting comes from one function, `authenticate(authorization)`,
  *   called once per connection with `connectionParams.authorization` (or the
- *   upgrade request's Authorization header); by default everyone is the admin
- *   viewer, as on HTTP. A DomainError UNAUTHENTICATED closes with 4401,
+ *   upgrade request's Authorization header); without it everyone is the
+ *   anonymous viewer, as on HTTP. A DomainError UNAUTHENTICATED closes with 4401,
  *   FORBIDDEN with 4403.
  * - Each subscription gets its own context with non-caching loaders
  *   (`createContext(..., { cache: false })`): it lives as long as the
@@ -49,7 +49,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DataSource } from 'typeorm';
 import { createContext, type Context } from '../graphql/context';
-import { Role, type Viewer } from '../modules/auth/viewer';
+import { ANONYMOUS_VIEWER, type Viewer } from '../modules/auth/viewer';
 import { bindTransport } from '../modules/events/transport';
 import type { Services } from '../services';
 import { DomainError, ErrorCode } from '../shared/errors';
@@ -73,7 +73,7 @@ export interface WsDeps {
   ds: DataSource;
   services: Services;
   log: Logger;
-  /** Resolves the viewer of a connection from its authorization string; defaults to the admin viewer, like HTTP. */
+  /** Resolves the viewer of a connection from its authorization string; without it every connection is anonymous, as on HTTP. */
   authenticate?: (authorization: string | undefined) => Promise<Viewer>;
   /** Validation rules applied after GraphQL's own (e.g. depth and cost limits). */
   validationRules?: readonly ValidationRule[];
@@ -109,7 +109,6 @@ export interface GraphQLWebSocketServer {
   closeConnections(match: (viewer: Viewer) => boolean, code: number, reason: string): number;
 }
 
-const ADMIN_VIEWER: Viewer = { role: Role.ADMIN, scopes: ['pii:read'], apiKeyId: null };
 const MAX_INCOMING_MESSAGE = 1024 * 1024;
 
 /** Carries every error of a failed subscription set-up through graphql-ws's error path. */
@@ -212,7 +211,7 @@ function mapAsync<T, R>(source: AsyncIterable<T>, map: (value: T) => Promise<R>)
 
 export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServer {
   const { schema, ds, services, log } = deps;
-  const authenticate = deps.authenticate ?? (async () => ADMIN_VIEWER);
+  const authenticate = deps.authenticate ?? (async () => ANONYMOUS_VIEWER);
   const rules = [...specifiedRules, ...(deps.validationRules ?? [])];
   const formatter = createErrorFormatter(log);
   const viewers = new WeakMap<object, Viewer>();
@@ -297,7 +296,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           const prepared = prepare(payload.query);
           if (prepared.errors) return prepared.errors;
           const document = prepared.document!;
-          const viewer = viewers.get(ctx) ?? ADMIN_VIEWER;
+          const viewer = viewers.get(ctx) ?? ANONYMOUS_VIEWER;
           const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
           if (refused?.length) return [...refused];
           if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {

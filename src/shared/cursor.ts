@@ -8,11 +8,6 @@ import { DomainError, ErrorCode } from './errors';
 
 export type CursorValue = string | number | null;
 
-export interface DecodedCursor {
-  ordering: string;
-  values: CursorValue[];
-}
-
 const PREFIX = 'c1';
 
 export function encodeCursor(ordering: string, values: CursorValue[]): string {

@@ -1,13 +1,9 @@
 import { registerEnumType } from 'type-graphql';
-import { Role, Scope } from './viewer';
+import { KEY_ROLES, Scope, type KeyRole } from './viewer';
 
-/** The roles an API key can have (Role without ANONYMOUS, which is the absence of a key). */
-export enum ApiKeyRole {
-  ADMIN = 'ADMIN',
-  ANALYST = 'ANALYST',
-  SERVICE = 'SERVICE',
-  PARTNER = 'PARTNER',
-}
+/** The roles an API key can have, as the GraphQL enum `Role`: KEY_ROLES as an enum-like object. */
+export const ApiKeyRole = Object.freeze(Object.fromEntries(KEY_ROLES.map((r) => [r, r])) as { readonly [R in KeyRole]: R });
+export type ApiKeyRole = KeyRole;
 
 export { Scope };
 
@@ -17,10 +13,6 @@ export enum ApiKeySource {
   CLI = 'cli',
   ENV = 'env',
   DEMO = 'demo',
-}
-
-export function toRole(role: ApiKeyRole): Role {
-  return Role[role];
 }
 
 registerEnumType(ApiKeyRole, {

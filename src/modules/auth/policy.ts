@@ -11,12 +11,12 @@
  * mutations are therefore closed to everyone but ADMIN until granted here.
  */
 import { Extensions } from 'type-graphql';
-import { Role, Scope } from './viewer';
+import { KEY_ROLES, Role, Scope } from './viewer';
 
 const { ADMIN, ANALYST, SERVICE, PARTNER } = Role;
 
 /** Every role that holds a key. */
-export const AUTHENTICATED: readonly Role[] = [ADMIN, ANALYST, SERVICE, PARTNER];
+export const AUTHENTICATED: readonly Role[] = KEY_ROLES;
 /** Roles that read the customer graph (personal fields still need `pii:read`). */
 export const READERS: readonly Role[] = [ADMIN, ANALYST, PARTNER];
 /** Roles that feed the graph from other systems. */

@@ -15,8 +15,11 @@ export enum Scope {
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);
 
-/** Roles an API key can have (anonymous is the absence of a key). */
-export const KEY_ROLES: readonly Role[] = [Role.ADMIN, Role.ANALYST, Role.SERVICE, Role.PARTNER];
+/** Roles an API key can have (anonymous is the absence of a key): the one list of them. */
+export const KEY_ROLES = [Role.ADMIN, Role.ANALYST, Role.SERVICE, Role.PARTNER] as const;
+
+/** A role an API key can have. */
+export type KeyRole = (typeof KEY_ROLES)[number];
 
 export interface Viewer {
   role: Role;
