@@ -189,28 +189,25 @@ export class InsightsService {
 
   /**
    * Per-tier customer counts, historical revenue and predicted value under the current model,
-   * with shares of the totals; null before the first fit. Two statements.
+   * with shares of the totals; null before the first fit. Two statements (the model, then one GROUPING SETS pass).
    */
   async valueTiers(em: EntityManager): Promise<ValueTierReport | null> {
     const model = await em.getRepository(ChurnModel).findOneBy({ isCurrent: true });
     if (!model) return null;
-    const rows: { tier: ValueTier | null; n: number; revenue: string; predicted: string; min: string; max: string; revenue_f: number; predicted_f: number }[] = await em.query(
-      `SELECT value_tier AS tier, count(*)::int AS n, sum(total_spend)::text AS revenue, sum(predicted_value)::text AS predicted,
-              min(predicted_value)::text AS min, max(predicted_value)::text AS max,
-              sum(total_spend)::float8 AS revenue_f, sum(predicted_value)::float8 AS predicted_f
-       FROM customer_score WHERE model_id = $1 GROUP BY value_tier`,
-      [model.id],
-    );
-    const totals = await em.query(
-      `SELECT count(*)::int AS n, coalesce(sum(total_spend), 0)::text AS revenue, coalesce(sum(predicted_value), 0)::text AS predicted,
-              coalesce(sum(total_spend), 0)::float8 AS revenue_f, coalesce(sum(predicted_value), 0)::float8 AS predicted_f
-       FROM customer_score WHERE model_id = $1`,
-      [model.id],
-    );
-    const t = totals[0] as { n: number; revenue: string; predicted: string; revenue_f: number; predicted_f: number };
+    // One pass: a row per tier and, with GROUPING SETS, the total row.
+    const rows: { is_total: boolean; tier: ValueTier | null; n: number; revenue: string; predicted: string; min: string | null; max: string | null; revenue_f: number; predicted_f: number }[] =
+      await em.query(
+        `SELECT GROUPING(value_tier) = 1 AS is_total, value_tier AS tier, count(*)::int AS n,
+                coalesce(sum(total_spend), 0)::text AS revenue, coalesce(sum(predicted_value), 0)::text AS predicted,
+                min(predicted_value)::text AS min, max(predicted_value)::text AS max,
+                coalesce(sum(total_spend), 0)::float8 AS revenue_f, coalesce(sum(predicted_value), 0)::float8 AS predicted_f
+         FROM customer_score WHERE model_id = $1 GROUP BY GROUPING SETS ((value_tier), ())`,
+        [model.id],
+      );
+    const t = rows.find((r) => r.is_total)!;
     const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
     const tiers = [ValueTier.VIP, ValueTier.CORE, ValueTier.LOW].map((tier) => {
-      const r = rows.find((row) => row.tier === tier);
+      const r = rows.find((row) => !row.is_total && row.tier === tier);
       return {
         tier,
         customerCount: r?.n ?? 0,

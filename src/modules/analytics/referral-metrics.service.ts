@@ -57,6 +57,13 @@ export function fromCents(cents: bigint): string {
   return `${neg ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
 }
 
+/** What the metrics statement returns (is_total: 1 on the GROUPING SETS total row). */
+interface ReadFigures {
+  byChannel: { channel: Channel | null; is_total: number; referrals: number; converted: number; revenue: string }[];
+  leads: { created: number; converted: number };
+  top: { id: string; referrals: number; converted: number; revenue: string }[];
+}
+
 export class ReferralMetricsService {
   constructor(
     private readonly clock: Clock,
@@ -65,7 +72,7 @@ export class ReferralMetricsService {
 
   /**
    * Contract: from < to (BAD_USER_INPUT on `to` otherwise), both plausible dates; topReferrers
-   * 0..{@link MAX_TOP_REFERRERS}. Three statements.
+   * 0..{@link MAX_TOP_REFERRERS}. One statement.
    */
   async metrics(em: EntityManager, from: Date, to: Date, topReferrers = 5): Promise<ReferralMetricsResult> {
     const now = this.clock.now();
@@ -79,33 +86,32 @@ export class ReferralMetricsService {
 
     const revenueJoin = `LEFT JOIN LATERAL (SELECT sum(p.amount) AS total FROM purchase p WHERE p.customer_id = r.referred_id AND p.occurred_at < $2) rev ON true`;
     const convertedSql = `count(*) FILTER (WHERE r.converted_at IS NOT NULL AND r.converted_at < $2)::int`;
-    const byChannel: { channel: Channel | null; is_total: number; referrals: number; converted: number; revenue: string }[] = await em.query(
-      `SELECT r.source_channel AS channel, GROUPING(r.source_channel) AS is_total, count(*)::int AS referrals,
-              ${convertedSql} AS converted, coalesce(sum(rev.total), 0)::text AS revenue
-       FROM referral r ${revenueJoin}
-       WHERE r.created_at >= $1 AND r.created_at < $2
-       GROUP BY GROUPING SETS ((r.source_channel), ())`,
-      [from, to],
+    // One statement: figures per channel with the total (GROUPING SETS), lead conversion, and the top referrers.
+    const [{ figures: read }]: { figures: ReadFigures }[] = await em.query(
+      `SELECT json_build_object(
+         'byChannel', (SELECT coalesce(json_agg(x), '[]') FROM (
+             SELECT r.source_channel AS channel, GROUPING(r.source_channel) AS is_total, count(*)::int AS referrals,
+                    ${convertedSql} AS converted, coalesce(sum(rev.total), 0)::text AS revenue
+             FROM referral r ${revenueJoin}
+             WHERE r.created_at >= $1 AND r.created_at < $2
+             GROUP BY GROUPING SETS ((r.source_channel), ())) x),
+         'leads', (SELECT json_build_object('created', count(*)::int, 'converted',
+             count(*) FILTER (WHERE EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id AND p.occurred_at < $2))::int)
+           FROM customer c WHERE c.created_at >= $1 AND c.created_at < $2),
+         'top', (SELECT coalesce(json_agg(x ORDER BY x.ord), '[]') FROM (
+             SELECT r.referrer_id::text AS id, count(*)::int AS referrals, ${convertedSql} AS converted, coalesce(sum(rev.total), 0)::text AS revenue,
+                    row_number() OVER (ORDER BY ${convertedSql} DESC, coalesce(sum(rev.total), 0) DESC, count(*) DESC, r.referrer_id) AS ord
+             FROM referral r ${revenueJoin}
+             WHERE r.created_at >= $1 AND r.created_at < $2
+             GROUP BY r.referrer_id
+             ORDER BY ord
+             LIMIT $3) x)
+       ) AS figures`,
+      [from, to, topReferrers],
     );
-    const [leads]: { created: number; converted: number }[] = await em.query(
-      `SELECT count(*)::int AS created,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id AND p.occurred_at < $2))::int AS converted
-       FROM customer c WHERE c.created_at >= $1 AND c.created_at < $2`,
-      [from, to],
-    );
-    const top: { id: string; referrals: number; converted: number; revenue: string }[] = topReferrers
-      ? await em.query(
-          `SELECT r.referrer_id::text AS id, count(*)::int AS referrals, ${convertedSql} AS converted, coalesce(sum(rev.total), 0)::text AS revenue
-           FROM referral r ${revenueJoin}
-           WHERE r.created_at >= $1 AND r.created_at < $2
-           GROUP BY r.referrer_id
-           ORDER BY 3 DESC, coalesce(sum(rev.total), 0) DESC, 2 DESC, r.referrer_id
-           LIMIT $3`,
-          [from, to, topReferrers],
-        )
-      : [];
+    const { byChannel, leads, top } = read;
 
-    const leadRate = leads!.created > 0 ? leads!.converted / leads!.created : null;
+    const leadRate = leads.created > 0 ? leads.converted / leads.created : null;
     const figures = (row: { channel: Channel | null; referrals: number; converted: number; revenue: string }): ChannelFigures => {
       const rate = row.referrals > 0 ? row.converted / row.referrals : null;
       return {
@@ -137,7 +143,7 @@ export class ReferralMetricsService {
       to,
       channels,
       total,
-      leadConversion: { customersCreated: leads!.created, converted: leads!.converted, conversionRate: leadRate },
+      leadConversion: { customersCreated: leads.created, converted: leads.converted, conversionRate: leadRate },
       topReferrers: top.map((t) => ({ customerId: t.id, referrals: t.referrals, converted: t.converted, revenue: fromCents(toCents(t.revenue)) })),
       costPerReferral: this.costPerReferral,
       programmeCost,
