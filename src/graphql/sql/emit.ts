@@ -232,7 +232,9 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
   const more = `count(*) > ${size}`;
   const hadCursor = req.cursor !== null ? 'true' : 'false';
   const q: PageSql = { clientOrder, reverseOrder, onPage, more, hadCursor, backward };
-  for (const part of c.parts) pairs.push(pair(part.key, part.kind === 'totalCount' ? countSql() : connectionPart(s, part, p, q)));
+  // A first page that is not full holds every row: its size is the count, and the count query is skipped.
+  const total = () => (req.cursor === null && req.size > 0 ? `CASE WHEN count(*) <= ${size} THEN count(*)::int ELSE ${countSql()} END` : countSql());
+  for (const part of c.parts) pairs.push(pair(part.key, part.kind === 'totalCount' ? total() : connectionPart(s, part, p, q)));
   return `(SELECT ${withMarker(s, pairs)} FROM (${page}) ${p})`;
 }
 
