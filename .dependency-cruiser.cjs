@@ -85,13 +85,6 @@ module.exports = {
       '^src/config\\.ts$',
       '^src/(?!config\\.ts$)',
     ),
-    {
-      name: 'no-deprecated-shim',
-      comment: 'These files only re-export their new homes for bench/; import the new home (src/shared/global-id.ts, src/modules/lifecycle/stages.ts).',
-      severity: 'error',
-      from: { path: '^src/' },
-      to: { path: '^src/(graphql/global-id|lifecycle/stages)\\.ts$' },
-    },
   ],
   options: {
     includeOnly: '^src/',

@@ -11,7 +11,7 @@
  * of its moves differ between builds.
  *
  * The rows hold together the way the services would have written them:
- * - each customer's history is a walk through the stage table (src/lifecycle/stages.ts) with the
+ * - each customer's history is a walk through the stage table (src/modules/lifecycle/stages.ts) with the
  *   automatic triggers where they apply: FIRST_PURCHASE at the first purchase, PURCHASE_AFTER_LAPSE
  *   with a purchase at the comeback, CHURN_RISK into AT_RISK, FIRST_REFERRAL at a first referral;
  * - every customer holds 1–5 products, so everyone has bought (no one is still IDENTIFIED or
@@ -31,7 +31,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { migrations } from '../migrations';
 import { createDataSource, migrate } from '../src/db/data-source';
-import { canTransition, LifecycleStage, StageChangeTrigger } from '../src/lifecycle/stages';
+import { canTransition, LifecycleStage, StageChangeTrigger } from '../src/modules/lifecycle/stages';
 import { ChurnModelService } from '../src/modules/analytics/churn-model.service';
 import type { Logger } from '../src/shared/logger';
 

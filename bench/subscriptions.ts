@@ -30,10 +30,9 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { createDataSource, migrate } from '../src/db/data-source';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { toGlobalId } from '../src/graphql/global-id';
-import { LifecycleStage } from '../src/lifecycle/stages';
+import { toGlobalId } from '../src/shared/global-id';
+import { LifecycleStage } from '../src/modules/lifecycle/stages';
 import { EventService } from '../src/modules/events/events.service';
-import { CustomerService } from '../src/modules/customers/customer.service';
 import { LifecycleService } from '../src/modules/lifecycle/lifecycle.service';
 import { systemClock } from '../src/shared/clock';
 import { createLogger } from '../src/shared/logger';
@@ -144,8 +143,7 @@ function subscribeOne(url: string, after: string, maxEvents: number, onEvent: (s
 async function run(databaseUrl: string, subscribers: number, rate: number): Promise<string> {
   const ds = createDataSource({ url: databaseUrl, poolSize: 10 });
   await ds.initialize();
-  const customers = new CustomerService(ds, systemClock);
-  const lifecycle = new LifecycleService(ds, systemClock, customers);
+  const lifecycle = new LifecycleService(ds, systemClock);
   const events = new EventService(ds, systemClock);
   const rows: { id: string }[] = await ds.query(
     `INSERT INTO customer (name, stage, stage_entered_at) SELECT 'Bench customer ' || g, 'RETAINED', now() FROM generate_series(1, $1) g RETURNING id`,

@@ -85,8 +85,6 @@ export class LifecycleService {
   constructor(
     private readonly ds: DataSource,
     private readonly clock: Clock,
-    /** @deprecated Unused; accepted only until bench/ stops passing a CustomerService. */
-    _customers?: unknown,
   ) {}
 
   async transition(input: { customerId: string; to: LifecycleStage; reason?: string | null }): Promise<{ customer: Customer; change: StageChange }> {
