@@ -595,8 +595,13 @@ export function generateReadDataset(): ReadDataset {
   const nudge = new Rng('holding-total');
   for (let diff = SIZES.holdings - counts.reduce((a, b) => a + b, 0); diff !== 0; ) {
     const i = nudge.int(0, counts.length - 1);
-    if (diff > 0 && counts[i] < 5) (counts[i]++, diff--);
-    else if (diff < 0 && counts[i] > 1) (counts[i]--, diff++);
+    if (diff > 0 && counts[i] < 5) {
+      counts[i]++;
+      diff--;
+    } else if (diff < 0 && counts[i] > 1) {
+      counts[i]--;
+      diff++;
+    }
   }
   for (const [i, c] of customers.entries()) {
     const weights = affinity(c);

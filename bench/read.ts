@@ -264,6 +264,7 @@ interface GraphQLBody {
 }
 
 /** Loosely typed access to response data: the checks below say what they expect. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response data, checked field by field below
 type Json = any;
 
 interface Operation {

@@ -85,7 +85,7 @@ export function nelderMead(
   let bestF = evaluate(best);
   let iterations = 0;
   let restarts = 0;
-  let converged = false;
+  let converged: boolean;
 
   for (;;) {
     const run = simplexSearch(evaluate, best, bestF, steps, fTolerance, xTolerance, maxIterations - iterations);

@@ -1,3 +1,4 @@
+/* eslint-disable no-loss-of-precision -- reference values and coefficients are quoted with every published digit; JavaScript reads each as the nearest double, which is what they stand for. */
 import { hyp2f1, hypergeometricSeries, lnBeta, lnGamma, lnRisingFactorial, logAddExp, logSumExp, oneMinusExpOver } from './special';
 
 /** Relative difference, falling back to absolute near zero. */

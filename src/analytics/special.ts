@@ -1,3 +1,4 @@
+/* eslint-disable no-loss-of-precision -- reference values and coefficients are quoted with every published digit; JavaScript reads each as the nearest double, which is what they stand for. */
 /**
  * Special functions used by the customer-base models (BG/NBD, Gamma-Gamma).
  *

@@ -211,7 +211,7 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger, o
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL failed to start in ${dataDir}${err ? `: ${String(err)}` : ''}`);
+    throw new Error(`embedded PostgreSQL failed to start in ${dataDir}${err ? `: ${String(err)}` : ''}`, { cause: err });
   }
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const postmasterPid = readPostmasterPid(dataDir)?.pid ?? null;

@@ -334,7 +334,7 @@ describe('analytics', () => {
   it('lists reactivation candidates by score with why, last purchase and last touchpoint, paging on a keyset', async () => {
     const seen: ReactivationCandidatesQuery['reactivationCandidates']['edges'] = [];
     let after: string | null | undefined = null;
-    let total = 0;
+    let total: number;
     do {
       const page: ReactivationCandidatesQuery = await server.query(ReactivationCandidatesDocument, { first: 7, after });
       total = page.reactivationCandidates.totalCount;

@@ -206,7 +206,7 @@ async function send(c: HostileCase): Promise<Answer & { json: Parameters<NonNull
     body,
   });
   const text = await res.text();
-  let json: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } = {};
+  let json: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
   try {
     json = JSON.parse(text);
   } catch {
