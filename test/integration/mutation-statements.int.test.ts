@@ -1,0 +1,386 @@
+/**
+ * What every mutation costs in SQL statements, pinned. Each mutation of the
+ * schema runs once over HTTP with valid input on a seeded database, must
+ * succeed, and must send exactly the statements its budget says. A mutation
+ * added to the schema without a budget fails here, and so does a change that
+ * adds a statement to a mutation: a new cost is a decision, not an accident.
+ *
+ * What is counted (see StatementCounter): everything the server's DataSource
+ * sends for the request except BEGIN/COMMIT and the per-request
+ * authentication statements; work the mutation starts in the background
+ * (re-scoring after purchases) is awaited and counted, it is the mutation's
+ * cost. Not counted: the live event feed's re-read after a commit's NOTIFY
+ * (`FROM customer_event e WHERE e.seq > $1`), which every instance does once
+ * per notification whether anyone subscribes or not, and which coalesces
+ * notifications by timing, so its count varies from run to run.
+ *
+ * The server has one database connection, which makes DataLoader batches (and
+ * so the counts) the same on every run. The fit needs two (its advisory lock
+ * holds one), so it runs on an instance of its own.
+ */
+import { print, type DocumentNode } from 'graphql';
+import { getSchema } from '../../src/graphql/schema';
+import { toGlobalId } from '../../src/shared/global-id';
+import {
+  CloseHoldingDocument,
+  CreateApiKeyDocument,
+  CreateCustomerDocument,
+  CreatePersonaDocument,
+  CreateProductDocument,
+  CreateReferralDocument,
+  FitChurnModelDocument,
+  RecordPurchasesDocument,
+  RecordTouchpointDocument,
+  RevokeApiKeyDocument,
+  TransitionStageDocument,
+  UpdateCustomerDocument,
+} from '../generated/graphql';
+import {
+  buildCustomerInput,
+  buildPersonaInput,
+  buildProductInput,
+  buildPurchaseInput,
+  buildTouchpointInput,
+  insertCustomer,
+  insertProduct,
+  seedGraph,
+  tableCounts,
+  type Inserted,
+  type Sql,
+} from '../factories';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+
+// A fit scores every customer; jest's default of 5 s is tight on a busy machine.
+jest.setTimeout(60_000);
+
+/** The fit's data moves this many customers to AT_RISK (3 statements each in its budget). */
+const FIT_MOVES = 60;
+
+/**
+ * Statements per mutation for the input its case sends. "SET TRANSACTION" is
+ * the isolation level TypeORM sends after BEGIN for every transaction;
+ * "outbox" is the one statement that appends a transaction's events
+ * (recordEvents); "lock" is the SELECT … FOR UPDATE of the customer row(s).
+ * Payloads are read through the DataLoaders after the transaction.
+ */
+const BUDGETS: Record<string, number> = {
+  // SET TRANSACTION, lock the holding, load it again (save), UPDATE; the payload is the saved entity. No event, no re-score.
+  closeHolding: 4,
+  // INSERT the key; the payload re-reads it. No transaction.
+  createApiKey: 2,
+  // SET TRANSACTION, persona exists?, external id taken?, INSERT customer, INSERT stage_change, outbox; payload: persona, stageHistory page, stageHistory totalCount.
+  createCustomer: 9,
+  // SET TRANSACTION, name taken?, INSERT; the payload is the inserted entity.
+  createPersona: 3,
+  // SET TRANSACTION, SKU taken?, INSERT; the payload is the inserted entity.
+  createProduct: 3,
+  // SET TRANSACTION, lock both customers, already referred?, loop check, referrer's referral count, referred's first purchase, INSERT,
+  // outbox (REFERRAL_CREATED), FIRST_REFERRAL move (UPDATE customer, INSERT stage_change, outbox); payload: customers (one batch).
+  createReferral: 12,
+  // Advisory lock, clock, ANALYZE, calibration summaries, INSERT model; scoring: count, 2 id batches, SET TRANSACTION, 3 input reads, INSERT scores;
+  // tiers: read values, UPDATE; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics, reload and UPDATE the model, crossings;
+  // moves: SET TRANSACTION, lock the customers, then 3 per customer moved to AT_RISK (UPDATE customer, INSERT stage_change, outbox); late purchases, unlock.
+  // The payload is the model in memory.
+  fitChurnModel: 27 + 3 * FIT_MOVES,
+  // SET TRANSACTION, lock the customers, products exist?, which customers bought before, INSERT purchases, upsert holdings, UPDATE last_purchase_at,
+  // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer, INSERT stage_change, outbox);
+  // background re-score: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels, upsert scores; payload: products, customers.
+  recordPurchases: 21,
+  // SET TRANSACTION, lock the customer, product exists?, INSERT, outbox; payload: product, customer.
+  recordTouchpoint: 7,
+  // SET TRANSACTION, UPDATE … RETURNING, free the key's subscription slots, NOTIFY the revocation; payload: the key.
+  revokeApiKey: 5,
+  // SET TRANSACTION, lock the customer, UPDATE customer, INSERT stage_change, outbox; the payload is the updated entities.
+  transitionCustomerStage: 5,
+  // SET TRANSACTION, lock the customer, UPDATE, outbox; payload: the customer again (loader), its persona.
+  updateCustomer: 6,
+};
+
+let server: TestServer;
+let fitServer: TestServer;
+
+interface Fixtures {
+  persona: Inserted;
+  product: Inserted;
+  /** A product nobody holds yet: buying it opens a holding. */
+  newProduct: Inserted;
+  /** A seeded customer with holdings, purchases and touchpoints (AT_RISK after the fit). */
+  customer: Inserted;
+  /** IDENTIFIED and never bought: a first purchase moves them to CONVERTED. */
+  prospect: Inserted;
+  /** RETAINED and has referred nobody: a first referral moves them to ADVOCATE. */
+  referrer: Inserted;
+  /** Nobody referred them yet. */
+  referred: Inserted;
+  /** RETAINED, to move to EXPANDING. */
+  mover: Inserted;
+  /** An ACTIVE holding. */
+  holding: Inserted;
+  /** An API key to revoke (global ID). */
+  apiKey: string;
+}
+let f: Fixtures;
+
+/** Varied purchase histories over the past year (some customers stopped long ago), so the churn model fits. */
+async function seedHistories(db: Sql): Promise<void> {
+  await seedGraph(db, { customers: 60 });
+  await db.query(`DELETE FROM purchase WHERE customer_id % 2 = 0`);
+  await db.query(
+    `INSERT INTO purchase (customer_id, product_id, occurred_at, quantity, amount)
+     SELECT h.customer_id, h.product_id, now() - ((300 + h.customer_id % 90 - g * (7 + h.customer_id * 13 % 50)) || ' days')::interval, 1, (10 + (h.customer_id * 31 + g * 17) % 90)::numeric
+     FROM (SELECT DISTINCT ON (customer_id) customer_id, product_id FROM holding ORDER BY customer_id, id) h
+     CROSS JOIN LATERAL generate_series(0, (h.customer_id * 7 % 6)::int) g`,
+  );
+  await db.query(`UPDATE customer SET last_purchase_at = (SELECT max(occurred_at) FROM purchase p WHERE p.customer_id = customer.id)`);
+}
+
+const one = async (db: Sql, type: string, text: string): Promise<Inserted> => {
+  const [{ id }] = await db.query<{ id: string }[]>(text);
+  return { id: String(id), gid: toGlobalId(type, id) };
+};
+
+beforeAll(async () => {
+  server = await startTestServer({ poolSize: 1 });
+  fitServer = await startTestServer({ poolSize: 2 });
+  await seedHistories(server.ds);
+  await seedHistories(fitServer.ds);
+  // The other mutations run with a current model, as in production: purchases are re-scored.
+  const helper = await startTestServer({ sameDatabaseAs: server, poolSize: 2 });
+  try {
+    await helper.query(`mutation { fitChurnModel(input: {}) { scoredCustomers } }`);
+  } finally {
+    await helper.stop();
+  }
+  const db = server.ds;
+  await server.createKey({ role: 'PARTNER', label: 'to revoke' });
+  f = {
+    persona: await one(db, 'Persona', `SELECT id FROM persona ORDER BY id LIMIT 1`),
+    product: await one(db, 'Product', `SELECT id FROM product ORDER BY id LIMIT 1`),
+    newProduct: await insertProduct(db),
+    customer: await one(
+      db,
+      'Customer',
+      `SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = c.id) ORDER BY c.id LIMIT 1`,
+    ),
+    prospect: await insertCustomer(db, { name: 'Prospect' }),
+    referrer: await insertCustomer(db, { name: 'Referrer', stage: 'RETAINED' }),
+    referred: await insertCustomer(db, { name: 'Referred' }),
+    mover: await insertCustomer(db, { name: 'Mover', stage: 'RETAINED' }),
+    holding: await one(db, 'Holding', `SELECT id FROM holding WHERE status = 'ACTIVE' ORDER BY id DESC LIMIT 1`),
+    apiKey: (await one(db, 'ApiKey', `SELECT id FROM api_key WHERE label = 'to revoke'`)).gid,
+  };
+});
+
+afterAll(async () => {
+  await fitServer?.stop();
+  await server?.stop();
+});
+
+interface Case {
+  doc: DocumentNode;
+  variables: () => Record<string, unknown>;
+  /** The instance to run on (default the one-connection server). */
+  on?: () => TestServer;
+  /** Checks on the payload beyond "succeeded". */
+  check?: (payload: Record<string, unknown>) => void;
+}
+
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+
+/** One valid run per mutation, with the payload selection the tests in test/operations use. */
+const CASES: Record<string, Case> = {
+  closeHolding: {
+    doc: CloseHoldingDocument,
+    variables: () => ({ input: { holdingId: f.holding.gid } }),
+    check: (p) => expect(p).toMatchObject({ holding: { status: 'CLOSED' } }),
+  },
+  createApiKey: {
+    doc: CreateApiKeyDocument,
+    variables: () => ({ input: { label: 'Shop integration', role: 'SERVICE', scopes: ['PII_READ'] } }),
+  },
+  createCustomer: {
+    doc: CreateCustomerDocument,
+    variables: () => ({ input: buildCustomerInput({ personaId: f.persona.gid, externalId: 'crm-statements-1' }) }),
+    check: (p) => expect(p).toMatchObject({ customer: { persona: { id: f.persona.gid }, stageHistory: { totalCount: 1 } } }),
+  },
+  createPersona: { doc: CreatePersonaDocument, variables: () => ({ input: buildPersonaInput() }) },
+  createProduct: { doc: CreateProductDocument, variables: () => ({ input: buildProductInput() }) },
+  createReferral: {
+    doc: CreateReferralDocument,
+    variables: () => ({ input: { referrerId: f.referrer.gid, referredId: f.referred.gid, sourceChannel: 'EMAIL' } }),
+    check: (p) => expect(p).toMatchObject({ referral: { referrer: { id: f.referrer.gid, stage: 'ADVOCATE' } } }),
+  },
+  fitChurnModel: {
+    doc: FitChurnModelDocument,
+    variables: () => ({ input: {} }),
+    on: () => fitServer,
+    check: (p) => expect(p).toMatchObject({ scoredCustomers: 60, movedToAtRisk: FIT_MOVES, model: { isCurrent: true } }),
+  },
+  recordPurchases: {
+    doc: RecordPurchasesDocument,
+    variables: () => ({
+      input: {
+        purchases: [
+          buildPurchaseInput(f.prospect.gid, { productId: f.product.gid, occurredAt: hoursAgo(1) }),
+          buildPurchaseInput(f.customer.gid, { productId: f.newProduct.gid, occurredAt: hoursAgo(2) }),
+          buildPurchaseInput(f.customer.gid, { occurredAt: hoursAgo(3), amount: '5.00' }),
+        ],
+      },
+    }),
+    check: (p) =>
+      expect((p.purchases as { customer: { id: string; stage: string } }[]).map((x) => x.customer)).toMatchObject([
+        { id: f.prospect.gid, stage: 'CONVERTED' },
+        { id: f.customer.gid },
+        { id: f.customer.gid },
+      ]),
+  },
+  recordTouchpoint: {
+    doc: RecordTouchpointDocument,
+    variables: () => ({
+      input: buildTouchpointInput(f.customer.gid, { productId: f.product.gid, campaign: 'spring', note: 'Asked about savings.' }),
+    }),
+  },
+  revokeApiKey: {
+    doc: RevokeApiKeyDocument,
+    variables: () => ({ input: { id: f.apiKey } }),
+    check: (p) => expect(p).toMatchObject({ apiKey: { id: f.apiKey, revokedAt: expect.any(String) } }),
+  },
+  transitionCustomerStage: {
+    doc: TransitionStageDocument,
+    variables: () => ({ input: { customerId: f.mover.gid, to: 'EXPANDING', reason: 'Opened a second account.' } }),
+    check: (p) => expect(p).toMatchObject({ customer: { stage: 'EXPANDING' }, stageChange: { from: 'RETAINED', to: 'EXPANDING' } }),
+  },
+  updateCustomer: {
+    doc: UpdateCustomerDocument,
+    variables: () => ({ input: { id: f.customer.gid, name: 'Renamed', email: 'renamed@example.com' } }),
+    check: (p) => expect(p).toMatchObject({ customer: { name: 'Renamed' } }),
+  },
+};
+
+const isTransactionControl = (s: string) => /^(START TRANSACTION|COMMIT|ROLLBACK|BEGIN)/i.test(s.trim());
+const isFeedRead = (s: string) => /FROM customer_event e WHERE e\.seq > \$1 ORDER BY e\.seq LIMIT \$2$/.test(s.trim());
+
+/** Runs `doc` on `target` and returns the body and the statements it cost (see the file comment). */
+async function measure(target: TestServer, doc: DocumentNode, variables: Record<string, unknown>) {
+  await target.app.services.analytics.models.idle();
+  target.counter.reset();
+  const body: GraphQLResponse<Record<string, unknown>> = await target.request(print(doc), variables);
+  await target.app.services.analytics.models.idle();
+  return { body, statements: target.counter.statements.filter((s) => !isTransactionControl(s) && !isFeedRead(s)) };
+}
+
+const mutations = Object.keys(getSchema().getMutationType()!.getFields()).sort();
+
+describe('statement budgets', () => {
+  it('has a case and a budget for every mutation of the schema, and none for a mutation that is gone', () => {
+    expect(mutations.length).toBeGreaterThanOrEqual(12);
+    expect(Object.keys(CASES).sort()).toEqual(mutations);
+    expect(Object.keys(BUDGETS).sort()).toEqual(mutations);
+  });
+
+  it.each(mutations)('%s succeeds and sends exactly its budget of statements', async (name) => {
+    const c = CASES[name];
+    if (!c) throw new Error(`No case for the mutation ${name}: add one to CASES and its statement count to BUDGETS.`);
+    const { body, statements } = await measure(c.on?.() ?? server, c.doc, c.variables());
+    expect(body.errors).toBeUndefined();
+    const payload = body.data?.[name] as Record<string, unknown>;
+    expect(payload).toBeTruthy();
+    c.check?.(payload);
+    if (statements.length !== BUDGETS[name]) {
+      const listing = statements.map((s, i) => `${i + 1}. ${s.replace(/\s+/g, ' ').trim().slice(0, 160)}`).join('\n');
+      throw new Error(`${name} sent ${statements.length} statements, its budget is ${BUDGETS[name]}:\n${listing}`);
+    }
+  });
+});
+
+describe('a mutation refused for bad input writes nothing', () => {
+  const unknownCustomer = () => toGlobalId('Customer', '987654321');
+  const unknownProduct = () => toGlobalId('Product', '987654321');
+  const far = '2999-01-01T00:00:00.000Z';
+
+  const REFUSALS: {
+    name: string;
+    doc: DocumentNode;
+    variables: () => Record<string, unknown>;
+    code: string;
+    field: string;
+    tables: string[];
+  }[] = [
+    {
+      name: 'createCustomer: bad email',
+      doc: CreateCustomerDocument,
+      variables: () => ({ input: buildCustomerInput({ email: 'not-an-email' }) }),
+      code: 'BAD_USER_INPUT',
+      field: 'input.email',
+      tables: ['customer', 'stage_change', 'customer_event'],
+    },
+    {
+      name: 'createCustomer: unknown persona',
+      doc: CreateCustomerDocument,
+      variables: () => ({ input: buildCustomerInput({ personaId: toGlobalId('Persona', '987654321') }) }),
+      code: 'NOT_FOUND',
+      field: 'input.personaId',
+      tables: ['customer', 'stage_change', 'customer_event'],
+    },
+    {
+      name: 'recordPurchases: the last of three names an unknown customer',
+      doc: RecordPurchasesDocument,
+      variables: () => ({
+        input: {
+          purchases: [
+            buildPurchaseInput(f.customer.gid, { occurredAt: hoursAgo(4) }),
+            buildPurchaseInput(f.prospect.gid, { occurredAt: hoursAgo(5) }),
+            buildPurchaseInput(unknownCustomer()),
+          ],
+        },
+      }),
+      code: 'NOT_FOUND',
+      field: 'input.purchases[2].customerId',
+      tables: ['purchase', 'holding', 'customer_event', 'stage_change'],
+    },
+    {
+      name: 'recordPurchases: the last of three is in the future',
+      doc: RecordPurchasesDocument,
+      variables: () => ({
+        input: {
+          purchases: [
+            buildPurchaseInput(f.customer.gid, { occurredAt: hoursAgo(4) }),
+            buildPurchaseInput(f.referred.gid, { productId: f.product.gid }),
+            buildPurchaseInput(f.customer.gid, { occurredAt: far }),
+          ],
+        },
+      }),
+      code: 'BAD_USER_INPUT',
+      field: 'input.purchases[2].occurredAt',
+      tables: ['purchase', 'holding', 'customer_event', 'stage_change'],
+    },
+    {
+      name: 'recordTouchpoint: unknown product',
+      doc: RecordTouchpointDocument,
+      variables: () => ({ input: buildTouchpointInput(f.customer.gid, { productId: unknownProduct() }) }),
+      code: 'NOT_FOUND',
+      field: 'input.productId',
+      tables: ['touchpoint', 'customer_event'],
+    },
+    {
+      name: 'recordTouchpoint: in the future',
+      doc: RecordTouchpointDocument,
+      variables: () => ({ input: buildTouchpointInput(f.customer.gid, { occurredAt: far }) }),
+      code: 'BAD_USER_INPUT',
+      field: 'input.occurredAt',
+      tables: ['touchpoint', 'customer_event'],
+    },
+  ];
+
+  it.each(REFUSALS)('$name', async ({ doc, variables, code, field, tables }) => {
+    await server.app.services.analytics.models.idle();
+    const before = await tableCounts(server.ds);
+    for (const t of tables) expect(before[t]).toBeGreaterThan(0);
+    const body = await server.request(print(doc), variables());
+    await server.app.services.analytics.models.idle();
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code, field });
+    const after = await tableCounts(server.ds);
+    expect(Object.fromEntries(tables.map((t) => [t, after[t]]))).toEqual(Object.fromEntries(tables.map((t) => [t, before[t]])));
+    expect(after).toEqual(before);
+  });
+});
