@@ -1,8 +1,10 @@
 /**
- * One place maps failures to what a client sees: DomainErrors and input
- * validation keep their code and message; anything unexpected becomes
- * INTERNAL_SERVER_ERROR with an error id and the request id, both also in the
- * server log, so no SQL, stack trace or internal detail ever reaches a client.
+ * One place maps failures to what a client sees: an error with one of our
+ * codes (DomainError, input validation, GraphQL's own errors, the query
+ * guards) keeps its code and message unless ERRORS (shared/errors.ts) marks
+ * the code masked; a masked or uncoded error becomes INTERNAL_SERVER_ERROR
+ * with an error id and the request id, both also in the server log, so no
+ * SQL, stack trace or internal detail ever reaches a client.
  */
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
@@ -10,11 +12,9 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, getMetadataStorage } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
-import { DomainError, ErrorCode } from '../shared/errors';
+import { DomainError, ErrorCode, FOREIGN_CODES, isErrorCode, isMasked } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { QueryGuardError, tokenLimitError } from './limits';
-
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 /** The first failing property path and its messages, e.g. input.purchases[2].quantity. */
 function firstViolation(errors: readonly ValidationError[], prefix: string): { field: string; messages: string[] } | null {
@@ -60,49 +60,59 @@ export function variablePathOf(message: string): string | undefined {
   return missing ? `${at}.${missing}` : at;
 }
 
+/**
+ * What a client may see of an error: its message and extensions with an
+ * ErrorCode, or null when it carries no code of ours. Which codes are shown
+ * and which masked is ERRORS' decision, not this function's.
+ */
+function coded(formatted: GraphQLFormattedError, error: unknown, original: unknown): GraphQLFormattedError | null {
+  const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+  if (original instanceof DomainError) {
+    return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
+  }
+  if (original instanceof ArgumentValidationError) {
+    const errors = original.extensions.validationErrors as ValidationError[];
+    const fieldName = formatted.path?.filter((p): p is string => typeof p === 'string').at(-1);
+    const v = firstViolation(errors, argumentNameOf(errors[0]?.target, fieldName));
+    return {
+      ...base,
+      message: v ? `Invalid value for ${v.field}: ${v.messages.join('; ')}.` : 'Invalid input.',
+      extensions: { code: ErrorCode.BAD_USER_INPUT, ...(v ? { field: v.field } : {}) },
+    };
+  }
+  const tooManyTokens = tokenLimitError(error);
+  if (tooManyTokens) return { message: tooManyTokens.message, extensions: { ...tooManyTokens.extensions } };
+  // Our validation rules (query limits, NUL characters) carry their own code; Apollo files them under GRAPHQL_VALIDATION_FAILED.
+  if (error instanceof GraphQLError && error.originalError instanceof QueryGuardError) {
+    return { ...base, extensions: { ...formatted.extensions, code: error.originalError.code } };
+  }
+  const code = formatted.extensions?.code;
+  // GraphQL's own errors (syntax, validation, variable coercion) carry their code.
+  if (original instanceof GraphQLError && isErrorCode(code)) {
+    const field = code === ErrorCode.BAD_USER_INPUT && formatted.extensions?.field === undefined ? variablePathOf(formatted.message) : undefined;
+    return { ...base, extensions: { ...formatted.extensions, ...(field ? { field } : {}), code } };
+  }
+  if (typeof code === 'string' && Object.hasOwn(FOREIGN_CODES, code)) return { ...base, extensions: { code: FOREIGN_CODES[code] } };
+  return null;
+}
+
 export function createErrorFormatter(log: Logger) {
   return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
-    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
-
-    if (original instanceof DomainError) {
-      return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
-    }
-    if (original instanceof ArgumentValidationError) {
-      const errors = original.extensions.validationErrors as ValidationError[];
-      const fieldName = formatted.path?.filter((p): p is string => typeof p === 'string').at(-1);
-      const v = firstViolation(errors, argumentNameOf(errors[0]?.target, fieldName));
-      return {
-        ...base,
-        message: v ? `Invalid value for ${v.field}: ${v.messages.join('; ')}.` : 'Invalid input.',
-        extensions: { code: ErrorCode.BAD_USER_INPUT, ...(v ? { field: v.field } : {}) },
-      };
-    }
-    const tooManyTokens = tokenLimitError(error);
-    if (tooManyTokens) return { message: tooManyTokens.message, extensions: { ...tooManyTokens.extensions } };
-    // Our validation rules (query limits, NUL characters) carry their own code; Apollo files them under GRAPHQL_VALIDATION_FAILED.
-    if (error instanceof GraphQLError && error.originalError instanceof QueryGuardError) {
-      return { ...base, extensions: { ...formatted.extensions, code: error.originalError.extensions.code } };
-    }
-    const code = formatted.extensions?.code;
-    // GraphQL's own errors (syntax, validation, variable coercion) are safe to show as they are.
-    if (original instanceof GraphQLError && typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-      const field = code === ErrorCode.BAD_USER_INPUT && formatted.extensions?.field === undefined ? variablePathOf(formatted.message) : undefined;
-      return { ...base, extensions: { ...formatted.extensions, ...(field ? { field } : {}), code } };
-    }
-    if (typeof code === 'string' && ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE'].includes(code)) {
-      return { ...base, extensions: { code: ErrorCode.BAD_REQUEST } };
-    }
+    const shown = coded(formatted, error, original);
+    if (shown && !isMasked(shown.extensions?.code)) return shown;
     const errorId = randomUUID();
-    // requestIdPlugin adds the request id and logs which request this error id belongs to.
+    // requestIdPlugin (HTTP) and the WebSocket server add the request id and log which request this error id belongs to.
     log.error('unexpected error', {
       errorId,
       path: formatted.path,
       error: original instanceof Error ? { name: original.name, message: original.message, stack: original.stack } : String(original),
+      ...(original instanceof DomainError && Object.keys(original.extensions).length ? { detail: original.extensions } : {}),
     });
     return {
-      ...base,
       message: `Internal server error. Quote error id ${errorId} when reporting it.`,
+      locations: formatted.locations,
+      path: formatted.path,
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, errorId },
     };
   };

@@ -27,7 +27,7 @@ import { GraphQLError } from 'graphql';
 import { ANONYMOUS_VIEWER, Role, type Viewer } from '../modules/auth/viewer';
 import type { RateLimitDecision } from '../modules/auth/rate-limit';
 import { migrationsApplied } from '../db/data-source';
-import { DomainError, ErrorCode } from '../shared/errors';
+import { DomainError, ERRORS, ErrorCode, errorKind, type HttpErrorCode } from '../shared/errors';
 import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
@@ -55,13 +55,13 @@ export interface HttpDeps {
   compiledReads?: boolean;
 }
 
-/** A GraphQL error that also sets the HTTP status (and headers) when thrown before execution. */
-function httpError(code: ErrorCode, message: string, status: number, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status, headers: new HeaderMap(Object.entries(headers)) } } });
+/** A GraphQL error that also sets the HTTP status (ERRORS' for its code) and headers when thrown before execution. */
+function httpError(code: HttpErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: ERRORS[code].httpStatus, headers: new HeaderMap(Object.entries(headers)) } } });
 }
 
 /** The JSON error body for failures that happen before GraphQL (body parsing), shaped like any GraphQL error. */
-function sendError(res: express.Response, status: number, message: string, extensions: Record<string, unknown>): void {
+function sendError(res: express.Response, message: string, extensions: { code: ErrorCode; [k: string]: unknown }, status = errorKind(extensions.code).httpStatus ?? 500): void {
   res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { ...extensions, requestId: requestIdOf(res) } }] }));
 }
 
@@ -71,13 +71,14 @@ function rejectsBody(limits: QueryLimits, log: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     if (e?.type === 'entity.too.large') {
       const error = tooComplex('bodyBytes', limits.maxBodyBytes, e.length ?? limits.maxBodyBytes + 1);
-      return sendError(res, 413, error.message, error.extensions);
+      // 413 (Content Too Large) rather than the code's 400: the body was refused before it was read.
+      return sendError(res, error.message, { ...error.extensions, code: ErrorCode.QUERY_TOO_COMPLEX }, 413);
     }
     if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'entity.verify.failed' || e?.status === 400) {
-      return sendError(res, 400, e.type === 'entity.verify.failed' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.', { code: ErrorCode.BAD_REQUEST });
+      return sendError(res, e.type === 'entity.verify.failed' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.', { code: ErrorCode.BAD_REQUEST });
     }
     log.error('unexpected error before GraphQL', { requestId: requestIdOf(res), error: e?.message ?? String(err) });
-    return sendError(res, 500, 'Internal server error.', { code: ErrorCode.INTERNAL_SERVER_ERROR });
+    return sendError(res, 'Internal server error.', { code: ErrorCode.INTERNAL_SERVER_ERROR });
   };
 }
 
@@ -145,7 +146,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
             viewer = await deps.authenticate(req.headers.authorization);
           } catch (err) {
             if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
-              throw httpError(ErrorCode.UNAUTHENTICATED, err.message, 401, {}, { 'www-authenticate': 'Bearer' });
+              throw httpError(ErrorCode.UNAUTHENTICATED, err.message, {}, { 'www-authenticate': 'Bearer' });
             }
             throw err;
           }
@@ -158,7 +159,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
             throw httpError(
               ErrorCode.RATE_LIMITED,
               `Too many requests: this ${viewer.apiKeyId ? 'API key' : 'client'} may make ${decision.limit} a minute. Retry in ${decision.retryAfterSeconds} s.`,
-              429,
               { retryAfter: decision.retryAfterSeconds, limit: decision.limit },
               { 'retry-after': String(decision.retryAfterSeconds) },
             );

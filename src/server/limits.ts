@@ -30,6 +30,7 @@ import {
   Lexer,
   Source,
   TokenKind,
+  type ASTNode,
   type DocumentNode,
   type GraphQLSchema,
   type ValidationContext,
@@ -39,7 +40,7 @@ import { fieldExtensionsEstimator, getComplexity, type ComplexityEstimator } fro
 import { DEFAULT_PAGE_SIZE } from '../shared/pagination';
 import type { RateLimitDecision } from '../modules/auth/rate-limit';
 import type { Viewer } from '../modules/auth/viewer';
-import { ErrorCode } from '../shared/errors';
+import { ErrorCode, errorKind } from '../shared/errors';
 
 export interface QueryLimits {
   /** Most lexical tokens in one document. */
@@ -77,14 +78,26 @@ const LIMIT_WORDS: Record<LimitName, string> = {
   bodyBytes: 'bytes in the request body',
 };
 
-/** An error raised by the checks in this module; its `extensions.code` is final. */
-export class QueryGuardError extends GraphQLError {}
+/**
+ * An error raised by the checks in this module: DomainError's counterpart for
+ * validation rules, which must report GraphQLErrors. Its code is final (Apollo
+ * files validation errors under GRAPHQL_VALIDATION_FAILED; the formatter restores it).
+ */
+export class QueryGuardError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { nodes?: readonly ASTNode[]; extensions?: Record<string, unknown> } = {},
+  ) {
+    super(message, { nodes: options.nodes, extensions: { code, ...options.extensions } });
+  }
+}
 
 /** The QUERY_TOO_COMPLEX error for one limit. */
-export function tooComplex(limit: LimitName, max: number, actual: number, extra: Record<string, unknown> = {}): GraphQLError {
+export function tooComplex(limit: LimitName, max: number, actual: number, extra: Record<string, unknown> = {}): QueryGuardError {
   const hint = limit === 'cost' ? ' Ask for smaller pages (`first`/`last`) or fewer nested lists.' : limit === 'tokens' ? ' Pass large inputs as variables.' : '';
-  return new QueryGuardError(`The operation has ${actual} ${LIMIT_WORDS[limit]}; at most ${max} are allowed.${hint}`, {
-    extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit, max, actual, ...extra },
+  return new QueryGuardError(ErrorCode.QUERY_TOO_COMPLEX, `The operation has ${actual} ${LIMIT_WORDS[limit]}; at most ${max} are allowed.${hint}`, {
+    extensions: { limit, max, actual, ...extra },
   });
 }
 
@@ -106,7 +119,7 @@ function armorRule(limit: LimitName, max: number, make: (opts: { n: number; prop
 const noNulInStringLiterals: ValidationRule = (ctx) => ({
   StringValue(node) {
     if (node.value.includes('\u0000')) {
-      ctx.reportError(new QueryGuardError('Strings may not contain the NUL character (U+0000).', { nodes: [node], extensions: { code: ErrorCode.BAD_USER_INPUT } }));
+      ctx.reportError(new QueryGuardError(ErrorCode.BAD_USER_INPUT, 'Strings may not contain the NUL character (U+0000).', { nodes: [node] }));
     }
   },
 });
@@ -171,7 +184,7 @@ export function assertNoNulInVariables(variables: unknown, path = 'variables'): 
   while (stack.length) {
     const [value, at] = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) throw new QueryGuardError('Strings may not contain the NUL character (U+0000).', { extensions: { code: ErrorCode.BAD_USER_INPUT, field: at } });
+      if (value.includes('\u0000')) throw new QueryGuardError(ErrorCode.BAD_USER_INPUT, 'Strings may not contain the NUL character (U+0000).', { extensions: { field: at } });
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => stack.push([v, `${at}[${i}]`]));
     } else if (value && typeof value === 'object') {
@@ -235,7 +248,8 @@ export function limitsPlugin<TContext extends object>(limits: QueryLimits = DEFA
           const errors = checkOperation(schema, document, request.variables, operationName ?? request.operationName, limits);
           if (errors.length) {
             const e = errors[0];
-            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
+            const status = e instanceof QueryGuardError ? errorKind(e.code).httpStatus : undefined;
+            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: status ?? 400 } } });
           }
         },
       };
@@ -259,8 +273,8 @@ export function webSocketOperationCheck(
       const d = await rateLimit(viewer);
       if (!d.allowed) {
         return [
-          new QueryGuardError(`Too many requests: this API key may make ${d.limit} a minute. Retry in ${d.retryAfterSeconds} s.`, {
-            extensions: { code: ErrorCode.RATE_LIMITED, retryAfter: d.retryAfterSeconds, limit: d.limit },
+          new QueryGuardError(ErrorCode.RATE_LIMITED, `Too many requests: this API key may make ${d.limit} a minute. Retry in ${d.retryAfterSeconds} s.`, {
+            extensions: { retryAfter: d.retryAfterSeconds, limit: d.limit },
           }),
         ];
       }

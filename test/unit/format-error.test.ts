@@ -5,7 +5,7 @@ import '../../src/graphql/resolvers';
 import { CreateCustomerInput, CustomerFilter } from '../../src/modules/customers/customer.inputs';
 import { ConnectionArgs } from '../../src/shared/graphql/connection';
 import { createErrorFormatter, variablePathOf } from '../../src/server/format-error';
-import { DomainError, ErrorCode, badInput, conflict, notFound } from '../../src/shared/errors';
+import { DomainError, ErrorCode, badInput, conflict, internalError, notFound } from '../../src/shared/errors';
 import { createLogger } from '../../src/shared/logger';
 
 describe('variablePathOf', () => {
@@ -56,6 +56,13 @@ describe('createErrorFormatter', () => {
     expect(JSON.stringify(out)).not.toMatch(/duplicate|SELECT|secret|stack/i);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', errorId, error: { message: boom.message } });
+  });
+
+  it('masks a coded error whose code the table marks masked, logging its detail', () => {
+    const out = formatted(inResolver(internalError('the customer of an event does not exist', { customerId: '42' })));
+    expect(out.extensions).toEqual({ code: ErrorCode.INTERNAL_SERVER_ERROR, errorId: expect.any(String) });
+    expect(JSON.stringify(out)).not.toMatch(/does not exist|customerId/);
+    expect(JSON.parse(lines[0])).toMatchObject({ errorId: out.extensions?.errorId, detail: { customerId: '42' } });
   });
 
   function violation(target: object, property: string, constraints: Record<string, string>, children: ValidationError[] = []): ValidationError {

@@ -27,6 +27,7 @@ import {
   toGraphQLEvent,
   TouchpointRecordedEvent,
 } from './events.types';
+import { internalError } from '../../shared/errors';
 
 /** The event node types `node(id:)` resolves, each through the `customerEventById` loader (read by graphql/node.resolver.ts). */
 export const EVENT_NODE_TYPES: Readonly<Record<string, 'customerEventById'>> = Object.fromEntries(Object.values(EVENT_CLASSES).map((cls) => [cls.name, 'customerEventById']));
@@ -120,7 +121,7 @@ export class CustomerEventFields {
   async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer> {
     // Live events share one loader per read across all subscribers (see feed.ts); others use the request's.
     const customer = await (event.customers ?? ctx.loaders.customerById).load(event.customerId);
-    if (!customer) throw new Error(`customer ${event.customerId} of event ${event.id} not found`);
+    if (!customer) throw internalError('the customer of an event does not exist', { customerId: event.customerId, eventId: event.id });
     return customer;
   }
 }
@@ -169,7 +170,7 @@ export class ReferralCreatedEventFields {
   @FieldResolver(() => Customer, { description: 'The customer who was referred.' })
   async referred(@Root() event: ReferralCreatedEvent, @Ctx() ctx: Context): Promise<Customer> {
     const customer = await ctx.loaders.customerById.load(event.referredId);
-    if (!customer) throw new Error(`referred customer ${event.referredId} of event ${event.id} not found`);
+    if (!customer) throw internalError('the referred customer of an event does not exist', { referredId: event.referredId, eventId: event.id });
     return customer;
   }
 }
