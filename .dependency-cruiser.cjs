@@ -8,8 +8,10 @@
  *                      types) that modules decorate with
  *   analytics/         pure models: shared/ only
  *   db/                DataSource, keyset paging, loaders' SQL helpers
- *   modules/<area>/    entities, services, resolvers of one area; modules/context.ts,
- *                      loaders.ts and services.ts gather them for the layers above
+ *   modules/<area>/    entities, services, resolvers of one area, described once in its
+ *                      index.ts; modules/index.ts lists the modules (MODULES), and
+ *                      modules/loaders.ts, services.ts and db/data-source.ts (the
+ *                      DataSource from the modules' entities) merge them for the layers above
  *   graphql/           schema assembly, context, node resolver, compiled reads
  *   server/            HTTP and WebSocket transport
  *   app.ts, main.ts, cli/, db/seed/   entry points and tools (db/seed/ generates
@@ -21,6 +23,8 @@
  */
 const TESTS = '\\.test\\.ts$';
 const ENTRY = '^src/(app|main)\\.ts$|^src/cli/|^src/db/seed/';
+/** Files outside modules/ that gather the modules, and so belong to their layer. */
+const GATHER = 'services\\.ts$|db/data-source\\.ts$';
 
 /** A rule forbidding imports from `from` into any of `to`. */
 const upward = (name, comment, from, to, extra = {}) => ({
@@ -55,16 +59,15 @@ module.exports = {
     upward(
       'db-below-modules',
       'db/ is infrastructure below the modules; it must not import a module, graphql/, server/ or an entry point. ' +
-        'db/entities.ts (the explicit entity list the DataSource is built from) is the one exception until modules describe themselves.',
-      '^src/db/(?!seed/)',
-      `^src/(modules/|services\\.ts$|graphql/|server/|lifecycle/)|${ENTRY}`,
-      { fromNot: ['^src/db/entities\\.ts$'] },
+        'db/data-source.ts builds the DataSource from the modules\' entities (MODULES), so it belongs to the modules\' layer, like services.ts.',
+      '^src/db/(?!seed/|data-source\\.ts$)',
+      `^src/(modules/|${GATHER}|graphql/|server/|lifecycle/)|${ENTRY}`,
     ),
     upward(
       'modules-below-graphql',
       'Modules may import shared/, db/ and each other (no cycles), never graphql/, server/ or an entry point: ' +
         'the layers above import them. Types a resolver needs (Context) live in modules/context.ts.',
-      '^src/(modules/|services\\.ts$)',
+      `^src/(modules/|${GATHER})`,
       `^src/(graphql/|server/|lifecycle/)|${ENTRY}`,
     ),
     upward(

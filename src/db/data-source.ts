@@ -1,10 +1,14 @@
 /**
  * DataSource factory. No import-time singleton: the app, the CLI and each test
  * file build their own, so nothing connects just because a module was imported.
+ *
+ * It joins every module's entities (MODULES) with the migrations, so in the
+ * layer check it counts with the entry points (like db/seed/), not with the
+ * rest of db/: no module, graphql/ or server/ file may import it.
  */
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { migrations } from '../../migrations';
-import { entities } from './entities';
+import { ENTITIES } from '../modules';
 
 export interface DataSourceOptions {
   url: string;
@@ -29,7 +33,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: opts.url,
-    entities,
+    entities: ENTITIES,
     migrations,
     migrationsTableName: 'typeorm_migrations',
     migrationsTransactionMode: 'each',

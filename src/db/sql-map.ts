@@ -101,3 +101,13 @@ export const col = (name: string, format: JsonFormat = 'plain'): ColumnField => 
 export const key = (name: string): ColumnField => ({ kind: 'column', sql: (r) => `${r}.v->'${name}'`, format: 'plain' });
 export const ref = (target: string, foreignKeyColumn: string): ReferenceField => ({ kind: 'reference', target, foreignKey: (r) => `${r}.${foreignKeyColumn}` });
 export const idText = (column = 'id') => (r: string) => `${r}.${column}::text`;
+
+/** A root connection over one table (e.g. `Query.customers`). */
+export interface RootList {
+  target: string;
+  /** The ordering for the field's arguments (e.g. `orderBy`). */
+  ordering(args: Record<string, unknown>): Ordering;
+  filter?: ChildFilterSql;
+  /** The input class of the `filter` argument, validated as its resolver would (class-validator). */
+  filterClass?: new () => object;
+}

@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Context } from '../modules/context';
+import type { Context, Services } from '../modules/context';
 import type { Viewer } from '../modules/auth/viewer';
 import { createLoaders } from '../modules/loaders';
-import type { Services } from '../services';
 
 export type { Context };
 

@@ -2,33 +2,20 @@ import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-g
 import type { GraphQLResolveInfo } from 'graphql';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Context } from './context';
-import { ANALYTICS_NODE_TYPES } from '../modules/analytics/analytics.resolver';
-import { EVENT_NODE_TYPES } from '../modules/events/events.resolver';
+import { MODULES } from '../modules';
+import type { ByIdLoaderName } from '../modules/module';
 import { parseGlobalId, toGlobalId } from '../shared/global-id';
 import { Node } from '../shared/graphql/node';
 
 /** Most IDs `nodes(ids:)` accepts at once. */
 export const MAX_NODE_IDS = 200;
 
-type ByIdLoaderName = { [K in keyof Context['loaders']]: K extends `${string}ById` ? K : never }[keyof Context['loaders']];
-
-/** Which loader fetches each node type. */
-const LOADER_FOR_TYPE: Readonly<Record<string, ByIdLoaderName>> = {
-  Customer: 'customerById',
-  Persona: 'personaById',
-  Product: 'productById',
-  Holding: 'holdingById',
-  Purchase: 'purchaseById',
-  Touchpoint: 'touchpointById',
-  Referral: 'referralById',
-  StageChange: 'stageChangeById',
-  ...EVENT_NODE_TYPES,
-  ...ANALYTICS_NODE_TYPES,
-};
+/** Which loader fetches each node type: every module's `nodeTypes`. */
+const LOADER_FOR_TYPE: ReadonlyMap<string, ByIdLoaderName> = new Map(MODULES.flatMap((m) => Object.entries(m.nodeTypes ?? {})));
 
 async function loadNode(ctx: Context, globalId: string): Promise<object | null> {
   const parsed = parseGlobalId(globalId);
-  const loaderName = parsed && LOADER_FOR_TYPE[parsed.type];
+  const loaderName = parsed && LOADER_FOR_TYPE.get(parsed.type);
   if (!parsed || !loaderName) return null;
   const row = await (ctx.loaders[loaderName] as { load(id: string): Promise<object | null> }).load(parsed.id);
   // Remember the type so Node.resolveType does not have to guess.

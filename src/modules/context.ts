@@ -1,13 +1,22 @@
 /**
  * What every resolver receives: who is asking, a fresh set of DataLoaders (so
  * no request ever sees another's cache), and the shared services. Declared
- * here, beside the loaders and services it gathers, so resolvers import it
- * from their own layer; graphql/context.ts builds it (createContext).
+ * here, in the resolvers' own layer; graphql/context.ts builds it
+ * (createContext).
+ *
+ * `Loaders` and `Services` are filled in by each module's index.ts
+ * (`declare module '../context' { interface Loaders extends … }`) next to the
+ * factories that make them; modules/index.ts checks at compile time that they
+ * match what MODULES builds.
  */
 import type { DataSource } from 'typeorm';
-import type { Services } from '../services';
 import type { Viewer } from './auth/viewer';
-import type { Loaders } from './loaders';
+
+/** Every per-request DataLoader, by name (each module adds its own). */
+export interface Loaders {}
+
+/** Every service, built once per process (each module adds its own). */
+export interface Services {}
 
 export interface Context {
   requestId: string;

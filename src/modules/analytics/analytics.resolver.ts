@@ -9,9 +9,6 @@ import { FitChurnModelPayload, ReactivationCandidate, ReactivationCandidateConne
 import type { ValueTierReport as ValueTierTotals } from './insights.service';
 import { MAX_TOP_REFERRERS } from './referral-metrics.service';
 
-/** The analytics node types `node(id:)` resolves, with their loaders (read by graphql/node.resolver.ts). */
-export const ANALYTICS_NODE_TYPES = { ChurnModel: 'churnModelById' } as const;
-
 /** Share of revenue the VIP tier must bring for the 80:20 rule to count as holding. */
 export const PARETO_HOLDS_SHARE = 0.75;
 

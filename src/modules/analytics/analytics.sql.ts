@@ -7,7 +7,9 @@
 import { col, idText, key, ref, type ChildFilterSql, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
 import { fromGlobalId } from '../../shared/global-id';
 import { LifecycleStage } from '../lifecycle/stages';
-import { LAPSED_ACCOUNT_CHURN } from './insights.service';
+import type { ModuleSql } from '../module';
+import { ReactivationFilter } from './analytics.inputs';
+import { LAPSED_ACCOUNT_CHURN, REACTIVATION_ORDER } from './insights.service';
 
 /** The customer's score under the current model, as the FROM clause of a reference. */
 const currentScore = (alias: string, customer: string) =>
@@ -141,4 +143,11 @@ export const reactivationListFilter: ChildFilterSql = (filter, r, param) => {
   return out;
 };
 
-export const ANALYTICS_SQL_OBJECTS = [churnRiskSql, churnKindScoreSql, churnRiskFactorSql, churnEvidenceSql, lifetimeValueSql, reactivationCandidateSql];
+export const ANALYTICS_SQL: ModuleSql = {
+  objects: [churnRiskSql, churnKindScoreSql, churnRiskFactorSql, churnEvidenceSql, lifetimeValueSql, reactivationCandidateSql],
+  // The customer's stored insight joins the fields of the customers module's Customer.
+  extend: { Customer: customerInsightFields },
+  roots: {
+    reactivationCandidates: { target: 'ReactivationCandidate', ordering: () => REACTIVATION_ORDER, filter: reactivationListFilter, filterClass: ReactivationFilter },
+  },
+};

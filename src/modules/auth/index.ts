@@ -18,13 +18,16 @@
  */
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
-import { apiKeyFrom, type ApiKeyService } from './api-key.service';
+import { apiKeyFrom, ApiKeyService } from './api-key.service';
 import { KeyCache, type KeyCacheOptions } from './key-cache';
 import { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimitDecision, type RateLimitSettings } from './rate-limit';
 import { RevocationFeed } from './revocation';
 import { DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY, SubscriptionSlots } from './subscription-slots';
 import { ANONYMOUS_VIEWER, Role, type Viewer } from './viewer';
 import { DomainError, ErrorCode } from '../../shared/errors';
+import { defineModule } from '../module';
+import { ApiKey } from './api-key.entity';
+import { AuthResolver } from './auth.resolver';
 
 export { ApiKeyService, INFRA_SQL_TAG, REVOCATION_CHANNEL, hashApiKey, generateApiKey, type KeyLookup } from './api-key.service';
 export { RateLimiter, leaseSize, type RateLimitDecision, type RateLimitSettings } from './rate-limit';
@@ -33,6 +36,20 @@ export { SubscriptionSlots, type SubscriptionSlot } from './subscription-slots';
 export { RevocationFeed } from './revocation';
 export { applyAccessPolicy, assertRootFieldAllowed, personalFields } from './access';
 export { ANONYMOUS_VIEWER, Role, Scope, hasScope, type Viewer } from './viewer';
+
+declare module '../context' {
+  interface Services {
+    apiKeys: ApiKeyService;
+  }
+}
+
+/** The module's descriptor (modules/index.ts); the runtime below is what the servers use. */
+export const auth = defineModule({
+  name: 'auth',
+  entities: [ApiKey],
+  resolvers: [AuthResolver],
+  services: ({ ds }) => ({ apiKeys: new ApiKeyService(ds) }),
+});
 
 export interface AuthSettings {
   rateLimits: RateLimitSettings;

@@ -1,6 +1,8 @@
 /** How products, holdings and purchases are stored, for the read compiler (see db/sql-map.ts). */
 import type { Ordering } from '../../db/keyset';
 import { col, idText, ref, type ChildFilterSql, type SqlObjectMap } from '../../db/sql-map';
+import type { ModuleSql } from '../module';
+import { ProductFilter } from './commerce.inputs';
 
 export const productSql: SqlObjectMap = {
   type: 'Product',
@@ -52,3 +54,8 @@ export const productListFilter: ChildFilterSql = (filter, r, param) => (filter?.
 
 /** `Query.products`: by SKU, then id. */
 export const BY_SKU: Ordering = { name: 'PRODUCT_SKU', keys: ['x.sku', 'x.id'], types: ['text', 'bigint'], direction: 'ASC' };
+
+export const COMMERCE_SQL: ModuleSql = {
+  objects: [productSql, holdingSql, purchaseSql],
+  roots: { products: { target: 'Product', ordering: () => BY_SKU, filter: productListFilter, filterClass: ProductFilter } },
+};

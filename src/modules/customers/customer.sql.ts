@@ -1,12 +1,14 @@
 /** How customers are stored, for the read compiler (see db/sql-map.ts). */
 import { col, idText, ref, type ChildFilterSql, type SqlObjectMap } from '../../db/sql-map';
+import type { ModuleSql } from '../module';
 import { fromGlobalId } from '../../shared/global-id';
 import { HOLDINGS_ORDER, PURCHASES_ORDER } from '../commerce/commerce.loaders';
 import { STAGE_HISTORY_ORDER } from '../lifecycle/lifecycle.loaders';
 import { REFERRALS_ORDER } from '../referrals/referral.loaders';
 import { touchpointFilter } from '../touchpoints/touchpoint.sql';
 import { TOUCHPOINTS_ORDER } from '../touchpoints/touchpoint.loaders';
-import { likePattern } from './customer.service';
+import { CustomerFilter, CustomerOrder } from './customer.inputs';
+import { customerOrdering, likePattern } from './customer.service';
 
 export const customerSql: SqlObjectMap = {
   type: 'Customer',
@@ -51,4 +53,17 @@ export const customerListFilter: ChildFilterSql = (filter, r, param) => {
     out.push(`EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = ${r}.id AND h.product_id = ${param(productId, 'bigint')} AND h.status = 'ACTIVE')`);
   }
   return out;
+};
+
+/** What the read compiler answers for this module: the Customer map and `Query.customers`. */
+export const CUSTOMERS_SQL: ModuleSql = {
+  objects: [customerSql],
+  roots: {
+    customers: {
+      target: 'Customer',
+      ordering: (args) => customerOrdering((args.orderBy as CustomerOrder | undefined) ?? CustomerOrder.CREATED_AT_DESC),
+      filter: customerListFilter,
+      filterClass: CustomerFilter,
+    },
+  },
 };

@@ -1,5 +1,6 @@
 /** How stage history is stored, for the read compiler (see db/sql-map.ts). */
 import { col, idText, ref, type SqlObjectMap } from '../../db/sql-map';
+import type { ModuleSql } from '../module';
 
 export const stageChangeSql: SqlObjectMap = {
   type: 'StageChange',
@@ -14,3 +15,5 @@ export const stageChangeSql: SqlObjectMap = {
   },
   row: { id: idText(), customerId: idText('customer_id') },
 };
+
+export const LIFECYCLE_SQL: ModuleSql = { objects: [stageChangeSql] };

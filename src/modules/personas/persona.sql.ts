@@ -1,6 +1,7 @@
 /** How personas are stored, for the read compiler (see db/sql-map.ts). */
 import type { Ordering } from '../../db/keyset';
 import { col, idText, type SqlObjectMap } from '../../db/sql-map';
+import type { ModuleSql } from '../module';
 
 export const personaSql: SqlObjectMap = {
   type: 'Persona',
@@ -17,3 +18,5 @@ export const personaSql: SqlObjectMap = {
 
 /** `Query.personas`: by name, then id. */
 export const BY_NAME: Ordering = { name: 'PERSONA_NAME', keys: ['x.name', 'x.id'], types: ['text', 'bigint'], direction: 'ASC' };
+
+export const PERSONAS_SQL: ModuleSql = { objects: [personaSql], roots: { personas: { target: 'Persona', ordering: () => BY_NAME } } };

@@ -1,5 +1,6 @@
 /** How referrals are stored, for the read compiler (see db/sql-map.ts). */
 import { col, idText, ref, type SqlObjectMap } from '../../db/sql-map';
+import type { ModuleSql } from '../module';
 
 export const referralSql: SqlObjectMap = {
   type: 'Referral',
@@ -13,3 +14,5 @@ export const referralSql: SqlObjectMap = {
   },
   row: { id: idText(), referrerId: idText('referrer_id'), referredId: idText('referred_id') },
 };
+
+export const REFERRALS_SQL: ModuleSql = { objects: [referralSql] };

@@ -1,5 +1,6 @@
 /** How touchpoints are stored, for the read compiler (see db/sql-map.ts). */
 import { col, idText, ref, type ChildFilterSql, type SqlObjectMap } from '../../db/sql-map';
+import type { ModuleSql } from '../module';
 
 export const touchpointSql: SqlObjectMap = {
   type: 'Touchpoint',
@@ -25,3 +26,5 @@ export const touchpointFilter: ChildFilterSql = (filter, r, param) => {
   if (filter?.responseIn) out.push(`${r}.response = ANY(${param(filter.responseIn, 'text[]')})`);
   return out;
 };
+
+export const TOUCHPOINTS_SQL: ModuleSql = { objects: [touchpointSql] };

@@ -1,0 +1,25 @@
+/** Customers: the profile every other module hangs off. */
+import { defineModule } from '../module';
+import { Customer } from './customer.entity';
+import { CustomerFields } from './customer.fields';
+import { createCustomerLoaders } from './customer.loaders';
+import { CustomerResolver } from './customer.resolver';
+import { CustomerService } from './customer.service';
+import { CUSTOMERS_SQL } from './customer.sql';
+
+declare module '../context' {
+  interface Loaders extends ReturnType<typeof createCustomerLoaders> {}
+  interface Services {
+    customers: CustomerService;
+  }
+}
+
+export const customers = defineModule({
+  name: 'customers',
+  entities: [Customer],
+  resolvers: [CustomerResolver, CustomerFields],
+  loaders: createCustomerLoaders,
+  services: ({ ds, clock }) => ({ customers: new CustomerService(ds, clock) }),
+  nodeTypes: { Customer: 'customerById' },
+  sql: CUSTOMERS_SQL,
+});
