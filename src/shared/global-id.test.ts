@@ -23,4 +23,24 @@ describe('global IDs', () => {
       expect((err as { extensions: unknown }).extensions).toEqual({ field: 'input.customerId' });
     }
   });
+
+  it.each([
+    ['Customer:007', 'leading zeros'],
+    ['Customer:-1', 'negative'],
+    ['Customer:1:2', 'extra part'],
+    ['customer 1', 'no colon'],
+    [':1', 'no type'],
+  ])('does not parse %p (%s)', (raw) => {
+    expect(parseGlobalId(Buffer.from(raw).toString('base64url'))).toBeNull();
+  });
+
+  it('accepts the largest bigint and refuses one more', () => {
+    expect(fromGlobalId(toGlobalId('Customer', '9223372036854775807'), 'Customer', 'id')).toBe('9223372036854775807');
+    expect(() => fromGlobalId(toGlobalId('Customer', '9223372036854775808'), 'Customer', 'id')).toThrow(/not a valid Customer ID/);
+  });
+
+  it('refuses padding and standard base64 characters', () => {
+    expect(parseGlobalId(`${toGlobalId('Customer', '1')}=`)).toBeNull();
+    expect(parseGlobalId('Q3VzdG9tZXI6MQ+/')).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import { MAX_PAGE_SIZE, toPageRequest } from './pagination';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, toPageRequest } from './pagination';
 
 describe('toPageRequest', () => {
   it('defaults to the first 20', () => {
@@ -28,5 +28,18 @@ describe('toPageRequest', () => {
 
   it('accepts the cap exactly', () => {
     expect(toPageRequest({ first: MAX_PAGE_SIZE }).size).toBe(MAX_PAGE_SIZE);
+  });
+
+  it('pages backward from the end with only `before`, at the default size', () => {
+    expect(toPageRequest({ before: 'c' })).toEqual({ direction: 'backward', size: DEFAULT_PAGE_SIZE, cursor: 'c', cursorField: 'before' });
+  });
+
+  it('accepts first: 0 (for totalCount alone) and null arguments as absent', () => {
+    expect(toPageRequest({ first: 0 }).size).toBe(0);
+    expect(toPageRequest({ first: null, after: null, last: null, before: null })).toEqual({ direction: 'forward', size: DEFAULT_PAGE_SIZE, cursor: null, cursorField: 'after' });
+  });
+
+  it('reports the cap in extensions.max', () => {
+    expect(() => toPageRequest({ last: MAX_PAGE_SIZE + 1 }, 'holdings.')).toThrow(expect.objectContaining({ extensions: { field: 'holdings.last', max: MAX_PAGE_SIZE } }));
   });
 });

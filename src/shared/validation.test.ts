@@ -1,4 +1,4 @@
-import { assertPlausibleDate } from './validation';
+import { MAX_FUTURE_MS, assertPlausibleDate } from './validation';
 
 describe('assertPlausibleDate', () => {
   const now = new Date('2026-01-01T00:00:00Z');
@@ -12,5 +12,14 @@ describe('assertPlausibleDate', () => {
     [new Date('nope'), /not a valid/],
   ])('refuses %p', (d, msg) => {
     expect(() => assertPlausibleDate(d, 'input.occurredAt', now)).toThrow(msg);
+  });
+  it('accepts 1900-01-01T00:00:00Z and exactly one day ahead', () => {
+    expect(() => assertPlausibleDate(new Date('1900-01-01T00:00:00Z'), 'f', now)).not.toThrow();
+    expect(() => assertPlausibleDate(new Date(now.getTime() + MAX_FUTURE_MS), 'f', now)).not.toThrow();
+  });
+  it('refuses a millisecond before 1900 and a millisecond past one day ahead, naming the field', () => {
+    for (const d of [new Date(Date.UTC(1900, 0, 1) - 1), new Date(now.getTime() + MAX_FUTURE_MS + 1)]) {
+      expect(() => assertPlausibleDate(d, 'input.purchases[4].occurredAt', now)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: { field: 'input.purchases[4].occurredAt' } }));
+    }
   });
 });

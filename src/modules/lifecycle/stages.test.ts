@@ -1,4 +1,4 @@
-import { ALL_STAGES, AUTOMATIC_MOVES, LifecycleStage, STAGE_TRANSITIONS, StageChangeTrigger, automaticMove, canTransition } from './stages';
+import { ALL_STAGES, AUTOMATIC_MOVES, LifecycleStage, STAGE_TRANSITIONS, StageChangeTrigger, allowedTransitions, automaticMove, canTransition, describeTransitionTable } from './stages';
 
 describe('lifecycle stage table', () => {
   it('lists a row for every stage and only known stages as targets', () => {
@@ -44,5 +44,33 @@ describe('lifecycle stage table', () => {
     expect(automaticMove(StageChangeTrigger.PURCHASE_AFTER_LAPSE, LifecycleStage.DORMANT)).toBe(LifecycleStage.REACTIVATED);
     expect(automaticMove(StageChangeTrigger.FIRST_REFERRAL, LifecycleStage.IDENTIFIED)).toBeNull();
     expect(automaticMove(StageChangeTrigger.CHURN_RISK, LifecycleStage.AT_RISK)).toBeNull();
+  });
+
+  it('lists each target once per stage', () => {
+    for (const s of ALL_STAGES) expect(new Set(allowedTransitions(s)).size).toBe(allowedTransitions(s).length);
+  });
+
+  it('lets every stage but CHURNED leave for CHURNED, and nothing but REACTIVATED leave CHURNED', () => {
+    for (const s of ALL_STAGES.filter((x) => x !== LifecycleStage.CHURNED)) expect(allowedTransitions(s)).toContain(LifecycleStage.CHURNED);
+    expect(allowedTransitions(LifecycleStage.CHURNED)).toEqual([LifecycleStage.REACTIVATED]);
+  });
+
+  it('applies every automatic move exactly from its listed stages, for every stage', () => {
+    for (const [trigger, move] of Object.entries(AUTOMATIC_MOVES)) {
+      for (const s of ALL_STAGES) {
+        expect({ trigger, s, to: automaticMove(trigger as Exclude<StageChangeTrigger, 'MANUAL'>, s) }).toEqual({ trigger, s, to: move.from.includes(s) ? move.to : null });
+      }
+    }
+  });
+
+  it('reaches REACTIVATED only from DORMANT or CHURNED', () => {
+    const into = ALL_STAGES.filter((s) => STAGE_TRANSITIONS[s].includes(LifecycleStage.REACTIVATED));
+    expect(into.sort()).toEqual([LifecycleStage.CHURNED, LifecycleStage.DORMANT]);
+  });
+
+  it('describes the whole table, one line per stage', () => {
+    const lines = describeTransitionTable().split('\n');
+    expect(lines).toHaveLength(ALL_STAGES.length);
+    expect(lines[0]).toBe('IDENTIFIED → ACQUIRED, CONVERTED, CHURNED');
   });
 });

@@ -18,7 +18,7 @@ import {
   isUnionType,
   type GraphQLNamedType,
 } from 'graphql';
-import { getSchema, printSchemaSdl } from '../../src/graphql/schema';
+import { getSchema, printSchemaSdl } from './schema';
 
 const schema = getSchema();
 const ownTypes: GraphQLNamedType[] = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__') && !isSpecifiedScalarType(t));

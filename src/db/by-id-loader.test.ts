@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { byIdLoader } from '../../src/db/by-id-loader';
+import { byIdLoader } from './by-id-loader';
 
 /** A stand-in EntityManager whose repository records each batch it is asked for. */
 function fakeManager(rows: { id: string; name: string }[]) {

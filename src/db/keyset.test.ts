@@ -1,4 +1,4 @@
-import { isCursorValueOfType } from '../../src/db/keyset';
+import { isCursorValueOfType } from './keyset';
 
 describe('cursor values are checked against their sort-key type', () => {
   it.each([
