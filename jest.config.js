@@ -13,7 +13,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       setupFiles: ['reflect-metadata'],
-      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'],
+      testMatch: ['<rootDir>/src/**/*.test.ts'],
     },
     {
       displayName: 'integration',

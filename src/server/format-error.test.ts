@@ -1,12 +1,12 @@
 import { GraphQLError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { ValidationError } from 'class-validator';
-import '../../src/graphql/resolvers';
-import { CreateCustomerInput, CustomerFilter } from '../../src/modules/customers/customer.inputs';
-import { ConnectionArgs } from '../../src/shared/graphql/connection';
-import { createErrorFormatter, variablePathOf } from '../../src/server/format-error';
-import { DomainError, ErrorCode, badInput, conflict, internalError, notFound } from '../../src/shared/errors';
-import { createLogger } from '../../src/shared/logger';
+import '../graphql/resolvers';
+import { CreateCustomerInput, CustomerFilter } from '../modules/customers/customer.inputs';
+import { ConnectionArgs } from '../shared/graphql/connection';
+import { createErrorFormatter, variablePathOf } from './format-error';
+import { DomainError, ErrorCode, badInput, conflict, internalError, notFound } from '../shared/errors';
+import { createLogger } from '../shared/logger';
 
 describe('variablePathOf', () => {
   it.each([
