@@ -75,23 +75,23 @@ const BUDGETS: Record<string, number> = {
   // SET TRANSACTION, SKU taken?, INSERT; the payload is the inserted entity.
   createProduct: 3,
   // SET TRANSACTION, lock both customers, already referred?, loop check, referrer's referral count, referred's first purchase, INSERT,
-  // outbox (REFERRAL_CREATED), FIRST_REFERRAL move (UPDATE customer, INSERT stage_change, outbox); payload: customers (one batch).
-  createReferral: 12,
+  // outbox (REFERRAL_CREATED), FIRST_REFERRAL move (UPDATE customer with INSERT stage_change, outbox); payload: customers (one batch).
+  createReferral: 11,
   // Advisory lock, clock, ANALYZE, calibration summaries, INSERT model; scoring: count, 2 id batches, SET TRANSACTION, 3 input reads, INSERT scores;
   // tiers: read values, UPDATE; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics, reload and UPDATE the model, crossings;
-  // moves: SET TRANSACTION, lock the customers, then 3 per customer moved to AT_RISK (UPDATE customer, INSERT stage_change, outbox); late purchases, unlock.
+  // moves: SET TRANSACTION, lock the customers, one statement moving all of them (UPDATE customer with INSERT stage_change), their outbox; late purchases, unlock.
   // The payload is the model in memory.
-  fitChurnModel: 27 + 3 * FIT_MOVES,
+  fitChurnModel: 29,
   // SET TRANSACTION, lock the customers, products exist?, which customers bought before, INSERT purchases, upsert holdings, UPDATE last_purchase_at,
-  // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer, INSERT stage_change, outbox);
+  // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer with INSERT stage_change, outbox);
   // background re-score: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels, upsert scores; payload: products, customers.
-  recordPurchases: 21,
+  recordPurchases: 20,
   // SET TRANSACTION, lock the customer, product exists?, INSERT, outbox; payload: product, customer.
   recordTouchpoint: 7,
   // SET TRANSACTION, UPDATE … RETURNING, free the key's subscription slots, NOTIFY the revocation; payload: the key.
   revokeApiKey: 5,
-  // SET TRANSACTION, lock the customer, UPDATE customer, INSERT stage_change, outbox; the payload is the updated entities.
-  transitionCustomerStage: 5,
+  // SET TRANSACTION, lock the customer, UPDATE customer with INSERT stage_change, outbox; the payload is the updated entities.
+  transitionCustomerStage: 4,
   // SET TRANSACTION, lock the customer, UPDATE, outbox; payload: the customer again (loader), its persona.
   updateCustomer: 6,
 };
@@ -290,6 +290,21 @@ describe('statement budgets', () => {
       const listing = statements.map((s, i) => `${i + 1}. ${s.replace(/\s+/g, ' ').trim().slice(0, 160)}`).join('\n');
       throw new Error(`${name} sent ${statements.length} statements, its budget is ${BUDGETS[name]}:\n${listing}`);
     }
+  });
+});
+
+describe('batch writes cost the same whatever their size', () => {
+  it('recordPurchases moves 1 or 20 prospects to CONVERTED in the same number of statements', async () => {
+    const costFor = async (n: number) => {
+      const prospects = await Promise.all(Array.from({ length: n }, (_, i) => insertCustomer(server.ds, { name: `Batch prospect ${n}-${i}` })));
+      const { body, statements } = await measure(server, RecordPurchasesDocument, {
+        input: { purchases: prospects.map((p) => buildPurchaseInput(p.gid, { productId: f.product.gid, occurredAt: hoursAgo(1) })) },
+      });
+      expect(body.errors).toBeUndefined();
+      expect((body.data!.recordPurchases as { purchases: { customer: { stage: string } }[] }).purchases.every((x) => x.customer.stage === 'CONVERTED')).toBe(true);
+      return statements.length;
+    };
+    expect(await costFor(20)).toBe(await costFor(1));
   });
 });
 

@@ -20,7 +20,7 @@ import { badInput, conflict } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { lockCustomers } from '../customers/customer.lock';
-import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
+import { applyAutomaticMoves } from '../lifecycle/lifecycle.service';
 import { dayNumber, isoDay, loadCalibrationSummaries, loadScoringInputs, purchasingCustomerIds, snapshotHoldingStats, type ScoringInput } from './analytics.data';
 import { ChurnModel } from './analytics.entity';
 import { ChurnModelTimeUnit, TIME_UNIT_DAYS } from './analytics.enums';
@@ -434,12 +434,10 @@ export class ChurnModelService {
     if (crossing.length === 0) return 0;
     const byId = new Map(crossing.map((c) => [c.id, c]));
     const customers = await lockCustomers(em, byId.keys(), { stageIn: AUTOMATIC_MOVES.CHURN_RISK.from });
-    let moved = 0;
-    for (const customer of customers) {
+    const candidates = customers.map((customer) => {
       const c = byId.get(customer.id)!;
-      const reason = `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).`;
-      if (await applyAutomaticMove(em, customer, StageChangeTrigger.CHURN_RISK, reason, at)) moved++;
-    }
-    return moved;
+      return { customer, triggers: [{ trigger: StageChangeTrigger.CHURN_RISK, reason: `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).` }] as const };
+    });
+    return (await applyAutomaticMoves(em, candidates, at)).length;
   }
 }

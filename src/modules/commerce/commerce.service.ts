@@ -16,7 +16,7 @@ import { assertPlausibleDate } from '../../shared/validation';
 import { lockCustomers } from '../customers/customer.lock';
 import { CustomerEventType, type NewCustomerEvent } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
-import { applyAutomaticMove } from '../lifecycle/lifecycle.service';
+import { applyAutomaticMoves } from '../lifecycle/lifecycle.service';
 import { Holding, HoldingStatus } from './holding.entity';
 import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
@@ -138,12 +138,14 @@ export class CommerceService {
       }));
       await recordEvents(em, events);
 
-      for (const customer of customers) {
-        if (!hadPurchases.has(customer.id)) {
-          await applyAutomaticMove(em, customer, StageChangeTrigger.FIRST_PURCHASE, 'First purchase recorded.', now);
-        }
-        await applyAutomaticMove(em, customer, StageChangeTrigger.PURCHASE_AFTER_LAPSE, 'Bought again after a lapse.', now);
-      }
+      const firstPurchase = { trigger: StageChangeTrigger.FIRST_PURCHASE, reason: 'First purchase recorded.' } as const;
+      const afterLapse = { trigger: StageChangeTrigger.PURCHASE_AFTER_LAPSE, reason: 'Bought again after a lapse.' } as const;
+      // At most one rule fits a customer (they start from different stages): one batch for all.
+      await applyAutomaticMoves(
+        em,
+        customers.map((customer) => ({ customer, triggers: hadPurchases.has(customer.id) ? [afterLapse] : [firstPurchase, afterLapse] })),
+        now,
+      );
       return rows;
     });
     const touched = [...new Set(purchases.map((p) => p.customerId))];

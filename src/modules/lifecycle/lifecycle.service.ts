@@ -1,7 +1,8 @@
 /**
  * The stage machine: every stage change — manual or automatic — goes through
- * `moveStage`, which checks the table, updates the customer, writes the history
- * row and the STAGE_CHANGED event in the caller's transaction.
+ * `moveStages`, which checks the table, updates the customers, writes the
+ * history rows and the STAGE_CHANGED events in the caller's transaction, in
+ * the same number of statements for one customer or a thousand.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
@@ -36,39 +37,95 @@ export async function recordInitialStage(em: EntityManager, customer: Customer, 
   );
 }
 
-/**
- * Moves `customer` (a row locked by the caller's transaction) to `move.to`.
- * Throws INVALID_STAGE_TRANSITION, naming the allowed targets, when the table
- * forbids the move.
- */
-export async function moveStage(em: EntityManager, customer: Customer, move: StageMove): Promise<StageChange> {
-  const from = customer.stage;
-  if (!canTransition(from, move.to)) {
-    const allowed = allowedTransitions(from);
-    throw new DomainError(
-      ErrorCode.INVALID_STAGE_TRANSITION,
-      `A customer in ${from} cannot move to ${move.to}. Allowed from ${from}: ${allowed.join(', ') || 'none'}.`,
-      { field: 'input.to', from, to: move.to, allowed },
-    );
-  }
-  customer.stage = move.to;
-  customer.stageEnteredAt = move.at;
-  await em.getRepository(Customer).update({ id: customer.id }, { stage: move.to, stageEnteredAt: move.at });
-  const change = await em.getRepository(StageChange).save(
-    em.getRepository(StageChange).create({ customerId: customer.id, from, to: move.to, reason: move.reason, trigger: move.trigger, occurredAt: move.at }),
-  );
-  await recordEvents(em, [
-    {
-      type: CustomerEventType.STAGE_CHANGED,
-      customerId: customer.id,
-      occurredAt: move.at,
-      payload: { stageChangeId: change.id, from, to: move.to, reason: move.reason, trigger: move.trigger },
-    },
-  ]);
-  return change;
+/** INVALID_STAGE_TRANSITION, naming the allowed targets, when the table forbids `from` → `to`. */
+function assertTransition(from: LifecycleStage, to: LifecycleStage): void {
+  if (canTransition(from, to)) return;
+  const allowed = allowedTransitions(from);
+  throw new DomainError(ErrorCode.INVALID_STAGE_TRANSITION, `A customer in ${from} cannot move to ${to}. Allowed from ${from}: ${allowed.join(', ') || 'none'}.`, {
+    field: 'input.to',
+    from,
+    to,
+    allowed,
+  });
 }
 
-/** Applies an automatic rule if it fits the customer's stage; returns the change or null. */
+/**
+ * Moves customers (rows locked by the caller's transaction), at most one move
+ * each, in two statements whatever their number: one updates the customers
+ * and writes their history rows, one records their STAGE_CHANGED events.
+ * Throws INVALID_STAGE_TRANSITION before writing anything when the table
+ * forbids any of the moves. Updates the given Customer objects in place.
+ */
+export async function moveStages(em: EntityManager, moves: readonly { customer: Customer; move: StageMove }[]): Promise<StageChange[]> {
+  if (moves.length === 0) return [];
+  for (const { customer, move } of moves) assertTransition(customer.stage, move.to);
+  const column = <T>(f: (m: (typeof moves)[number]) => T) => moves.map(f);
+  const rows: { id: string; customer_id: string }[] = await em.query(
+    `WITH moved AS (
+       UPDATE customer c SET stage = m.to_stage, stage_entered_at = m.at
+       FROM unnest($1::bigint[], $3::text[], $6::timestamptz[]) AS m(id, to_stage, at) WHERE c.id = m.id
+     )
+     INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+     RETURNING id::text, customer_id::text`,
+    [
+      column((m) => m.customer.id),
+      column((m) => m.customer.stage),
+      column((m) => m.move.to),
+      column((m) => m.move.reason),
+      column((m) => m.move.trigger),
+      column((m) => m.move.at),
+    ],
+  );
+  const changeId = new Map(rows.map((r) => [r.customer_id, r.id]));
+  const changes = moves.map(({ customer, move }) =>
+    Object.assign(new StageChange(), { id: changeId.get(customer.id)!, customerId: customer.id, from: customer.stage, to: move.to, reason: move.reason, trigger: move.trigger, occurredAt: move.at }),
+  );
+  for (const { customer, move } of moves) {
+    customer.stage = move.to;
+    customer.stageEnteredAt = move.at;
+  }
+  await recordEvents(
+    em,
+    changes.map((c) => ({
+      type: CustomerEventType.STAGE_CHANGED,
+      customerId: c.customerId,
+      occurredAt: c.occurredAt,
+      payload: { stageChangeId: c.id, from: c.from, to: c.to, reason: c.reason, trigger: c.trigger },
+    })),
+  );
+  return changes;
+}
+
+/** Moves one customer (locked by the caller's transaction); see moveStages. */
+export async function moveStage(em: EntityManager, customer: Customer, move: StageMove): Promise<StageChange> {
+  return (await moveStages(em, [{ customer, move }]))[0];
+}
+
+/**
+ * Applies automatic rules to locked customers in one batch (see moveStages):
+ * each customer's first rule that fits their stage moves them; the others are
+ * left alone. Returns the changes made.
+ */
+export async function applyAutomaticMoves(
+  em: EntityManager,
+  candidates: readonly { customer: Customer; triggers: readonly { trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>; reason: string }[] }[],
+  at: Date,
+): Promise<StageChange[]> {
+  const moves: { customer: Customer; move: StageMove }[] = [];
+  for (const { customer, triggers } of candidates) {
+    for (const { trigger, reason } of triggers) {
+      const to = automaticMove(trigger, customer.stage);
+      if (to) {
+        moves.push({ customer, move: { to, reason, trigger, at } });
+        break;
+      }
+    }
+  }
+  return moveStages(em, moves);
+}
+
+/** Applies one automatic rule if it fits the customer's stage; returns the change or null. */
 export async function applyAutomaticMove(
   em: EntityManager,
   customer: Customer,
@@ -76,8 +133,7 @@ export async function applyAutomaticMove(
   reason: string,
   at: Date,
 ): Promise<StageChange | null> {
-  const to = automaticMove(trigger, customer.stage);
-  return to ? moveStage(em, customer, { to, reason, trigger, at }) : null;
+  return (await applyAutomaticMoves(em, [{ customer, triggers: [{ trigger, reason }] }], at))[0] ?? null;
 }
 
 /** The manual stage move behind `transitionCustomerStage`. */
