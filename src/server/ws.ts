@@ -11,7 +11,10 @@
  *   (`createContext(..., { cache: false })`): it lives as long as the
  *   subscription, and cached rows would go stale.
  * - Errors are shaped exactly as on HTTP (same formatter): DomainError codes
- *   kept, anything unexpected masked with an error id that is logged.
+ *   kept, anything unexpected masked with an error id that is logged. Each
+ *   operation (graphql-ws `subscribe` message) gets its own request id, in its
+ *   context as `requestId`; masked errors carry it in `extensions.requestId`,
+ *   and the log ties it to their error ids (withRequestId, as on HTTP).
  *   Problems with the operation itself (syntax, validation, bad arguments, a
  *   cursor that needs RESYNC_REQUIRED) arrive as a graphql-ws `error` message.
  * - A subscriber that stops reading is cut off: its subscription's buffer
@@ -25,6 +28,7 @@
  *   for an event (same document, same variables inside the selection, same
  *   viewer) share one execution of it (see `sharedExecution`).
  */
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
@@ -55,6 +59,7 @@ import type { Services } from '../services';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { createErrorFormatter } from './format-error';
+import { withRequestId } from './request-id';
 
 /** Close codes this server uses besides graphql-ws's own (4400 bad request, 4408 init timeout, 4500 internal, …). */
 export const CLOSE_CODES = {
@@ -227,6 +232,18 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
       give().catch((err: unknown) => log.error('releasing a subscription slot failed', { error: String(err) }));
     }
   };
+  // Per connection: operation (graphql-ws message) id → its request id.
+  const requestIds = new WeakMap<object, Map<string, string>>();
+  const requestIdOf = (ctx: object, id: string) => requestIds.get(ctx)?.get(id);
+  /** Formats an operation's errors, adding its request id to masked ones (and logging which error ids it had). */
+  const formatAll = (ctx: object, id: string, errors: readonly GraphQLError[]): GraphQLFormattedError[] => [
+    ...withRequestId(
+      errors.flatMap((e) => (e.originalError instanceof OperationErrors ? e.originalError.errors.map(format) : [format(e)])),
+      requestIdOf(ctx, id),
+      log,
+      'ws',
+    ),
+  ];
   let wss: WebSocketServer | null = null;
   let server: { dispose(): void | Promise<void> } | null = null;
   const documents = new Map<string, PreparedDocument>();
@@ -293,6 +310,9 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
         },
         subscribe,
         onSubscribe: async (ctx, id, payload) => {
+          const requestId = randomUUID();
+          if (!requestIds.has(ctx)) requestIds.set(ctx, new Map());
+          requestIds.get(ctx)!.set(id, requestId);
           const prepared = prepare(payload.query);
           if (prepared.errors) return prepared.errors;
           const document = prepared.document!;
@@ -308,7 +328,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
               return [new GraphQLError((err as Error).message, { originalError: err as Error })];
             }
           }
-          const contextValue = createContext(ds, services, viewer, { cache: false });
+          const contextValue = createContext(ds, services, viewer, { cache: false, requestId });
           const socket = ctx.extra.socket;
           bindTransport(contextValue, {
             slowConsumer: () => socket.close(CLOSE_CODES.SLOW_CONSUMER, 'Subscriber too slow: reconnect and resume with `after`'),
@@ -339,15 +359,20 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
             [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new OperationErrors(errors)) }),
           };
         },
-        onNext: (_ctx, _id, _payload, _args, result) => {
+        onNext: (ctx, id, _payload, _args, result) => {
           if (!result.errors?.length) return;
-          return { ...result, errors: result.errors.map(format) };
+          return { ...result, errors: formatAll(ctx, id, result.errors) };
         },
         onError: (ctx, id, _payload, errors) => {
           release(ctx, id);
-          return errors.flatMap((e) => (e.originalError instanceof OperationErrors ? e.originalError.errors.map(format) : [format(e)]));
+          const formatted = formatAll(ctx, id, errors);
+          requestIds.get(ctx)?.delete(id);
+          return formatted;
         },
-        onComplete: (ctx, id) => release(ctx, id),
+        onComplete: (ctx, id) => {
+          release(ctx, id);
+          requestIds.get(ctx)?.delete(id);
+        },
         onClose: (ctx) => {
           release(ctx);
           sockets.delete(ctx.extra.socket);
