@@ -10,6 +10,7 @@ import { DateTime } from '../shared/graphql/scalars';
 import { resolvers } from './resolvers';
 import { applyAccessPolicy } from '../modules/auth/access';
 import { outboxOnlyPubSub } from '../modules/events/pubsub';
+import { refreshLoadersAfterMutations } from './fresh-loaders';
 import { prepareSchemaForCompiledReads } from './sql/compiled-reads';
 import { validateArgument } from './validate-args';
 
@@ -32,13 +33,13 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
 /** The schema; built once per process (type-graphql metadata is global). */
 export function getSchema(): GraphQLSchema {
   // applyAccessPolicy: roles and personal-data checks wrap the resolvers here, once, for HTTP and WebSocket alike.
-  cached ??= prepareSchemaForCompiledReads(applyAccessPolicy(describeRootTypes(buildSchemaSync({
+  cached ??= refreshLoadersAfterMutations(prepareSchemaForCompiledReads(applyAccessPolicy(describeRootTypes(buildSchemaSync({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validateFn: validateArgument,
     emitSchemaFile: false,
     pubSub: outboxOnlyPubSub,
-  }))));
+  })))));
   return cached;
 }
 

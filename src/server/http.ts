@@ -19,7 +19,6 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { createContext, type Context } from '../graphql/context';
-import { freshLoadersAfterMutationsPlugin } from '../graphql/fresh-loaders';
 import { compiledReadsPlugin, stringifyResult } from '../graphql/sql/compiled-reads';
 import type { Services } from '../services';
 import type { Logger } from '../shared/logger';
@@ -105,7 +104,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
       ApolloServerPluginLandingPageDisabled(),
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
-      freshLoadersAfterMutationsPlugin(),
       requestIdPlugin<Context>(deps.log),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
