@@ -332,13 +332,13 @@ export type RevokeApiKeyInput = {
 
 /** What an API key may do. Requests without a key are anonymous: they may only introspect the schema. */
 export type Role =
-  /** Everything, including managing API keys. Reads personal data. */
+  /** Everything, including managing API keys. Always reads personal data. */
   | 'ADMIN'
-  /** Reads the whole graph and runs analytics. Personal fields need the PII_READ scope. */
+  /** Reads the whole graph and runs analytics. Personal fields need the `pii:read` scope. */
   | 'ANALYST'
-  /** Reads non-personal fields and subscribes to changes. Cannot hold PII_READ. */
+  /** Reads non-personal fields and subscribes to changes. Cannot hold the `pii:read` scope. */
   | 'PARTNER'
-  /** Feeds the graph from other systems: creates and updates customers, records purchases, touchpoints and referrals, reads products and personas. Personal fields need the PII_READ scope. */
+  /** Feeds the graph from other systems: creates and updates customers, records purchases, touchpoints and referrals, and reads products, personas and what its own mutations return. Personal fields need the `pii:read` scope. */
   | 'SERVICE';
 
 /** An extra permission an API key may hold on top of its role. */

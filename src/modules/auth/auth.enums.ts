@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { ROLE_SUMMARY } from './policy';
 import { KEY_ROLES, Scope, type KeyRole } from './viewer';
 
 /** The roles an API key can have, as the GraphQL enum `Role`: KEY_ROLES as an enum-like object. */
@@ -18,12 +19,7 @@ export enum ApiKeySource {
 registerEnumType(ApiKeyRole, {
   name: 'Role',
   description: 'What an API key may do. Requests without a key are anonymous: they may only introspect the schema.',
-  valuesConfig: {
-    ADMIN: { description: 'Everything, including managing API keys. Reads personal data.' },
-    ANALYST: { description: 'Reads the whole graph and runs analytics. Personal fields need the PII_READ scope.' },
-    SERVICE: { description: 'Feeds the graph from other systems: creates and updates customers, records purchases, touchpoints and referrals, reads products and personas. Personal fields need the PII_READ scope.' },
-    PARTNER: { description: 'Reads non-personal fields and subscribes to changes. Cannot hold PII_READ.' },
-  },
+  valuesConfig: Object.fromEntries(KEY_ROLES.map((role) => [role, { description: ROLE_SUMMARY[role] }])),
 });
 
 registerEnumType(Scope, {

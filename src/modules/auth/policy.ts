@@ -86,11 +86,16 @@ export function SearchesPersonalData(): PropertyDecorator & MethodDecorator {
   return Extensions({ [SEARCHES_PERSONAL_EXTENSION]: true }) as PropertyDecorator & MethodDecorator;
 }
 
-/** One paragraph per role, for docs and the schema's Query description. */
+/**
+ * What each role may do, in one sentence or two: the one text per role. The
+ * schema publishes it twice, derived from here: as the `Role` enum's value
+ * descriptions (auth.enums.ts, the roles a key can have) and in the Query
+ * type's description (access.ts, anonymous included).
+ */
 export const ROLE_SUMMARY: Readonly<Record<Role, string>> = {
-  [Role.ADMIN]: 'everything, including API key management; always reads personal data.',
-  [Role.ANALYST]: 'reads the whole graph and runs analytics; personal fields only with the `pii:read` scope.',
-  [Role.SERVICE]: 'records purchases, touchpoints and referrals and creates/updates customers; reads products, personas and what its own mutations return (personal fields only with `pii:read`).',
-  [Role.PARTNER]: 'reads non-personal fields and subscribes to changes; a partner key cannot hold `pii:read`.',
-  [Role.ANONYMOUS]: 'no key: introspection and the health endpoints only.',
+  [Role.ADMIN]: 'Everything, including managing API keys. Always reads personal data.',
+  [Role.ANALYST]: `Reads the whole graph and runs analytics. Personal fields need the \`${PERSONAL_DATA_SCOPE}\` scope.`,
+  [Role.SERVICE]: `Feeds the graph from other systems: creates and updates customers, records purchases, touchpoints and referrals, and reads products, personas and what its own mutations return. Personal fields need the \`${PERSONAL_DATA_SCOPE}\` scope.`,
+  [Role.PARTNER]: `Reads non-personal fields and subscribes to changes. Cannot hold the \`${PERSONAL_DATA_SCOPE}\` scope.`,
+  [Role.ANONYMOUS]: 'No key: introspection and the health endpoints only.',
 };
