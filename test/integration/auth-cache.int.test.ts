@@ -8,10 +8,9 @@
  * tagged too but is a timer, not a request, so it is left out.
  */
 import { randomBytes } from 'node:crypto';
-import { print, type DocumentNode } from 'graphql';
 import { INFRA_SQL_TAG, leaseSize } from '../../src/modules/auth';
 import { CreateApiKeyDocument, RevokeApiKeyDocument, ViewerDocument } from '../generated/graphql';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { bearer, postRaw as post, startTestServer, type RawResponse, type TestServer } from '../support/server';
 
 /** Infra-tagged statements sent by one instance, subscription-slot heartbeats aside. */
 class InfraLog {
@@ -44,23 +43,6 @@ afterAll(async () => {
   await a?.stop();
 });
 
-interface RawResponse<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: GraphQLResponse<T>;
-}
-
-/** POSTs with exactly `headers` (no default key). */
-async function post<T = Record<string, unknown>>(url: string, doc: DocumentNode | string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<RawResponse<T>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify({ query: typeof doc === 'string' ? doc : print(doc), variables }),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse<T> };
-}
-
-const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 const codes = (r: RawResponse<unknown>) => r.body.errors?.map((e) => e.extensions?.code) ?? [];
 
 async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

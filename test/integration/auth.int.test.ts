@@ -22,7 +22,7 @@ import {
   ViewerDocument,
 } from '../generated/graphql';
 import { openDataSource } from '../support/database';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { bearer, postRaw as post, startTestServer, type GraphQLResponse, type RawResponse, type TestServer } from '../support/server';
 
 const run = promisify(execFile);
 let server: TestServer;
@@ -34,23 +34,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface RawResponse<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: GraphQLResponse<T>;
-}
-
-/** POSTs a GraphQL request with exactly `headers` (no default key). */
-async function post<T = Record<string, unknown>>(url: string, doc: DocumentNode | string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<RawResponse<T>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify({ query: typeof doc === 'string' ? doc : print(doc), variables }),
-  });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse<T> };
-}
-
-const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
 const codes = (r: { body: GraphQLResponse<unknown> } | GraphQLResponse<unknown>) => ('body' in r ? r.body : r).errors?.map((e) => e.extensions?.code) ?? [];
 
 async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

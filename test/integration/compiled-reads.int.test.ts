@@ -15,7 +15,7 @@ import { createLogger } from '../../src/shared/logger';
 import { toGlobalId } from '../../src/shared/global-id';
 import { seedGraph } from '../factories';
 import { openDataSource, StatementCounter } from '../support/database';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { bearer, postRaw, startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
 import type { DataSource } from 'typeorm';
 
 let compiled: TestServer;
@@ -25,12 +25,7 @@ let analystKey: string;
 const ids: Record<string, string> = {};
 
 async function post(url: string, query: string, variables: Record<string, unknown>, key: string): Promise<GraphQLResponse<Record<string, unknown>>> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json() as Promise<GraphQLResponse<Record<string, unknown>>>;
+  return (await postRaw(url, query, variables, bearer(key))).body;
 }
 
 /**

@@ -19,6 +19,31 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> & { code?: string; field?: string } }[];
 }
 
+/** A response with its HTTP status and headers. */
+export interface RawResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: GraphQLResponse<T>;
+}
+
+/** POSTs a GraphQL request to `url` with exactly `headers` (no default key); errors are returned, never thrown. */
+export async function postRaw<T = Record<string, unknown>>(
+  url: string,
+  doc: DocumentNode | string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<RawResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify({ query: typeof doc === 'string' ? doc : print(doc), variables }),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse<T> };
+}
+
+/** `{ authorization: 'Bearer <secret>' }`. */
+export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
 export interface TestServer {
   url: string;
   wsUrl: string;

@@ -181,17 +181,19 @@ export class ApiKeyService {
 
   /**
    * Calls `listener` with the id of every key this process revokes, right
-   * after the revocation commits — before the pg_notify round trip, so this
-   * instance's own cache forgets the key before the mutation answers. Other
-   * processes hear it through the revocation feed. Returns an unsubscribe function.
+   * after the revocation commits, and waits for what it returns before the
+   * mutation answers: this instance's own cache forgets the key at once, and
+   * the runtime waits until the revocation feed has carried the notice (see
+   * RevocationFeed.heard), so the next request anywhere is refused. Returns an
+   * unsubscribe function.
    */
-  onRevokedHere(listener: (apiKeyId: string) => void): () => void {
+  onRevokedHere(listener: (apiKeyId: string) => void | Promise<unknown>): () => void {
     this.revokedHere.add(listener);
     return () => this.revokedHere.delete(listener);
   }
 
-  private announceRevoked(ids: readonly string[]): void {
-    for (const id of ids) for (const l of this.revokedHere) l(id);
+  private async announceRevoked(ids: readonly string[]): Promise<void> {
+    await Promise.all(ids.flatMap((id) => [...this.revokedHere].map((l) => l(id))));
   }
 
   /** Creates a key; the returned `secret` exists nowhere else afterwards. BAD_USER_INPUT names `input.<field>`. */
@@ -240,7 +242,7 @@ export class ApiKeyService {
       await em.query(`SELECT pg_notify($1, $2)`, [REVOCATION_CHANNEL, id]);
       return em.getRepository(ApiKey).findOneByOrFail({ id });
     });
-    this.announceRevoked([id]);
+    await this.announceRevoked([id]);
     return key;
   }
 
@@ -283,7 +285,7 @@ export class ApiKeyService {
       replacedIds = replaced.map((r) => r.id);
       return { status: 'created', prefix };
     });
-    this.announceRevoked(replacedIds);
+    await this.announceRevoked(replacedIds);
     return result;
   }
 

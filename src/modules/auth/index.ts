@@ -121,8 +121,12 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
   const keyCache = new KeyCache((hash) => deps.keys.lookup(hash), () => revocations.listening, deps.keyCache);
   // Connected or lost, the feed may have missed notices: start over from the database.
   revocations.onStateChange(() => keyCache.invalidateAll());
-  // This instance's own revocations reach its cache before the mutation answers, without waiting for NOTIFY.
-  const offRevokedHere = deps.keys.onRevokedHere((id) => keyCache.revoked(id));
+  // This instance's own revocations reach its cache at once; the mutation answers once the notice has
+  // gone round through PostgreSQL (at most 2 s), so every other instance has dropped the key too.
+  const offRevokedHere = deps.keys.onRevokedHere((id) => {
+    keyCache.revoked(id);
+    return revocations.heard(id, 2_000);
+  });
   const timers: NodeJS.Timeout[] = [];
 
   const flushKeyUses = async (): Promise<void> => {

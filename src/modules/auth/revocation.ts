@@ -37,6 +37,9 @@ export class RevocationFeed {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = 250;
+  /** Revocations heard lately (id → when), so a waiter that arrives after the notice is answered at once. */
+  private readonly heardAt = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly connectionString: string,
@@ -83,7 +86,37 @@ export class RevocationFeed {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Resolves once this instance's LISTEN connection has delivered the notice of
+   * `apiKeyId`'s revocation (true), or after `timeoutMs` or at once when the
+   * feed is not listening (false). A revoking instance waits for its own copy of
+   * the notice before answering: PostgreSQL sends the notice to every listening
+   * instance at commit, so by then the others have it too.
+   */
+  heard(apiKeyId: string, timeoutMs: number): Promise<boolean> {
+    if (this.heardAt.has(apiKeyId)) return Promise.resolve(true);
+    if (!this.listening) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiters = this.waiters.get(apiKeyId) ?? new Set<() => void>();
+      const done = (heard: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(onHeard);
+        if (waiters.size === 0) this.waiters.delete(apiKeyId);
+        resolve(heard);
+      };
+      const onHeard = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref();
+      waiters.add(onHeard);
+      this.waiters.set(apiKeyId, waiters);
+    });
+  }
+
   private emit(id: string): void {
+    const now = Date.now();
+    this.heardAt.set(id, now);
+    for (const [key, at] of this.heardAt) if (now - at > 10_000) this.heardAt.delete(key);
+    for (const w of [...(this.waiters.get(id) ?? [])]) w();
     for (const l of this.listeners) {
       try {
         l(id);
