@@ -59,7 +59,7 @@ module.exports = {
     upward(
       'db-below-modules',
       'db/ is infrastructure below the modules; it must not import a module, graphql/, server/ or an entry point. ' +
-        'db/data-source.ts builds the DataSource from the modules\' entities (MODULES), so it belongs to the modules\' layer, like services.ts.',
+        "db/data-source.ts builds the DataSource from the modules' entities (MODULES), so it belongs to the modules' layer, like services.ts.",
       '^src/db/(?!seed/|data-source\\.ts$)',
       `^src/(modules/|${GATHER}|graphql/|server/|lifecycle/)|${ENTRY}`,
     ),

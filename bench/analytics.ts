@@ -40,7 +40,11 @@ const verdict = (v: number, target: number) => (v < target ? `under the ${target
 
 function fitOnce(elog: ReturnType<typeof loadElog>) {
   const t0 = performance.now();
-  const rows = summarizeTransactions(elog.map((r) => ({ customerId: r.customerId, date: r.date, amount: r.amount })), '1997-09-30', 7);
+  const rows = summarizeTransactions(
+    elog.map((r) => ({ customerId: r.customerId, date: r.date, amount: r.amount })),
+    '1997-09-30',
+    7,
+  );
   const t1 = performance.now();
   const bg = fitBgNbd(rows);
   const t2 = performance.now();
@@ -61,7 +65,10 @@ function syntheticCustomers(n: number, scoreDay: number): CustomerFeatures[] {
     // Most repeat buyers are on rhythm (last purchase within 1.5 usual gaps); the rest stopped at random.
     const gap = tenure / purchaseDays;
     const onRhythm = rnd() < 0.7;
-    const last = purchaseDays === 1 ? first : Math.max(first + 1, onRhythm ? scoreDay - Math.floor(rnd() * gap * 1.5) : first + Math.floor(rnd() * tenure));
+    const last =
+      purchaseDays === 1
+        ? first
+        : Math.max(first + 1, onRhythm ? scoreDay - Math.floor(rnd() * gap * 1.5) : first + Math.floor(rnd() * tenure));
     const avg = 10 + rnd() * 90;
     const total = avg * purchaseDays;
     const lapsed = scoreDay - last > 180;
@@ -152,11 +159,19 @@ async function main(): Promise<void> {
   const p = first.bg.params;
   const g = first.gg.params;
   console.log(`1. Fit on CDNOW (${first.rows.length} customers, ${elog.length} purchase rows, calibration to 1997-09-30, weeks)`);
-  console.log(`   BG/NBD       r ${p.r.toFixed(4)}  alpha ${p.alpha.toFixed(4)}  a ${p.a.toFixed(4)}  b ${p.b.toFixed(4)}  LL ${first.bg.logLikelihood.toFixed(2)}  (${first.bg.iterations} iterations)`);
-  console.log(`   Gamma-Gamma  p ${g.p.toFixed(4)}  q ${g.q.toFixed(4)}  gamma ${g.gamma.toFixed(4)}  LL ${first.gg.logLikelihood.toFixed(2)}  (${first.gg.customers} customers)`);
-  console.log(`   first run    summary ${ms(first.summaryMs)} + BG/NBD ${ms(first.bgMs)} + Gamma-Gamma ${ms(first.ggMs)} = ${ms(first.totalMs)}`);
+  console.log(
+    `   BG/NBD       r ${p.r.toFixed(4)}  alpha ${p.alpha.toFixed(4)}  a ${p.a.toFixed(4)}  b ${p.b.toFixed(4)}  LL ${first.bg.logLikelihood.toFixed(2)}  (${first.bg.iterations} iterations)`,
+  );
+  console.log(
+    `   Gamma-Gamma  p ${g.p.toFixed(4)}  q ${g.q.toFixed(4)}  gamma ${g.gamma.toFixed(4)}  LL ${first.gg.logLikelihood.toFixed(2)}  (${first.gg.customers} customers)`,
+  );
+  console.log(
+    `   first run    summary ${ms(first.summaryMs)} + BG/NBD ${ms(first.bgMs)} + Gamma-Gamma ${ms(first.ggMs)} = ${ms(first.totalMs)}`,
+  );
   const med = median(runs.map((r) => r.totalMs));
-  console.log(`   median of 9  summary ${ms(median(runs.map((r) => r.summaryMs)))} + BG/NBD ${ms(median(runs.map((r) => r.bgMs)))} + Gamma-Gamma ${ms(median(runs.map((r) => r.ggMs)))} = ${ms(med)}`);
+  console.log(
+    `   median of 9  summary ${ms(median(runs.map((r) => r.summaryMs)))} + BG/NBD ${ms(median(runs.map((r) => r.bgMs)))} + Gamma-Gamma ${ms(median(runs.map((r) => r.ggMs)))} = ${ms(med)}`,
+  );
   console.log(`   → ${verdict(Math.max(first.totalMs, med), FIT_TARGET_MS)} (first run ${verdict(first.totalMs, FIT_TARGET_MS)})`);
 
   const model: ScoringModel = {
@@ -188,16 +203,22 @@ async function main(): Promise<void> {
     times.push(performance.now() - t0);
     levels = counts;
   }
-  console.log(`\n2. Scoring ${SYNTHETIC_CUSTOMERS.toLocaleString('en')} synthetic customers (P(alive), 12-month purchases and CLV, churn risk, reactivation, tiers)`);
+  console.log(
+    `\n2. Scoring ${SYNTHETIC_CUSTOMERS.toLocaleString('en')} synthetic customers (P(alive), 12-month purchases and CLV, churn risk, reactivation, tiers)`,
+  );
   console.log(`   runs         ${times.map(ms).join(', ')}`);
   console.log(`   per customer ${((median(times) * 1000) / SYNTHETIC_CUSTOMERS).toFixed(2)} µs (median run)`);
-  console.log(`   risk levels  ${Object.entries(levels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `   risk levels  ${Object.entries(levels)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   console.log(`   → first run ${verdict(times[0]!, SCORE_TARGET_MS)}; median ${verdict(median(times), SCORE_TARGET_MS)}`);
 
   if (process.argv.includes('--db')) await databasePath(elog);
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

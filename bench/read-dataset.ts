@@ -116,7 +116,18 @@ const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
 const CHANNELS = ['EMAIL', 'DIRECT_MAIL', 'PHONE', 'SMS', 'WEB', 'SOCIAL', 'IN_PERSON', 'EVENT', 'ADVERTISING'] as const;
 type Channel = (typeof CHANNELS)[number];
 
-const CATEGORIES = ['Rooms', 'Dining', 'Meetings & events', 'Weddings & celebrations', 'Wellness', 'Loyalty & memberships', 'Travel services', 'Family & leisure', 'Business services', 'Retail & gifts'] as const;
+const CATEGORIES = [
+  'Rooms',
+  'Dining',
+  'Meetings & events',
+  'Weddings & celebrations',
+  'Wellness',
+  'Loyalty & memberships',
+  'Travel services',
+  'Family & leisure',
+  'Business services',
+  'Retail & gifts',
+] as const;
 
 interface Product {
   sku: string;
@@ -127,7 +138,13 @@ interface Product {
   quantity: readonly [number, number];
 }
 
-const p = (sku: string, name: string, category: number, price: number, quantity: readonly [number, number] = [1, 1]): Product => ({ sku, name, category, priceCents: Math.round(price * 100), quantity });
+const p = (sku: string, name: string, category: number, price: number, quantity: readonly [number, number] = [1, 1]): Product => ({
+  sku,
+  name,
+  category,
+  priceCents: Math.round(price * 100),
+  quantity,
+});
 const PRODUCTS: readonly Product[] = [
   p('RM-STD', 'Standard room, per night', 0, 129, [1, 4]),
   p('RM-EXE', 'Executive room, per night', 0, 189, [1, 4]),
@@ -262,22 +279,153 @@ const PERSONAS: readonly Persona[] = [
 const UNMATCHED_SHARE = 0.05;
 
 const FIRST_NAMES = [
-  'Ada', 'Alan', 'Alice', 'Amara', 'Anna', 'Arjun', 'Ben', 'Bianca', 'Carlos', 'Chen', 'Chloe', 'Daniel', 'Dev', 'Elena', 'Emma', 'Farah',
-  'Felix', 'Freya', 'George', 'Grace', 'Hana', 'Hugo', 'Ines', 'Isaac', 'Jack', 'Jade', 'James', 'Julia', 'Kai', 'Kenji', 'Laila', 'Leo',
-  'Lina', 'Lucas', 'Maya', 'Mateo', 'Mia', 'Nadia', 'Noah', 'Nora', 'Olivia', 'Omar', 'Paul', 'Priya', 'Rafael', 'Rosa', 'Ruby', 'Sam',
-  'Sara', 'Sofia', 'Tariq', 'Theo', 'Uma', 'Victor', 'Wen', 'Yara', 'Yusuf', 'Zoe', 'Ivan', 'Helen', 'Oscar', 'Marta', 'Tom', 'Eva',
+  'Ada',
+  'Alan',
+  'Alice',
+  'Amara',
+  'Anna',
+  'Arjun',
+  'Ben',
+  'Bianca',
+  'Carlos',
+  'Chen',
+  'Chloe',
+  'Daniel',
+  'Dev',
+  'Elena',
+  'Emma',
+  'Farah',
+  'Felix',
+  'Freya',
+  'George',
+  'Grace',
+  'Hana',
+  'Hugo',
+  'Ines',
+  'Isaac',
+  'Jack',
+  'Jade',
+  'James',
+  'Julia',
+  'Kai',
+  'Kenji',
+  'Laila',
+  'Leo',
+  'Lina',
+  'Lucas',
+  'Maya',
+  'Mateo',
+  'Mia',
+  'Nadia',
+  'Noah',
+  'Nora',
+  'Olivia',
+  'Omar',
+  'Paul',
+  'Priya',
+  'Rafael',
+  'Rosa',
+  'Ruby',
+  'Sam',
+  'Sara',
+  'Sofia',
+  'Tariq',
+  'Theo',
+  'Uma',
+  'Victor',
+  'Wen',
+  'Yara',
+  'Yusuf',
+  'Zoe',
+  'Ivan',
+  'Helen',
+  'Oscar',
+  'Marta',
+  'Tom',
+  'Eva',
 ];
 const LAST_NAMES = [
-  'Abbott', 'Adeyemi', 'Andersen', 'Baker', 'Bauer', 'Bianchi', 'Brennan', 'Carter', 'Chowdhury', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Fontaine',
-  'Garcia', 'Gupta', 'Hansen', 'Hughes', 'Ibrahim', 'Jansen', 'Kaur', 'Kowalski', 'Larsen', 'Lindqvist', 'Lopez', 'Mancini', 'Meyer', 'Morgan',
-  'Nakamura', 'Novak', 'Nowak', 'Okafor', 'Olsen', 'Patel', 'Perez', 'Quinn', 'Rossi', 'Sato', 'Schmidt', 'Silva', 'Singh', 'Smith', 'Suzuki',
-  'Tanaka', 'Thompson', 'Walsh', 'Weber', 'Wright', 'Yilmaz', 'Zhang', 'Hoffmann', 'Kim', 'Murphy', 'Reyes', 'Ortiz', 'Varga', 'Haddad',
-  'Moreau', 'Ng', 'Park', 'Fernandes', 'Ivanova', 'Jensen', 'Kelly',
+  'Abbott',
+  'Adeyemi',
+  'Andersen',
+  'Baker',
+  'Bauer',
+  'Bianchi',
+  'Brennan',
+  'Carter',
+  'Chowdhury',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Fontaine',
+  'Garcia',
+  'Gupta',
+  'Hansen',
+  'Hughes',
+  'Ibrahim',
+  'Jansen',
+  'Kaur',
+  'Kowalski',
+  'Larsen',
+  'Lindqvist',
+  'Lopez',
+  'Mancini',
+  'Meyer',
+  'Morgan',
+  'Nakamura',
+  'Novak',
+  'Nowak',
+  'Okafor',
+  'Olsen',
+  'Patel',
+  'Perez',
+  'Quinn',
+  'Rossi',
+  'Sato',
+  'Schmidt',
+  'Silva',
+  'Singh',
+  'Smith',
+  'Suzuki',
+  'Tanaka',
+  'Thompson',
+  'Walsh',
+  'Weber',
+  'Wright',
+  'Yilmaz',
+  'Zhang',
+  'Hoffmann',
+  'Kim',
+  'Murphy',
+  'Reyes',
+  'Ortiz',
+  'Varga',
+  'Haddad',
+  'Moreau',
+  'Ng',
+  'Park',
+  'Fernandes',
+  'Ivanova',
+  'Jensen',
+  'Kelly',
 ];
 const EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.example', 'corp.example'];
 
-const SOURCES = ['Signed up on the website.', 'Met us at a travel fair.', 'Replied to an advertising campaign.', 'Followed us on social media.', 'Called to ask about rates.'];
-const CHURN_REASONS = ['Moved to a competitor with lower rates.', 'Company changed its travel policy.', 'Closed their account after a complaint.', 'No stays for over a year.', 'Moved away from the area.'];
+const SOURCES = [
+  'Signed up on the website.',
+  'Met us at a travel fair.',
+  'Replied to an advertising campaign.',
+  'Followed us on social media.',
+  'Called to ask about rates.',
+];
+const CHURN_REASONS = [
+  'Moved to a competitor with lower rates.',
+  'Company changed its travel policy.',
+  'Closed their account after a complaint.',
+  'No stays for over a year.',
+  'Moved away from the area.',
+];
 const MANUAL_REASON: Partial<Record<LifecycleStage, string>> = {
   ONBOARDED: 'Welcome call done; communication preferences recorded.',
   EXPANDING: 'Buying from a second category.',
@@ -303,7 +451,17 @@ const RESPONSES: Record<Mood, Record<string, number>> = {
   drifting: { POSITIVE_INTEREST: 12, NEGATIVE: 28, NO_RESPONSE: 48, CONTACT_LATER: 12 },
   lapsed: { POSITIVE_INTEREST: 5, NEGATIVE: 22, NO_RESPONSE: 66, CONTACT_LATER: 7 },
 };
-const INBOUND_SHARE: Record<Channel, number> = { EMAIL: 0.15, DIRECT_MAIL: 0, PHONE: 0.5, SMS: 0.1, WEB: 0.85, SOCIAL: 0.4, IN_PERSON: 0.8, EVENT: 0.3, ADVERTISING: 0 };
+const INBOUND_SHARE: Record<Channel, number> = {
+  EMAIL: 0.15,
+  DIRECT_MAIL: 0,
+  PHONE: 0.5,
+  SMS: 0.1,
+  WEB: 0.85,
+  SOCIAL: 0.4,
+  IN_PERSON: 0.8,
+  EVENT: 0.3,
+  ADVERTISING: 0,
+};
 const REFERRAL_CHANNELS: Partial<Record<Channel, number>> = { IN_PERSON: 3, SOCIAL: 3, EMAIL: 2, WEB: 2, PHONE: 1, EVENT: 1 };
 
 // ---------------------------------------------------------------------------------------------
@@ -334,7 +492,15 @@ const NEXT: Partial<Record<LifecycleStage, Partial<Record<LifecycleStage, number
   REACTIVATED: { ONBOARDED: 0.5, EXPANDING: 1, RETAINED: 2, ADVOCATE: 0.5, AT_RISK: 1, DORMANT: 0.2, CHURNED: 0.2 },
 };
 /** How much customers buy in each stage (0: not at all). */
-const BUYING: Partial<Record<LifecycleStage, number>> = { CONVERTED: 0.5, ONBOARDED: 0.9, EXPANDING: 1.5, RETAINED: 1, ADVOCATE: 1.1, REACTIVATED: 0.7, AT_RISK: 0.25 };
+const BUYING: Partial<Record<LifecycleStage, number>> = {
+  CONVERTED: 0.5,
+  ONBOARDED: 0.9,
+  EXPANDING: 1.5,
+  RETAINED: 1,
+  ADVOCATE: 1.1,
+  REACTIVATED: 0.7,
+  AT_RISK: 0.25,
+};
 
 interface Change {
   from: LifecycleStage | null;
@@ -442,7 +608,7 @@ function journey(c: Customer, acquiredAt: number | null, convertedAt: number, re
     if (to === S.AT_RISK) go(to, at, T.CHURN_RISK, 'Churn risk rose to HIGH: fewer stays and lower spend.');
     else if (to === S.REACTIVATED) go(to, at, T.PURCHASE_AFTER_LAPSE, 'Bought again after a lapse.');
     else if (to === S.CHURNED) go(to, at, T.MANUAL, rng.pick(CHURN_REASONS));
-    else go(to, at, T.MANUAL, from === S.AT_RISK ? 'Saved by the retention team.' : MANUAL_REASON[to] ?? 'Moved by the account team.');
+    else go(to, at, T.MANUAL, from === S.AT_RISK ? 'Saved by the retention team.' : (MANUAL_REASON[to] ?? 'Moved by the account team.'));
   }
   c.segments = h.map((x, i) => ({ stage: x.to, start: x.at, end: h[i + 1]?.at ?? NOW }));
   c.buyingWeight = c.segments.reduce((sum, s) => sum + (s.end - s.start) * buying(s), 0);
@@ -516,7 +682,16 @@ export interface ReadDataset {
   products: readonly Product[];
   customers: Customer[];
   referrals: { referrer: number; referred: number; channel: Channel; at: number; convertedAt: number }[];
-  touchpoints: { customer: number; channel: Channel; direction: 'INBOUND' | 'OUTBOUND'; at: number; campaign: string | null; product: number | null; response: string; note: string | null }[];
+  touchpoints: {
+    customer: number;
+    channel: Channel;
+    direction: 'INBOUND' | 'OUTBOUND';
+    at: number;
+    campaign: string | null;
+    product: number | null;
+    response: string;
+    note: string | null;
+  }[];
 }
 
 /** Generates the whole data set in memory (about a second). Pure: the same rows every time. */
@@ -546,7 +721,7 @@ export function generateReadDataset(): ReadDataset {
       const latest = NOW - 2 * DAY;
       if (first && seg.start <= latest) slots.push({ referrer: c, at: seg.start, first: true, priority: c.rng.float() });
       first = false;
-      for (let t = seg.start; ; ) {
+      for (let t = seg.start; ;) {
         t = sec(t + HOUR + c.rng.exponential(40 * DAY));
         if (t >= seg.end || t > latest) break;
         slots.push({ referrer: c, at: t, first: false, priority: c.rng.float() });
@@ -557,7 +732,8 @@ export function generateReadDataset(): ReadDataset {
   const firsts = slots.filter((s) => s.first).sort(byPriority);
   const others = slots.filter((s) => !s.first).sort(byPriority);
   const chosen = [...firsts, ...others].slice(0, SIZES.referrals);
-  if (chosen.length < SIZES.referrals) throw new Error(`bench data set: only ${chosen.length} referral opportunities for ${SIZES.referrals} referrals`);
+  if (chosen.length < SIZES.referrals)
+    throw new Error(`bench data set: only ${chosen.length} referral opportunities for ${SIZES.referrals} referrals`);
   for (const s of chosen) {
     if (!s.first) continue;
     const change = s.referrer.history.find((h) => h.to === S.ADVOCATE)!;
@@ -593,7 +769,7 @@ export function generateReadDataset(): ReadDataset {
     return n;
   });
   const nudge = new Rng('holding-total');
-  for (let diff = SIZES.holdings - counts.reduce((a, b) => a + b, 0); diff !== 0; ) {
+  for (let diff = SIZES.holdings - counts.reduce((a, b) => a + b, 0); diff !== 0;) {
     const i = nudge.int(0, counts.length - 1);
     if (diff > 0 && counts[i] < 5) {
       counts[i]++;
@@ -648,12 +824,14 @@ export function generateReadDataset(): ReadDataset {
     for (const h of c.holdings) {
       const rng = c.rng;
       if (current.stage === S.CHURNED) h.closedAt = current.start;
-      else if (current.stage === S.DORMANT && rng.chance(0.4)) h.closedAt = sec(current.start + rng.between(0, Math.min(60 * DAY, NOW - current.start - 1000)));
+      else if (current.stage === S.DORMANT && rng.chance(0.4))
+        h.closedAt = sec(current.start + rng.between(0, Math.min(60 * DAY, NOW - current.start - 1000)));
       else if (current.stage === S.AT_RISK && rng.chance(0.3)) {
         const from = Math.max(h.lastBuy + HOUR, current.start);
         if (from < NOW - 1000) h.closedAt = sec(rng.between(from, NOW - 1000));
       } else if (NOW - h.lastBuy > 180 * DAY && rng.chance(0.25)) h.closedAt = sec(rng.between(h.lastBuy + 60 * DAY, NOW - 1000));
-      if (h.closedAt !== null && h.closedAt < h.lastBuy) throw new Error(`bench data set: holding closed before its last purchase (${c.key})`);
+      if (h.closedAt !== null && h.closedAt < h.lastBuy)
+        throw new Error(`bench data set: holding closed before its last purchase (${c.key})`);
     }
   }
 
@@ -729,14 +907,10 @@ async function insertColumns(ds: DataSource, table: string, columns: Record<stri
 /** Writes the data set into an empty, migrated database. */
 export async function writeReadDataset(ds: DataSource, data: ReadDataset): Promise<void> {
   for (const [i, persona] of data.personas.entries()) {
-    await ds.query(`INSERT INTO persona (id, name, description, goals, preferred_channels, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)`, [
-      i + 1,
-      persona.name,
-      persona.description,
-      persona.goals,
-      persona.channels,
-      iso(NOW - 6 * YEAR),
-    ]);
+    await ds.query(
+      `INSERT INTO persona (id, name, description, goals, preferred_channels, created_at) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)`,
+      [i + 1, persona.name, persona.description, persona.goals, persona.channels, iso(NOW - 6 * YEAR)],
+    );
   }
   await insertColumns(ds, 'product', {
     id: { type: 'bigint', values: data.products.map((_, i) => i + 1) },
@@ -852,7 +1026,17 @@ function withDatabaseName(url: string, database: string): string {
   return u.toString();
 }
 
-const COUNTED_TABLES = ['persona', 'customer', 'product', 'holding', 'purchase', 'touchpoint', 'referral', 'stage_change', 'customer_score'] as const;
+const COUNTED_TABLES = [
+  'persona',
+  'customer',
+  'product',
+  'holding',
+  'purchase',
+  'touchpoint',
+  'referral',
+  'stage_change',
+  'customer_score',
+] as const;
 
 /**
  * Makes sure database `name` on the server behind `adminUrl` holds this data set: reuses it when
@@ -860,7 +1044,11 @@ const COUNTED_TABLES = ['persona', 'customer', 'product', 'holding', 'purchase',
  * creates it, migrates it, writes the rows and fits the churn model. The fingerprint is written
  * last, so an interrupted build is rebuilt next time.
  */
-export async function ensureReadDataset(adminUrl: string, name: string, opts: { rebuild: boolean; log: Logger; say: (line: string) => void }): Promise<DatasetInfo> {
+export async function ensureReadDataset(
+  adminUrl: string,
+  name: string,
+  opts: { rebuild: boolean; log: Logger; say: (line: string) => void },
+): Promise<DatasetInfo> {
   const fingerprint = datasetFingerprint();
   const label = `customer-graph bench:read data set ${fingerprint}`;
   const url = withDatabaseName(adminUrl, name);
@@ -868,7 +1056,10 @@ export async function ensureReadDataset(adminUrl: string, name: string, opts: { 
   await admin.connect();
   let buildSeconds: number | null = null;
   try {
-    const { rows } = await admin.query<{ label: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS label FROM pg_database WHERE datname = $1`, [name]);
+    const { rows } = await admin.query<{ label: string | null }>(
+      `SELECT shobj_description(oid, 'pg_database') AS label FROM pg_database WHERE datname = $1`,
+      [name],
+    );
     const exists = rows.length > 0;
     if (exists && rows[0].label === label && !opts.rebuild) {
       opts.say(`data set: reusing database ${name} (fingerprint ${fingerprint})`);
@@ -892,7 +1083,9 @@ export async function ensureReadDataset(adminUrl: string, name: string, opts: { 
         t = performance.now();
         const service = new ChurnModelService(ds, { now: () => DATASET_NOW }, { log: opts.log });
         const fit = await service.fit({ calibrationEnd: DATASET_NOW });
-        opts.say(`  churn model fitted, ${fit.scoredCustomers} customers scored, ${fit.movedToAtRisk} moved to AT_RISK, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+        opts.say(
+          `  churn model fitted, ${fit.scoredCustomers} customers scored, ${fit.movedToAtRisk} moved to AT_RISK, in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+        );
         // The moves stamp updated_at with the database clock; the data set's clock is DATASET_NOW.
         await ds.query(`UPDATE customer SET updated_at = $1 WHERE updated_at > $1`, [DATASET_NOW]);
         // Steady state for the reads: statistics fresh, visibility map set.

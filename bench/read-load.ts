@@ -47,7 +47,13 @@ async function runLoad(run: LoadRun): Promise<LoadResult> {
     durationSeconds: result.duration,
     sent: result.requests.sent,
     completed: result.requests.total,
-    latencyMs: { mean: result.latency.mean, p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    latencyMs: {
+      mean: result.latency.mean,
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
@@ -58,7 +64,8 @@ async function runLoad(run: LoadRun): Promise<LoadResult> {
 process.on('message', (run: LoadRun) => {
   runLoad(run).then(
     (result) => process.send!({ id: run.id, result } satisfies LoadReply),
-    (err: unknown) => process.send!({ id: run.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies LoadReply),
+    (err: unknown) =>
+      process.send!({ id: run.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies LoadReply),
   );
 });
 // The parent going away (Ctrl-C, a crash) takes this process with it.

@@ -105,12 +105,21 @@ function options(): Options | null {
   if (values.help) return null;
   const number = (name: 'duration' | 'warmup' | 'connections' | 'rounds', min: number, integer: boolean) => {
     const v = Number(values[name]);
-    if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got "${values[name]}"\n\n${USAGE}`);
+    if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v)))
+      throw new UsageError(
+        `--${name} must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got "${values[name]}"\n\n${USAGE}`,
+      );
     return v;
   };
-  const only = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : [...OPERATION_NAMES];
+  const only = values.only
+    ? values.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [...OPERATION_NAMES];
   const unknown = only.filter((n) => !(OPERATION_NAMES as readonly string[]).includes(n));
-  if (unknown.length || !only.length) throw new UsageError(`--only takes operation names among ${OPERATION_NAMES.join(', ')}; got "${values.only}"`);
+  if (unknown.length || !only.length)
+    throw new UsageError(`--only takes operation names among ${OPERATION_NAMES.join(', ')}; got "${values.only}"`);
   return {
     duration: number('duration', 1, false),
     warmup: number('warmup', 0, false),
@@ -198,7 +207,11 @@ async function statementCounter(url: string): Promise<StatementCounter> {
       // This counter's own statements are the only ones that mention the view.
       const counted = rows.filter((r) => !isTransactionControl(r.query) && !r.query.includes('pg_stat_statements'));
       const total = counted.reduce((n, r) => n + r.calls, 0);
-      return { operation: total - seen.infra, infra: seen.infra, statements: counted.map((r) => ({ calls: r.calls, query: r.query.replace(/\s+/g, ' ').slice(0, 300) })) };
+      return {
+        operation: total - seen.infra,
+        infra: seen.infra,
+        statements: counted.map((r) => ({ calls: r.calls, query: r.query.replace(/\s+/g, ' ').slice(0, 300) })),
+      };
     },
     close: () => client.end(),
   };
@@ -312,7 +325,16 @@ async function buildOperations(api: Client): Promise<Operation[]> {
   const sample: Json[] = (await api.data(DOCUMENTS('BenchSample'), { first: 50 })).customers.nodes;
   if (sample.length !== 50) throw new Error(`expected 50 customers in the sample, got ${sample.length}`);
 
-  const pool: Record<keyof typeof NODE_MIX, string[]> = { Customer: [], Product: [], Persona: [], Holding: [], Purchase: [], Touchpoint: [], Referral: [], StageChange: [] };
+  const pool: Record<keyof typeof NODE_MIX, string[]> = {
+    Customer: [],
+    Product: [],
+    Persona: [],
+    Holding: [],
+    Purchase: [],
+    Touchpoint: [],
+    Referral: [],
+    StageChange: [],
+  };
   const add = (type: keyof typeof NODE_MIX, id: unknown) => {
     if (isString(id) && !pool[type].includes(id as string)) pool[type].push(id as string);
   };
@@ -354,12 +376,16 @@ async function buildOperations(api: Client): Promise<Operation[]> {
         for (const c of nodes) {
           if (!isString(c.id) || !isString(c.name) || !isString(c.stage)) return `customer without id, name or stage: ${JSON.stringify(c)}`;
           const h = c.holdings;
-          if (!(h.totalCount >= 1 && h.totalCount <= 5 && h.nodes.length === h.totalCount)) return `customer ${c.id}: ${h.nodes.length} of ${h.totalCount} holdings (1–5 expected, all of them)`;
-          if (h.nodes.some((x: Json) => !isString(x.product?.name) || !isString(x.totalSpend) || !isString(x.since))) return `customer ${c.id}: a holding without product name, since or totalSpend`;
-          if (!(c.touchpoints.nodes.length <= 5) || c.touchpoints.nodes.some((t: Json) => !isString(t.channel) || !isString(t.occurredAt))) return `customer ${c.id}: bad touchpoints`;
+          if (!(h.totalCount >= 1 && h.totalCount <= 5 && h.nodes.length === h.totalCount))
+            return `customer ${c.id}: ${h.nodes.length} of ${h.totalCount} holdings (1–5 expected, all of them)`;
+          if (h.nodes.some((x: Json) => !isString(x.product?.name) || !isString(x.totalSpend) || !isString(x.since)))
+            return `customer ${c.id}: a holding without product name, since or totalSpend`;
+          if (!(c.touchpoints.nodes.length <= 5) || c.touchpoints.nodes.some((t: Json) => !isString(t.channel) || !isString(t.occurredAt)))
+            return `customer ${c.id}: bad touchpoints`;
           if (typeof c.referralsMade?.totalCount !== 'number') return `customer ${c.id}: no referralsMade.totalCount`;
         }
-        if (!nodes.some((c) => c.touchpoints.nodes.length === 5) || !nodes.some((c) => c.persona?.name)) return 'no customer with 5 touchpoints or a persona: is this the bench data set?';
+        if (!nodes.some((c) => c.touchpoints.nodes.length === 5) || !nodes.some((c) => c.persona?.name))
+          return 'no customer with 5 touchpoints or a persona: is this the bench data set?';
         return null;
       },
     },
@@ -370,12 +396,24 @@ async function buildOperations(api: Client): Promise<Operation[]> {
       check(data, variables) {
         const c = data?.customer;
         if (!c || c.id !== variables.id) return `customer ${String(variables.id)} missing`;
-        if (!(c.purchases.nodes.length >= 1 && c.purchases.nodes.length <= 20) || c.purchases.nodes.some((x: Json) => !isString(x.amount) || !isString(x.product?.name))) return `customer ${c.id}: bad purchases`;
+        if (
+          !(c.purchases.nodes.length >= 1 && c.purchases.nodes.length <= 20) ||
+          c.purchases.nodes.some((x: Json) => !isString(x.amount) || !isString(x.product?.name))
+        )
+          return `customer ${c.id}: bad purchases`;
         const history: Json[] = c.stageHistory.nodes;
-        if (history.length < 2 || history[0].from !== null || history[history.length - 1].to !== c.stage) return `customer ${c.id}: stage history does not end in the current stage`;
+        if (history.length < 2 || history[0].from !== null || history[history.length - 1].to !== c.stage)
+          return `customer ${c.id}: stage history does not end in the current stage`;
         if (c.touchpoints.nodes.length > 10) return `customer ${c.id}: more than 10 touchpoints`;
         const r = c.churnRisk;
-        if (!r || typeof r.score !== 'number' || !isString(r.level) || typeof r.accountChurn?.score !== 'number' || !Array.isArray(r.factors)) return `customer ${c.id}: no churn risk (is the model fitted?)`;
+        if (
+          !r ||
+          typeof r.score !== 'number' ||
+          !isString(r.level) ||
+          typeof r.accountChurn?.score !== 'number' ||
+          !Array.isArray(r.factors)
+        )
+          return `customer ${c.id}: no churn risk (is the model fitted?)`;
         return null;
       },
     },
@@ -386,7 +424,8 @@ async function buildOperations(api: Client): Promise<Operation[]> {
       check(data) {
         const conn = data?.customers;
         if (!conn || conn.nodes.length !== 20) return `expected a full page of 20, got ${conn?.nodes.length}`;
-        if (!(conn.totalCount >= 20 && conn.totalCount <= 1000)) return `the search matches ${conn.totalCount} customers; pick a term that matches a few dozen to a few hundred`;
+        if (!(conn.totalCount >= 20 && conn.totalCount <= 1000))
+          return `the search matches ${conn.totalCount} customers; pick a term that matches a few dozen to a few hundred`;
         const wrong = conn.nodes.find((c: Json) => !STAGES.includes(c.stage) || !String(c.name).toLowerCase().includes(SEARCH));
         return wrong ? `customer outside the filter: ${JSON.stringify(wrong)}` : null;
       },
@@ -421,7 +460,8 @@ async function buildOperations(api: Client): Promise<Operation[]> {
 async function verify(api: Client, op: Operation): Promise<void> {
   for (const variables of op.variants) {
     const body = await api.request(op.query, variables);
-    if (body.errors?.length) throw new Error(`${op.name} answered with errors (variables ${JSON.stringify(variables)}):\n${JSON.stringify(body.errors, null, 2)}`);
+    if (body.errors?.length)
+      throw new Error(`${op.name} answered with errors (variables ${JSON.stringify(variables)}):\n${JSON.stringify(body.errors, null, 2)}`);
     const problem = op.check(body.data, variables);
     if (problem) throw new Error(`${op.name} answered with the wrong shape (variables ${JSON.stringify(variables)}): ${problem}`);
   }
@@ -493,8 +533,12 @@ interface Row {
 /** Which code is measured: the commit, and whether the server's sources differ from it. */
 function codeUnderTest(): { commit: string | null; uncommittedChanges: boolean | null } {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedChanges: git('status', '--porcelain', '--', 'src', 'migrations') !== '' };
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return {
+      commit: git('rev-parse', '--short', 'HEAD'),
+      uncommittedChanges: git('status', '--porcelain', '--', 'src', 'migrations') !== '',
+    };
   } catch {
     return { commit: null, uncommittedChanges: null };
   }
@@ -512,7 +556,19 @@ async function settle(counter: StatementCounter): Promise<void> {
 }
 
 function table(rows: Row[], rounds: number): string {
-  const header = ['operation', 'req/s', 'p50 ms', 'p99 ms', 'SQL/req', 'infra SQL/req', 'CPU ms/req', 'requests', 'errors', 'non-2xx', 'GraphQL errors'];
+  const header = [
+    'operation',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'SQL/req',
+    'infra SQL/req',
+    'CPU ms/req',
+    'requests',
+    'errors',
+    'non-2xx',
+    'GraphQL errors',
+  ];
   const lines: string[][] = [];
   for (const name of OPERATION_NAMES) {
     const mine = rows.filter((r) => r.operation === name);
@@ -554,13 +610,22 @@ async function main(): Promise<number> {
   let load: LoadGenerator | null = null;
   try {
     server = await startServer();
-    const dataset: DatasetInfo = await ensureReadDataset(server.adminUrl, DATABASE, { rebuild: opts.rebuild, log: createLogger('warn'), say });
+    const dataset: DatasetInfo = await ensureReadDataset(server.adminUrl, DATABASE, {
+      rebuild: opts.rebuild,
+      log: createLogger('warn'),
+      say,
+    });
     const c = dataset.counts;
     say(
       `data set: ${c.persona} personas, ${c.customer} customers, ${c.product} products, ${c.holding} holdings, ${c.purchase} purchases, ` +
         `${c.touchpoint} touchpoints, ${c.referral} referrals, ${c.stage_change} stage changes, ${c.customer_score} churn scores`,
     );
-    if (c.customer !== SIZES.customers || c.holding !== SIZES.holdings || c.touchpoint !== SIZES.touchpoints || c.referral !== SIZES.referrals) {
+    if (
+      c.customer !== SIZES.customers ||
+      c.holding !== SIZES.holdings ||
+      c.touchpoint !== SIZES.touchpoints ||
+      c.referral !== SIZES.referrals
+    ) {
       throw new Error(`database ${DATABASE} does not hold the expected data set; run with --rebuild`);
     }
 
@@ -574,16 +639,30 @@ async function main(): Promise<number> {
       ds,
       log: createLogger('warn'),
     });
-    const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${adminKey}` };
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      authorization: `Bearer ${adminKey}`,
+    };
     const api = client(app.url, headers);
 
     const pgVersion = String((await ds.query(`${BENCH_TAG} SHOW server_version`))[0].server_version);
-    const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, postgres: pgVersion, platform: `${process.platform} ${process.arch}` };
+    const machine = {
+      nproc: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      postgres: pgVersion,
+      platform: `${process.platform} ${process.arch}`,
+    };
     const code = codeUnderTest();
-    say(`code: ${code.commit ? `commit ${code.commit}${code.uncommittedChanges ? ' plus uncommitted changes in src/ or migrations/' : ''}` : 'not a git checkout'}`);
+    say(
+      `code: ${code.commit ? `commit ${code.commit}${code.uncommittedChanges ? ' plus uncommitted changes in src/ or migrations/' : ''}` : 'not a git checkout'}`,
+    );
     say(`machine: ${machine.nproc} CPUs (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgres}`);
     say(`statements: ${counter.method}; authentication and rate limiting (${INFRA_TAG}) counted apart as infra`);
-    say(`load: autocannon in a child process, ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per operation, ${opts.rounds} round(s)\n`);
+    say(
+      `load: autocannon in a child process, ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.duration} s per operation, ${opts.rounds} round(s)\n`,
+    );
 
     const operations = (await buildOperations(api)).filter((o) => opts.only.includes(o.name));
     for (const op of operations) await verify(api, op);
@@ -654,7 +733,12 @@ async function main(): Promise<number> {
       machine,
       code,
       database: { embedded: server.embedded !== null, name: DATABASE, statementCounting: counter.method },
-      dataset: { fingerprint: dataset.fingerprint, now: DATASET_NOW.toISOString(), buildSeconds: dataset.buildSeconds, counts: dataset.counts },
+      dataset: {
+        fingerprint: dataset.fingerprint,
+        now: DATASET_NOW.toISOString(),
+        buildSeconds: dataset.buildSeconds,
+        counts: dataset.counts,
+      },
       operations: operations.map((o) => ({ name: o.name, query: o.query, variants: o.variants })),
       results: rows,
     };

@@ -50,7 +50,8 @@ const log = createLogger('warn');
 
 const SUBSCRIPTION = 'subscription Bench($after: String) { customerStageChanged(after: $after) { cursor reason } }';
 
-const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+const quantile = (sorted: Float64Array, q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)}MB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,7 +120,12 @@ interface Subscriber {
 }
 
 /** One connection speaking graphql-transport-ws, with one subscription; resolves once acknowledged and subscribed. */
-function subscribeOne(url: string, after: string, maxEvents: number, onEvent: (sub: Subscriber, index: number, at: number) => void): Promise<Subscriber> {
+function subscribeOne(
+  url: string,
+  after: string,
+  maxEvents: number,
+  onEvent: (sub: Subscriber, index: number, at: number) => void,
+): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
     const sub: Subscriber = { socket, seen: new Uint8Array(maxEvents), closeCode: null, error: null };
@@ -269,7 +275,9 @@ async function main(): Promise<void> {
   await admin.connect();
   const databases: string[] = [];
   try {
-    console.log(`bench:subscriptions  ${SECONDS}s of writes per run; latency = COMMIT returned to the writer -> message handled by the subscriber`);
+    console.log(
+      `bench:subscriptions  ${SECONDS}s of writes per run; latency = COMMIT returned to the writer -> message handled by the subscriber`,
+    );
     for (const [i, n] of SUBSCRIBERS.entries()) {
       // A fresh database per run, so nothing one run leaves behind (events, per-key subscription slots) affects the next.
       const name = `cg_bench_subs_${randomBytes(4).toString('hex')}`;

@@ -1,6 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-const STAGES = "'IDENTIFIED','ACQUIRED','CONVERTED','ONBOARDED','EXPANDING','RETAINED','AT_RISK','DORMANT','CHURNED','REACTIVATED','ADVOCATE'";
+const STAGES =
+  "'IDENTIFIED','ACQUIRED','CONVERTED','ONBOARDED','EXPANDING','RETAINED','AT_RISK','DORMANT','CHURNED','REACTIVATED','ADVOCATE'";
 const CHANNELS = "'EMAIL','DIRECT_MAIL','PHONE','SMS','WEB','SOCIAL','IN_PERSON','EVENT','ADVERTISING'";
 
 /** The customer graph: personas, customers, products, holdings, purchases, touchpoints, referrals, stage history. */

@@ -8,4 +8,10 @@ import { CustomerEvents1764065000000 } from './1764065000000-CustomerEvents';
 import { Analytics1764065200000 } from './1764065200000-Analytics';
 import { RateLimitLeases1764065300000 } from './1764065300000-RateLimitLeases';
 
-export const migrations = [Foundation1764064800000, CustomerEvents1764065000000, ApiKeys1764065100000, Analytics1764065200000, RateLimitLeases1764065300000];
+export const migrations = [
+  Foundation1764064800000,
+  CustomerEvents1764065000000,
+  ApiKeys1764065100000,
+  Analytics1764065200000,
+  RateLimitLeases1764065300000,
+];

@@ -57,7 +57,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
   });
   if (config.adminApiKey) {
     const ensured = await services.apiKeys.ensureEnvAdminKey(config.adminApiKey);
-    if (ensured.status === 'revoked') log.error('ADMIN_API_KEY names a revoked key; it stays revoked. Set a new value.', { prefix: ensured.prefix });
+    if (ensured.status === 'revoked')
+      log.error('ADMIN_API_KEY names a revoked key; it stays revoked. Set a new value.', { prefix: ensured.prefix });
     else log.info('ADMIN_API_KEY ensured', { prefix: ensured.prefix, status: ensured.status });
   }
   auth.start();

@@ -90,15 +90,22 @@ async function main(): Promise<void> {
 async function fitDemoModel(models: ChurnModelService, log: Logger): Promise<void> {
   try {
     const result = await models.fit({});
-    log.info('churn model fitted on the demo data', { customers: result.model.customerCount, scored: result.scoredCustomers, movedToAtRisk: result.movedToAtRisk, fitMs: result.model.fitMs });
+    log.info('churn model fitted on the demo data', {
+      customers: result.model.customerCount,
+      scored: result.scoredCustomers,
+      movedToAtRisk: result.movedToAtRisk,
+      fitMs: result.model.fitMs,
+    });
   } catch (err) {
-    log.warn('could not fit the churn model on the demo data; run `npm run analytics:fit` later', { error: err instanceof Error ? err.message : String(err) });
+    log.warn('could not fit the churn model on the demo data; run `npm run analytics:fit` later', {
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }
 
 main().catch((err) => {
   // A signal during start-up (say, while seeding) makes start-up fail; shutdown() reports and exits.
   if (shuttingDown) return;
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -30,9 +30,21 @@ const FEED = /* GraphQL */ `
       cursor
       type
       occurredAt
-      customer { id name stage }
-      ... on StageChangedEvent { from to reason trigger }
-      ... on PurchaseRecordedEvent { amount quantity }
+      customer {
+        id
+        name
+        stage
+      }
+      ... on StageChangedEvent {
+        from
+        to
+        reason
+        trigger
+      }
+      ... on PurchaseRecordedEvent {
+        amount
+        quantity
+      }
     }
   }
 `;
@@ -125,7 +137,9 @@ async function main(): Promise<void> {
       if (stopping) break;
       const code = codeOf(err);
       if (code === 'RESYNC_REQUIRED') {
-        log('RESYNC_REQUIRED: the saved cursor is older than the retention window. Reload your data, delete the cursor file and start again.');
+        log(
+          'RESYNC_REQUIRED: the saved cursor is older than the retention window. Reload your data, delete the cursor file and start again.',
+        );
         process.exitCode = 2;
         break;
       }

@@ -172,7 +172,8 @@ export function fitBgNbd(customers: readonly RfmSummary[], options: FitBgNbdOpti
   const start = options.initialParams ?? { r: 1, alpha: max(sample.meanT, 1e-3), a: 1, b: 1 };
   assertParams(start);
   const objective = (theta: readonly number[]): number =>
-    -preparedLogLikelihood(sample, exp(theta[0]!), exp(theta[1]!), exp(theta[2]!), exp(theta[3]!)) + concentrationPenalty(theta[2]!, theta[3]!);
+    -preparedLogLikelihood(sample, exp(theta[0]!), exp(theta[1]!), exp(theta[2]!), exp(theta[3]!)) +
+    concentrationPenalty(theta[2]!, theta[3]!);
   const result = nelderMead(
     objective,
     [log(start.r), log(start.alpha), log(start.a), log(start.b)],
@@ -181,7 +182,12 @@ export function fitBgNbd(customers: readonly RfmSummary[], options: FitBgNbdOpti
     { initialStep: 0.5, ...options.optimizer },
   );
   const [r, alpha, a, b] = result.x.map((v) => exp(v)) as [number, number, number, number];
-  return { params: { r, alpha, a, b }, logLikelihood: preparedLogLikelihood(sample, r, alpha, a, b), iterations: result.iterations, converged: result.converged };
+  return {
+    params: { r, alpha, a, b },
+    logLikelihood: preparedLogLikelihood(sample, r, alpha, a, b),
+    iterations: result.iterations,
+    converged: result.converged,
+  };
 }
 
 /**
@@ -324,9 +330,7 @@ export function probabilityOfNPurchases(params: BgNbdParams, t: number, n: numbe
   const logP = log(alpha / (alpha + t)); // ln of the NB "success" probability
   const logQ = log(t / (alpha + t));
   const lnBetaAB = lnBeta(a, b);
-  const first = exp(
-    lnBeta(a, b + n) - lnBetaAB + lnGamma(r + n) - lnGamma(r) - lnGamma(n + 1) + r * logP + n * logQ,
-  );
+  const first = exp(lnBeta(a, b + n) - lnBetaAB + lnGamma(r + n) - lnGamma(r) - lnGamma(n + 1) + r * logP + n * logQ);
   if (n === 0) return first;
   const tail = negativeBinomialUpperTail(r, logP, logQ, n);
   return first + exp(lnBeta(a + 1, b + n - 1) - lnBetaAB) * tail;

@@ -21,7 +21,16 @@ const steady: ChurnSignals = {
 
 describe('riskLevel', () => {
   it('maps the documented thresholds', () => {
-    expect([0, 0.2499, 0.25, 0.4999, 0.5, 0.7499, 0.75, 1].map(riskLevel)).toEqual(['LOW', 'LOW', 'MEDIUM', 'MEDIUM', 'HIGH', 'HIGH', 'CRITICAL', 'CRITICAL']);
+    expect([0, 0.2499, 0.25, 0.4999, 0.5, 0.7499, 0.75, 1].map(riskLevel)).toEqual([
+      'LOW',
+      'LOW',
+      'MEDIUM',
+      'MEDIUM',
+      'HIGH',
+      'HIGH',
+      'CRITICAL',
+      'CRITICAL',
+    ]);
     expect(isHighRisk('HIGH')).toBe(true);
     expect(isHighRisk('MEDIUM')).toBe(false);
   });
@@ -74,13 +83,25 @@ describe('assessChurnRisk', () => {
     expect(sum).toBeCloseTo(r.score, 12);
     for (const f of r.factors) expect(f.contribution).toBeGreaterThanOrEqual(0);
     expect(r.factors.map((f) => f.name)).toEqual([
-      'dropoutProbability', 'overdueRatio', 'productLoss', 'spendDecline', 'complaints', 'negativeResponses', 'unansweredOutreach', 'noRecentContact',
+      'dropoutProbability',
+      'overdueRatio',
+      'productLoss',
+      'spendDecline',
+      'complaints',
+      'negativeResponses',
+      'unansweredOutreach',
+      'noRecentContact',
     ]);
   });
 
   it('combines warnings as a noisy OR: more evidence never lowers the score', () => {
     let prev = assessChurnRisk(steady).score;
-    for (const extra of [{ complaints: 1 }, { complaints: 2 }, { complaints: 2, unansweredOutreach: 3 }, { complaints: 2, unansweredOutreach: 3, probabilityAlive: 0.5 }]) {
+    for (const extra of [
+      { complaints: 1 },
+      { complaints: 2 },
+      { complaints: 2, unansweredOutreach: 3 },
+      { complaints: 2, unansweredOutreach: 3, probabilityAlive: 0.5 },
+    ]) {
       const next = assessChurnRisk({ ...steady, ...extra }).score;
       expect(next).toBeGreaterThan(prev);
       prev = next;
@@ -89,7 +110,16 @@ describe('assessChurnRisk', () => {
   });
 
   it('flags a one-time buyer who never came back through recency, since the BG/NBD deems them alive', () => {
-    const r = assessChurnRisk({ ...steady, probabilityAlive: 1, repeatPurchases: 0, daysSinceLastPurchase: 400, typicalGapDays: 40, earlierSpend: 0, earlierDays: 0, recentSpend: 0 });
+    const r = assessChurnRisk({
+      ...steady,
+      probabilityAlive: 1,
+      repeatPurchases: 0,
+      daysSinceLastPurchase: 400,
+      typicalGapDays: 40,
+      earlierSpend: 0,
+      earlierDays: 0,
+      recentSpend: 0,
+    });
     expect(r.kinds[0]).toMatchObject({ kind: 'ACCOUNT_CHURN' });
     expect(r.kinds[0]!.score).toBeGreaterThan(0.9);
     expect(r.kinds[0]!.explanation).toMatch(/^Bought once and never came back/);

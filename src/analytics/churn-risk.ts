@@ -118,13 +118,19 @@ export function isHighRisk(level: ChurnRiskLevel): boolean {
 /** Every factor's name and what it measures, in the order factors are reported. */
 export const FACTOR_DESCRIPTIONS: readonly (readonly [string, string])[] = [
   ['dropoutProbability', 'Chance the customer has stopped buying for good, from the purchase model: 1 − P(alive).'],
-  ['overdueRatio', 'Days since the last purchase divided by the usual gap between this customer\'s purchases; above 1 means overdue.'],
+  ['overdueRatio', "Days since the last purchase divided by the usual gap between this customer's purchases; above 1 means overdue."],
   ['productLoss', 'Share of the products ever held that were closed (recent closures count fully, older ones half) or have lapsed.'],
-  ['spendDecline', `Fall in spend per day over the last ${RECENT_WINDOW_DAYS} days against the ${EARLIER_WINDOW_DAYS} days before (0 = steady or growing).`],
+  [
+    'spendDecline',
+    `Fall in spend per day over the last ${RECENT_WINDOW_DAYS} days against the ${EARLIER_WINDOW_DAYS} days before (0 = steady or growing).`,
+  ],
   ['complaints', `Negative contacts the customer started (complaints) in the last ${ENGAGEMENT_WINDOW_DAYS} days.`],
   ['negativeResponses', `Our outreach the customer answered negatively in the last ${ENGAGEMENT_WINDOW_DAYS} days.`],
   ['unansweredOutreach', `Our outreach that got no response in the last ${ENGAGEMENT_WINDOW_DAYS} days.`],
-  ['noRecentContact', `Days since we last reached out (-1 = never). No contact for ${CONTACT_WINDOW_DAYS}+ days adds a little risk: most customers who leave say they felt unappreciated.`],
+  [
+    'noRecentContact',
+    `Days since we last reached out (-1 = never). No contact for ${CONTACT_WINDOW_DAYS}+ days adds a little risk: most customers who leave say they felt unappreciated.`,
+  ],
 ];
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -165,9 +171,21 @@ export function spendDecline(s: Pick<ChurnSignals, 'recentSpend' | 'recentDays' 
 
 function assertSignals(s: ChurnSignals): void {
   const finite: (keyof ChurnSignals)[] = [
-    'probabilityAlive', 'repeatPurchases', 'daysSinceLastPurchase', 'typicalGapDays', 'activeProducts', 'closedRecently',
-    'closedEarlier', 'lapsedProducts', 'recentSpend', 'recentDays', 'earlierSpend', 'earlierDays', 'complaints',
-    'negativeResponses', 'unansweredOutreach',
+    'probabilityAlive',
+    'repeatPurchases',
+    'daysSinceLastPurchase',
+    'typicalGapDays',
+    'activeProducts',
+    'closedRecently',
+    'closedEarlier',
+    'lapsedProducts',
+    'recentSpend',
+    'recentDays',
+    'earlierSpend',
+    'earlierDays',
+    'complaints',
+    'negativeResponses',
+    'unansweredOutreach',
   ];
   for (const key of finite) {
     const v = s[key] as number;
@@ -256,7 +274,10 @@ export function assessChurnRisk(s: ChurnSignals): ChurnRiskAssessment {
 
 function explainAccount(s: ChurnSignals, score: number): string {
   const last = `last purchase ${days(s.daysSinceLastPurchase)} ago`;
-  const usual = s.repeatPurchases === 0 ? `customers like them usually buy again within about ${days(s.typicalGapDays)}` : `they usually buy about every ${days(s.typicalGapDays)}`;
+  const usual =
+    s.repeatPurchases === 0
+      ? `customers like them usually buy again within about ${days(s.typicalGapDays)}`
+      : `they usually buy about every ${days(s.typicalGapDays)}`;
   if (s.repeatPurchases === 0) {
     if (score < RISK_LEVEL_THRESHOLDS.MEDIUM) return `Bought once so far (${last}); ${usual}, so no sign of leaving yet.`;
     return `Bought once and never came back: ${last}, while ${usual}. Likely lost unless we reconnect.`;

@@ -6,9 +6,7 @@ import { conditionalExpectedSpend, fitGammaGamma } from './gamma-gamma';
 const rel = (got: number, want: number): number => Math.abs(got - want) / Math.abs(want);
 
 /** lifetimes docs (Quickstart): customer_lifetime_value(time=12, discount_rate=0.01) on weekly data. */
-const PUBLISHED_CLV = [
-  140.096211, 18.943467, 38.180574, 38.180574, 38.180574, 1003.868107, 28.109683, 38.180574, 167.418216, 38.180574,
-];
+const PUBLISHED_CLV = [140.096211, 18.943467, 38.180574, 38.180574, 38.180574, 1003.868107, 28.109683, 38.180574, 167.418216, 38.180574];
 // lifetimes' default "month" is 30 model units, i.e. 30 weeks on this weekly data.
 const LIFETIMES_EXAMPLE = { horizonPeriods: 12, periodLength: 30, discountRate: 0.01 };
 
@@ -43,7 +41,14 @@ describe('customerLifetimeValue conventions', () => {
     expect(WEEKS_PER_MONTH).toBeCloseTo(4.348, 3);
     expect(DEFAULT_HORIZON_PERIODS).toBe(12);
     expect(DEFAULT_DISCOUNT_RATE).toBe(0.01);
-    const explicit = customerLifetimeValue({ bgnbd, gammaGamma, customer, horizonPeriods: 12, periodLength: WEEKS_PER_MONTH, discountRate: 0.01 });
+    const explicit = customerLifetimeValue({
+      bgnbd,
+      gammaGamma,
+      customer,
+      horizonPeriods: 12,
+      periodLength: WEEKS_PER_MONTH,
+      discountRate: 0.01,
+    });
     expect(customerLifetimeValue({ bgnbd, gammaGamma, customer })).toEqual(explicit);
   });
 

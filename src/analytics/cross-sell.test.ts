@@ -23,7 +23,15 @@ function statsFrom(customers: { persona: string | null; products: string[] }[]):
       coHolders.set(p, row);
     }
   }
-  return { totalCustomers: total, holders, coHolders, personaSize, personaHolders, productName: (id) => `P${id}`, personaName: (id) => `Persona ${id}` };
+  return {
+    totalCustomers: total,
+    holders,
+    coHolders,
+    personaSize,
+    personaHolders,
+    productName: (id) => `P${id}`,
+    personaName: (id) => `Persona ${id}`,
+  };
 }
 
 const customer = (active: string[], extra: Partial<CrossSellCustomer> = {}): CrossSellCustomer => ({
@@ -79,7 +87,11 @@ describe('recommendProducts', () => {
       const closed = Array.from({ length: nProducts }, (_, i) => String(i + 1)).filter((p) => !target.products.includes(p) && rnd() < 0.2);
       const declined = new Set(Array.from({ length: nProducts }, (_, i) => String(i + 1)).filter(() => rnd() < 0.1));
       const owned = new Set([...target.products, ...closed]);
-      const recs = recommendProducts({ activeProductIds: target.products, ownedProductIds: owned, declinedProductIds: declined, personaId: target.persona }, stats, 20);
+      const recs = recommendProducts(
+        { activeProductIds: target.products, ownedProductIds: owned, declinedProductIds: declined, personaId: target.persona },
+        stats,
+        20,
+      );
       for (const r of recs) {
         expect(owned.has(r.productId)).toBe(false);
         expect(declined.has(r.productId)).toBe(false);

@@ -102,7 +102,8 @@ export function recommendProducts(customer: CrossSellCustomer, stats: CrossSellS
     const reasons: string[] = [];
     if (best) reasons.push(`${best.both} of ${best.of} customers who hold ${stats.productName(best.product)} also hold it`);
     if (persona && inPersona > 0) reasons.push(`${inPersona} of ${personaSize} ${stats.personaName(persona)} customers hold it`);
-    if (reasons.length === 0) reasons.push(`held by ${holders} of ${stats.totalCustomers} customers (${pct(holders / Math.max(stats.totalCustomers, 1))})`);
+    if (reasons.length === 0)
+      reasons.push(`held by ${holders} of ${stats.totalCustomers} customers (${pct(holders / Math.max(stats.totalCustomers, 1))})`);
     out.push({
       productId: candidate,
       confidence,

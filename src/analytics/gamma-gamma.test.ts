@@ -66,7 +66,11 @@ describe('Gamma-Gamma formulas', () => {
   it('E(Z | z̄, x) is the credibility blend of the population mean and z̄', () => {
     const { p, q, gamma } = PUBLISHED;
     const pop = (p * gamma) / (q - 1);
-    for (const [x, zbar] of [[1, 10], [5, 80], [40, 20]] as const) {
+    for (const [x, zbar] of [
+      [1, 10],
+      [5, 80],
+      [40, 20],
+    ] as const) {
       const w = (q - 1) / (p * x + q - 1);
       expect(conditionalExpectedSpend(PUBLISHED, x, zbar)).toBeCloseTo(w * pop + (1 - w) * zbar, 10);
     }

@@ -64,8 +64,7 @@ function assertSpend(c: SpendSummary, where: string): void {
 function logDensity(p: number, q: number, gamma: number, x: number, zbar: number): number {
   const px = p * x;
   return (
-    lnGamma(px + q) - lnGamma(px) - lnGamma(q) + q * log(gamma) + px * log(x) +
-    (px - 1) * log(zbar) - (px + q) * log(gamma + x * zbar)
+    lnGamma(px + q) - lnGamma(px) - lnGamma(q) + q * log(gamma) + px * log(x) + (px - 1) * log(zbar) - (px + q) * log(gamma + x * zbar)
   );
 }
 

@@ -13,13 +13,7 @@ export {
 } from './bgnbd';
 export type { BgNbdFit, BgNbdParams, FitBgNbdOptions, RfmSummary } from './bgnbd';
 
-export {
-  conditionalExpectedSpend,
-  fitGammaGamma,
-  gammaGammaLogLikelihood,
-  isGammaGammaEligible,
-  populationMeanSpend,
-} from './gamma-gamma';
+export { conditionalExpectedSpend, fitGammaGamma, gammaGammaLogLikelihood, isGammaGammaEligible, populationMeanSpend } from './gamma-gamma';
 export type { FitGammaGammaOptions, GammaGammaFit, GammaGammaParams, SpendSummary } from './gamma-gamma';
 
 export { customerLifetimeValue, DEFAULT_DISCOUNT_RATE, DEFAULT_HORIZON_PERIODS, WEEKS_PER_MONTH } from './clv';

@@ -61,11 +61,7 @@ const SHRINK = 0.5;
  * retreat from invalid regions. The result is deterministic for a given f, x0 and options.
  * Throws RangeError if x0 is empty or not finite.
  */
-export function nelderMead(
-  f: (x: readonly number[]) => number,
-  x0: readonly number[],
-  options: NelderMeadOptions = {},
-): MinimizeResult {
+export function nelderMead(f: (x: readonly number[]) => number, x0: readonly number[], options: NelderMeadOptions = {}): MinimizeResult {
   const n = x0.length;
   if (n === 0 || !x0.every(Number.isFinite)) throw new RangeError('nelderMead: x0 must be a non-empty finite vector');
   const fTolerance = options.fTolerance ?? 1e-12;

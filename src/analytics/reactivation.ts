@@ -38,7 +38,14 @@ export interface ReactivationPotential {
 }
 
 const INPUT_KEYS: readonly (keyof ReactivationInput)[] = [
-  'probabilityAlive', 'expectedAverageSpend', 'purchasesPerYear', 'totalSpend', 'purchaseDays', 'daysSinceLastPurchase', 'positiveResponses', 'negativeSignals',
+  'probabilityAlive',
+  'expectedAverageSpend',
+  'purchasesPerYear',
+  'totalSpend',
+  'purchaseDays',
+  'daysSinceLastPurchase',
+  'positiveResponses',
+  'negativeSignals',
 ];
 
 export const BASE_COMEBACK = 0.25;
@@ -66,6 +73,9 @@ export function reactivationPotential(input: ReactivationInput): ReactivationPot
     `Estimated ${Math.round(comebackProbability * 100)} % chance of coming back when approached (purchase model: ${Math.round(input.probabilityAlive * 100)} % likely still an active buyer).`,
   ];
   if (input.positiveResponses > 0) reasons.push('Showed interest or asked to be contacted later in the last 180 days.');
-  if (input.negativeSignals > 0) reasons.push(`Complained or answered negatively ${input.negativeSignals} time${input.negativeSignals === 1 ? '' : 's'} in the last 90 days: fix the cause before the offer.`);
+  if (input.negativeSignals > 0)
+    reasons.push(
+      `Complained or answered negatively ${input.negativeSignals} time${input.negativeSignals === 1 ? '' : 's'} in the last 90 days: fix the cause before the offer.`,
+    );
   return { comebackProbability, valueIfReactivated, score: comebackProbability * valueIfReactivated, reasons };
 }

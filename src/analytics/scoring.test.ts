@@ -50,8 +50,32 @@ describe('scoreCustomer', () => {
   });
 
   it('a customer who stopped buying long ago scores higher risk and lower value than a steady one', () => {
-    const steady = scoreCustomer(model, features({ purchaseDays: 20, firstPurchaseDay: 10_000 - 500, lastPurchaseDay: 10_000 - 10, repeatSpend: 19 * 30, totalSpend: 600, recentSpend: 200, earlierSpend: 300, daysSinceLastOutreach: 20 }));
-    const gone = scoreCustomer(model, features({ purchaseDays: 20, firstPurchaseDay: 10_000 - 500, lastPurchaseDay: 10_000 - 250, repeatSpend: 19 * 30, totalSpend: 600, recentSpend: 0, earlierSpend: 600, daysSinceLastOutreach: 20 }));
+    const steady = scoreCustomer(
+      model,
+      features({
+        purchaseDays: 20,
+        firstPurchaseDay: 10_000 - 500,
+        lastPurchaseDay: 10_000 - 10,
+        repeatSpend: 19 * 30,
+        totalSpend: 600,
+        recentSpend: 200,
+        earlierSpend: 300,
+        daysSinceLastOutreach: 20,
+      }),
+    );
+    const gone = scoreCustomer(
+      model,
+      features({
+        purchaseDays: 20,
+        firstPurchaseDay: 10_000 - 500,
+        lastPurchaseDay: 10_000 - 250,
+        repeatSpend: 19 * 30,
+        totalSpend: 600,
+        recentSpend: 0,
+        earlierSpend: 600,
+        daysSinceLastOutreach: 20,
+      }),
+    );
     expect(gone.risk.score).toBeGreaterThan(steady.risk.score);
     expect(steady.risk.level).toBe('LOW');
     expect(['HIGH', 'CRITICAL']).toContain(gone.risk.level);

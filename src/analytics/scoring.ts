@@ -109,7 +109,8 @@ export function shrunkGapDays(repeatPurchases: number, spanDays: number, populat
  * Deterministic.
  */
 export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): CustomerScoreResult {
-  if (!Number.isInteger(f.purchaseDays) || f.purchaseDays < 1) throw new RangeError(`customer ${f.customerId}: purchaseDays must be an integer >= 1`);
+  if (!Number.isInteger(f.purchaseDays) || f.purchaseDays < 1)
+    throw new RangeError(`customer ${f.customerId}: purchaseDays must be an integer >= 1`);
   if (!(f.firstPurchaseDay <= f.lastPurchaseDay && f.lastPurchaseDay <= f.scoreDay)) {
     throw new RangeError(`customer ${f.customerId}: need firstPurchaseDay <= lastPurchaseDay <= scoreDay`);
   }

@@ -9,9 +9,24 @@ describe('assignValueTiers', () => {
     const values = Array.from({ length: 100 }, (_, i) => ({ id: `c${i}`, value: (i * 37) % 100 }));
     const out = assignValueTiers(values);
     expect(out.map((a) => a.rank)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-    expect(count(out.map((a) => a.tier), 'VIP')).toBe(20);
-    expect(count(out.map((a) => a.tier), 'CORE')).toBe(60);
-    expect(count(out.map((a) => a.tier), 'LOW')).toBe(20);
+    expect(
+      count(
+        out.map((a) => a.tier),
+        'VIP',
+      ),
+    ).toBe(20);
+    expect(
+      count(
+        out.map((a) => a.tier),
+        'CORE',
+      ),
+    ).toBe(60);
+    expect(
+      count(
+        out.map((a) => a.tier),
+        'LOW',
+      ),
+    ).toBe(20);
     const minVip = Math.min(...out.filter((a) => a.tier === 'VIP').map((a) => a.value));
     const maxCore = Math.max(...out.filter((a) => a.tier === 'CORE').map((a) => a.value));
     expect(minVip).toBeGreaterThan(maxCore);
@@ -29,7 +44,12 @@ describe('assignValueTiers', () => {
     expect(assignValueTiers(values).map((a) => a.id)).toEqual(expected);
     expect(assignValueTiers(values.slice().reverse()).map((a) => a.id)).toEqual(expected);
     // Numeric ids sort numerically (10 after 9), not as strings.
-    expect(assignValueTiers([{ id: 10, value: 1 }, { id: 9, value: 1 }]).map((a) => a.id)).toEqual([9, 10]);
+    expect(
+      assignValueTiers([
+        { id: 10, value: 1 },
+        { id: 9, value: 1 },
+      ]).map((a) => a.id),
+    ).toEqual([9, 10]);
   });
 
   it('handles small n', () => {
@@ -52,7 +72,10 @@ describe('assignValueTiers', () => {
   });
 
   it('does not mutate its input and rejects non-finite values', () => {
-    const values = [{ id: 2, value: 1 }, { id: 1, value: 2 }];
+    const values = [
+      { id: 2, value: 1 },
+      { id: 1, value: 2 },
+    ];
     const copy = JSON.parse(JSON.stringify(values));
     assignValueTiers(values);
     expect(values).toEqual(copy);

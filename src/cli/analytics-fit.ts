@@ -45,7 +45,13 @@ function progress(log: Logger, stream: NodeJS.WriteStream = process.stderr): { u
     };
   }
   const bars = new cliProgress.MultiBar(
-    { stream, format: '{label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}', hideCursor: true, clearOnComplete: false, fps: 10 },
+    {
+      stream,
+      format: '{label} [{bar}] {percentage}% | {value}/{total} | {duration_formatted}',
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 10,
+    },
     cliProgress.Presets.shades_classic,
   );
   const byPhase = new Map<FitPhase, cliProgress.SingleBar>();
@@ -78,7 +84,9 @@ async function run(): Promise<number> {
   }
   let calibrationEnd: Date | null = null;
   if (values['calibration-end'] !== undefined) {
-    calibrationEnd = /^\d{4}-\d{2}-\d{2}$/.test(values['calibration-end']) ? new Date(`${values['calibration-end']}T00:00:00Z`) : new Date(Number.NaN);
+    calibrationEnd = /^\d{4}-\d{2}-\d{2}$/.test(values['calibration-end'])
+      ? new Date(`${values['calibration-end']}T00:00:00Z`)
+      : new Date(Number.NaN);
     if (Number.isNaN(calibrationEnd.getTime())) {
       console.error(`--calibration-end must be a day such as 2024-12-31, got "${values['calibration-end']}"\n\n${USAGE}`);
       return 2;

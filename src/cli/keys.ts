@@ -44,7 +44,11 @@ function withKeys<T>(work: (keys: ApiKeyService, ds: DataSource) => Promise<T>):
 }
 
 function describe(k: ApiKey): string {
-  const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : k.lastUsedAt ? `last used ${k.lastUsedAt.toISOString()}` : 'never used';
+  const state = k.revokedAt
+    ? `revoked ${k.revokedAt.toISOString()}`
+    : k.lastUsedAt
+      ? `last used ${k.lastUsedAt.toISOString()}`
+      : 'never used';
   const scopes = k.scopes.length ? ` [${k.scopes.join(', ')}]` : '';
   return `${k.prefix.padEnd(14)} ${k.role.padEnd(8)} ${state.padEnd(36)} ${k.label}${scopes}`;
 }
@@ -84,7 +88,9 @@ async function run(argv: string[]): Promise<void> {
         }),
       );
       console.log(describe(apiKey));
-      console.log(`\n${secret}\n\nThis is the only time the key is shown; only its SHA-256 hash is stored. Send it as "Authorization: Bearer <key>".`);
+      console.log(
+        `\n${secret}\n\nThis is the only time the key is shown; only its SHA-256 hash is stored. Send it as "Authorization: Bearer <key>".`,
+      );
       return;
     }
     case 'list': {
@@ -95,7 +101,7 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'revoke': {
       const prefix = positionals[0];
-      if (!prefix) fail('revoke needs the key\'s prefix, e.g. revoke cgk_3f9a1c0d');
+      if (!prefix) fail("revoke needs the key's prefix, e.g. revoke cgk_3f9a1c0d");
       const revoked = await withKeys(async (keys, ds) => {
         const matches = await ds.getRepository(ApiKey).findBy({ prefix });
         if (matches.length === 0) fail(`no key has the prefix ${prefix}`);

@@ -41,7 +41,12 @@ async function run(): Promise<number> {
     return 2;
   }
   return withDatabase({ config, applicationName: 'customer-graph-seed' }, async ({ ds, log }) => {
-    const summary = await seedDemoData(ds, { customers, seed: values.seed ?? DEFAULT_SEED, reset: values.reset, progress: progressFor(log) });
+    const summary = await seedDemoData(ds, {
+      customers,
+      seed: values.seed ?? DEFAULT_SEED,
+      reset: values.reset,
+      progress: progressFor(log),
+    });
     if (!summary) {
       const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM customer`);
       console.error(`The database already has ${n} customers; nothing was written. Pass --reset to replace them.`);
@@ -50,7 +55,9 @@ async function run(): Promise<number> {
     const table = Object.entries(summary.rows)
       .map(([name, rows]) => `  ${name.padEnd(13)} ${String(rows).padStart(10)}`)
       .join('\n');
-    console.log(`Seeded ${customers} customers in ${(summary.ms / 1000).toFixed(1)} s (${summary.totalRows} rows, ${summary.rowsPerSecond} rows/s):\n${table}`);
+    console.log(
+      `Seeded ${customers} customers in ${(summary.ms / 1000).toFixed(1)} s (${summary.totalRows} rows, ${summary.rowsPerSecond} rows/s):\n${table}`,
+    );
     return 0;
   });
 }

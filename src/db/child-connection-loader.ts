@@ -18,9 +18,18 @@ interface Key {
 
 const groupKey = (k: Omit<Key, 'parentId'>) => JSON.stringify([k.req, k.filter, k.fieldPrefix]);
 
-export type ChildConnectionLoader<T> = (parentId: string, req: PageRequest, filter: ChildFilter | null, fieldPrefix: string) => Promise<Page<T>>;
+export type ChildConnectionLoader<T> = (
+  parentId: string,
+  req: PageRequest,
+  filter: ChildFilter | null,
+  fieldPrefix: string,
+) => Promise<Page<T>>;
 
-export function createChildConnectionLoader<T>(em: EntityManager, spec: ChildListSpec<T>, options: { cache?: boolean } = {}): ChildConnectionLoader<T> {
+export function createChildConnectionLoader<T>(
+  em: EntityManager,
+  spec: ChildListSpec<T>,
+  options: { cache?: boolean } = {},
+): ChildConnectionLoader<T> {
   const cacheKeyFn = (k: Key | { parentId: string; filter: ChildFilter | null }) => JSON.stringify(k);
 
   const pages = new DataLoader<Key, Omit<Page<T>, 'totalCount'>, string>(
@@ -53,7 +62,13 @@ export function createChildConnectionLoader<T>(em: EntityManager, spec: ChildLis
       const results = new Map<string, number>();
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const byParent = await childCounts(em, spec.table, spec.parentColumn, [...new Set(group.map((k) => k.parentId))], group[0].filter);
+          const byParent = await childCounts(
+            em,
+            spec.table,
+            spec.parentColumn,
+            [...new Set(group.map((k) => k.parentId))],
+            group[0].filter,
+          );
           for (const k of group) results.set(cacheKeyFn(k), byParent.get(k.parentId) ?? 0);
         }),
       );

@@ -15,7 +15,11 @@ export interface DatabaseLocation {
 
 const APP_DATABASE = 'customer_graph';
 
-export async function resolveDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: Logger, opts: EmbeddedOptions = {}): Promise<DatabaseLocation> {
+export async function resolveDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  log: Logger,
+  opts: EmbeddedOptions = {},
+): Promise<DatabaseLocation> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: null, close: async () => undefined };
   const embedded = await startEmbeddedPostgres(config.dataDir, log, opts);
   await ensureDatabase(embedded.url, APP_DATABASE);

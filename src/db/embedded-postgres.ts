@@ -104,7 +104,9 @@ async function clearStalePidFile(dataDir: string, log: Logger): Promise<void> {
     const info = procInfo(pid);
     // After a reboot the old pid may belong to anything: only ever signal a postgres.
     const isPostgres = info === null || /postgres/.test(info.command);
-    const owner = Number(fs.existsSync(path.join(dataDir, OWNER_FILE)) ? fs.readFileSync(path.join(dataDir, OWNER_FILE), 'utf8').trim() : NaN);
+    const owner = Number(
+      fs.existsSync(path.join(dataDir, OWNER_FILE)) ? fs.readFileSync(path.join(dataDir, OWNER_FILE), 'utf8').trim() : NaN,
+    );
     // Still the child of the live process that started it (a killed owner's child is re-parented): not ours to stop.
     if (isPostgres && Number.isInteger(owner) && owner !== process.pid && isAlive(owner) && (info === null || info.parentPid === owner)) {
       throw new DataDirInUseError(dataDir, owner, postmaster!.port);
@@ -193,7 +195,18 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger, o
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     // Tuned for a disposable development server: fast, not durable on power loss.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+    ],
     onLog: pgLog,
     onError: pgLog,
   });

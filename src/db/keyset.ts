@@ -69,7 +69,11 @@ function seekPlan(ordering: Ordering, req: PageRequest, fieldPrefix: string, par
   const field = `${fieldPrefix}${req.cursorField}`;
   const values = decodeCursor(req.cursor, ordering.name, ordering.keys.length, field);
   if (!values.every((v, i) => isCursorValueOfType(v, ordering.types[i]))) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, `The cursor in "${field}" is not valid. Use a cursor returned by this same list and ordering.`, { field });
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `The cursor in "${field}" is not valid. Use a cursor returned by this same list and ordering.`,
+      { field },
+    );
   }
   const op = sqlDirection === 'ASC' ? '>' : '<';
   const placeholders = ordering.types.map((t, i) => `$${paramOffset + i + 1}::${t}`);
@@ -104,7 +108,12 @@ function finishPage<T>(rows: { node: T; cursor: string }[], req: PageRequest, to
  * One page from a query builder whose main alias is `x` and whose filters are
  * already applied. Issues one statement (plus one COUNT if `totalCount` is read).
  */
-export async function pageFromQuery<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, req: PageRequest, fieldPrefix = ''): Promise<Page<T>> {
+export async function pageFromQuery<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  ordering: Ordering,
+  req: PageRequest,
+  fieldPrefix = '',
+): Promise<Page<T>> {
   const countQb = qb.clone();
   let counted: Promise<number> | undefined;
   const totalCount = () => (counted ??= countQb.getCount());
@@ -208,12 +217,22 @@ export async function childPages<T>(
     list.push({ node: nodes[i], cursor: cursorOf(spec.ordering, row) });
     byParent.set(key, list);
   });
-  for (const id of parentIds) result.set(id, finishPage(byParent.get(id) ?? [], req, async () => 0));
+  for (const id of parentIds)
+    result.set(
+      id,
+      finishPage(byParent.get(id) ?? [], req, async () => 0),
+    );
   return result;
 }
 
 /** Counts children per parent in one statement (for `totalCount` on nested connections). */
-export async function childCounts(em: EntityManager, table: string, parentColumn: string, parentIds: readonly string[], filter: ChildFilter | null): Promise<Map<string, number>> {
+export async function childCounts(
+  em: EntityManager,
+  table: string,
+  parentColumn: string,
+  parentIds: readonly string[],
+  filter: ChildFilter | null,
+): Promise<Map<string, number>> {
   const params: unknown[] = [parentIds];
   let where = `x.${parentColumn} = ANY($1::bigint[])`;
   if (filter) {

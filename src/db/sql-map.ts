@@ -66,7 +66,11 @@ export interface BackReferenceField {
 }
 
 /** A child filter built from the field's (coerced) `filter` argument: SQL over `row`, values added with `param`. */
-export type ChildFilterSql = (filter: Record<string, unknown> | null | undefined, row: string, param: (value: unknown, type: string) => string) => string[];
+export type ChildFilterSql = (
+  filter: Record<string, unknown> | null | undefined,
+  row: string,
+  param: (value: unknown, type: string) => string,
+) => string[];
 
 /** A Relay connection of `target` rows whose `parentColumn` equals this row's id. */
 export interface ConnectionField {
@@ -99,8 +103,15 @@ export interface SqlObjectMap {
 export const col = (name: string, format: JsonFormat = 'plain'): ColumnField => ({ kind: 'column', sql: (r) => `${r}.${name}`, format });
 /** A key of an embedded jsonb object, as stored (numbers keep their digits). */
 export const key = (name: string): ColumnField => ({ kind: 'column', sql: (r) => `${r}.v->'${name}'`, format: 'plain' });
-export const ref = (target: string, foreignKeyColumn: string): ReferenceField => ({ kind: 'reference', target, foreignKey: (r) => `${r}.${foreignKeyColumn}` });
-export const idText = (column = 'id') => (r: string) => `${r}.${column}::text`;
+export const ref = (target: string, foreignKeyColumn: string): ReferenceField => ({
+  kind: 'reference',
+  target,
+  foreignKey: (r) => `${r}.${foreignKeyColumn}`,
+});
+export const idText =
+  (column = 'id') =>
+  (r: string) =>
+    `${r}.${column}::text`;
 
 /** A root connection over one table (e.g. `Query.customers`). */
 export interface RootList {

@@ -15,6 +15,11 @@ export type { Context };
  * `cache: false` is for subscriptions, whose context lives as long as the
  * connection: cached rows would go stale. Batching still applies.
  */
-export function createContext(ds: DataSource, services: Services, viewer: Viewer, opts: { cache?: boolean; requestId?: string } = {}): Context {
+export function createContext(
+  ds: DataSource,
+  services: Services,
+  viewer: Viewer,
+  opts: { cache?: boolean; requestId?: string } = {},
+): Context {
   return { requestId: opts.requestId ?? randomUUID(), viewer, ds, services, loaders: createLoaders(ds.manager, opts.cache ?? true) };
 }

@@ -30,13 +30,23 @@ export class NodeResolver {
   }
 
   @Query(() => Node, { nullable: true, description: 'Fetches any object by its global ID; null if it does not exist.' })
-  node(@Arg('id', () => ID, { description: 'A global ID from any object\'s `id` field.' }) id: string, @Ctx() ctx: Context): Promise<object | null> {
+  node(
+    @Arg('id', () => ID, { description: "A global ID from any object's `id` field." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<object | null> {
     return loadNode(ctx, id);
   }
 
-  @Query(() => [Node], { nullable: 'items', description: `Fetches up to ${MAX_NODE_IDS} objects by global ID, in the order given; null for each that does not exist.` })
-  async nodes(@Arg('ids', () => [ID], { description: `Global IDs (at most ${MAX_NODE_IDS}).` }) ids: string[], @Ctx() ctx: Context): Promise<(object | null)[]> {
-    if (ids.length > MAX_NODE_IDS) throw new DomainError(ErrorCode.BAD_USER_INPUT, `Pass at most ${MAX_NODE_IDS} ids.`, { field: 'ids', max: MAX_NODE_IDS });
+  @Query(() => [Node], {
+    nullable: 'items',
+    description: `Fetches up to ${MAX_NODE_IDS} objects by global ID, in the order given; null for each that does not exist.`,
+  })
+  async nodes(
+    @Arg('ids', () => [ID], { description: `Global IDs (at most ${MAX_NODE_IDS}).` }) ids: string[],
+    @Ctx() ctx: Context,
+  ): Promise<(object | null)[]> {
+    if (ids.length > MAX_NODE_IDS)
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, `Pass at most ${MAX_NODE_IDS} ids.`, { field: 'ids', max: MAX_NODE_IDS });
     return Promise.all(ids.map((id) => loadNode(ctx, id)));
   }
 }

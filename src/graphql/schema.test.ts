@@ -21,7 +21,9 @@ import {
 import { getSchema, printSchemaSdl } from './schema';
 
 const schema = getSchema();
-const ownTypes: GraphQLNamedType[] = Object.values(schema.getTypeMap()).filter((t) => !t.name.startsWith('__') && !isSpecifiedScalarType(t));
+const ownTypes: GraphQLNamedType[] = Object.values(schema.getTypeMap()).filter(
+  (t) => !t.name.startsWith('__') && !isSpecifiedScalarType(t),
+);
 
 /** Every place a description is owed, with what it currently says. */
 function describedThings(): { where: string; description: string | null | undefined }[] {
@@ -35,7 +37,8 @@ function describedThings(): { where: string; description: string | null | undefi
       }
     }
     if (isInputObjectType(type)) {
-      for (const field of Object.values(type.getFields())) out.push({ where: `${type.name}.${field.name}`, description: field.description });
+      for (const field of Object.values(type.getFields()))
+        out.push({ where: `${type.name}.${field.name}`, description: field.description });
     }
     if (isEnumType(type)) {
       for (const value of type.getValues()) out.push({ where: `${type.name}.${value.name}`, description: value.description });
@@ -47,7 +50,20 @@ function describedThings(): { where: string; description: string | null | undefi
 describe('schema descriptions', () => {
   it('covers a real schema (the walk below is not vacuous)', () => {
     const names = ownTypes.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['Customer', 'Persona', 'Product', 'Holding', 'Purchase', 'Touchpoint', 'Referral', 'StageChange', 'LifecycleStage', 'Money']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Customer',
+        'Persona',
+        'Product',
+        'Holding',
+        'Purchase',
+        'Touchpoint',
+        'Referral',
+        'StageChange',
+        'LifecycleStage',
+        'Money',
+      ]),
+    );
     expect(describedThings().length).toBeGreaterThan(200);
   });
 
@@ -69,7 +85,12 @@ describe('schema descriptions', () => {
 
 describe('schema naming', () => {
   it('spells every enum value in SCREAMING_CASE', () => {
-    const bad = ownTypes.filter(isEnumType).flatMap((e) => e.getValues().filter((v) => !/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(v.name)).map((v) => `${e.name}.${v.name}`));
+    const bad = ownTypes.filter(isEnumType).flatMap((e) =>
+      e
+        .getValues()
+        .filter((v) => !/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(v.name))
+        .map((v) => `${e.name}.${v.name}`),
+    );
     expect(bad).toEqual([]);
   });
 
@@ -80,7 +101,8 @@ describe('schema naming', () => {
       if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
         for (const field of Object.values(type.getFields())) {
           if (!/^[a-z][A-Za-z0-9]*$/.test(field.name)) bad.push(`${type.name}.${field.name}`);
-          for (const arg of 'args' in field ? field.args : []) if (!/^[a-z][A-Za-z0-9]*$/.test(arg.name)) bad.push(`${type.name}.${field.name}(${arg.name})`);
+          for (const arg of 'args' in field ? field.args : [])
+            if (!/^[a-z][A-Za-z0-9]*$/.test(arg.name)) bad.push(`${type.name}.${field.name}(${arg.name})`);
         }
       }
     }
@@ -136,7 +158,10 @@ describe('lists that can grow are connections', () => {
     expect(connections.length).toBeGreaterThanOrEqual(8);
     for (const c of connections) {
       if (!isObjectType(c)) continue;
-      expect({ name: c.name, fields: Object.keys(c.getFields()).sort() }).toEqual({ name: c.name, fields: expect.arrayContaining(['edges', 'nodes', 'pageInfo', 'totalCount']) });
+      expect({ name: c.name, fields: Object.keys(c.getFields()).sort() }).toEqual({
+        name: c.name,
+        fields: expect.arrayContaining(['edges', 'nodes', 'pageInfo', 'totalCount']),
+      });
     }
   });
 
@@ -147,7 +172,8 @@ describe('lists that can grow are connections', () => {
       for (const field of Object.values(type.getFields())) {
         if (!getNamedType(field.type).name.endsWith('Connection')) continue;
         const args = field.args.map((a) => a.name);
-        const required = `${type.name}.${field.name}` in FORWARD_ONLY_CONNECTIONS ? ['first', 'after'] : ['first', 'after', 'last', 'before'];
+        const required =
+          `${type.name}.${field.name}` in FORWARD_ONLY_CONNECTIONS ? ['first', 'after'] : ['first', 'after', 'last', 'before'];
         for (const a of required) if (!args.includes(a)) missing.push(`${type.name}.${field.name}(${a})`);
       }
     }

@@ -18,7 +18,8 @@ let cached: GraphQLSchema | undefined;
 
 /** Descriptions for the root types, which type-graphql cannot describe through decorators. */
 const ROOT_DESCRIPTIONS: Record<string, string> = {
-  Query: 'Everything a client can read: customers and their journeys, personas, the product catalogue, and any object by its global ID (`node`, `nodes`).',
+  Query:
+    'Everything a client can read: customers and their journeys, personas, the product catalogue, and any object by its global ID (`node`, `nodes`).',
   Mutation: 'Every change to the customer graph. Each mutation takes one `input` and returns a payload; one that fails changes nothing.',
   Subscription: 'Live changes pushed over WebSocket (graphql-ws protocol on `/graphql`).',
 };
@@ -33,13 +34,21 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
 /** The schema; built once per process (type-graphql metadata is global). */
 export function getSchema(): GraphQLSchema {
   // applyAccessPolicy: roles and personal-data checks wrap the resolvers here, once, for HTTP and WebSocket alike.
-  cached ??= refreshLoadersAfterMutations(prepareSchemaForCompiledReads(applyAccessPolicy(describeRootTypes(buildSchemaSync({
-    resolvers,
-    scalarsMap: [{ type: Date, scalar: DateTime }],
-    validateFn: validateArgument,
-    emitSchemaFile: false,
-    pubSub: outboxOnlyPubSub,
-  })))));
+  cached ??= refreshLoadersAfterMutations(
+    prepareSchemaForCompiledReads(
+      applyAccessPolicy(
+        describeRootTypes(
+          buildSchemaSync({
+            resolvers,
+            scalarsMap: [{ type: Date, scalar: DateTime }],
+            validateFn: validateArgument,
+            emitSchemaFile: false,
+            pubSub: outboxOnlyPubSub,
+          }),
+        ),
+      ),
+    ),
+  );
   return cached;
 }
 

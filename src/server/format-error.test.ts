@@ -10,10 +10,22 @@ import { createLogger } from '../shared/logger';
 
 describe('variablePathOf', () => {
   it.each([
-    ['Variable "$input" got invalid value "12,50" at "input.purchases[0].amount"; Money must be a decimal string.', 'input.purchases[0].amount'],
-    ['Variable "$input" got invalid value "FAX" at "input.preferredChannels[0]"; Value "FAX" does not exist in "Channel" enum.', 'input.preferredChannels[0]'],
-    ['Variable "$input" got invalid value { email: "x@example.com" }; Field "name" of required type "String!" was not provided.', 'input.name'],
-    ['Variable "$input" got invalid value { amount: "1" } at "input.purchases[2]"; Field "customerId" of required type "ID!" was not provided.', 'input.purchases[2].customerId'],
+    [
+      'Variable "$input" got invalid value "12,50" at "input.purchases[0].amount"; Money must be a decimal string.',
+      'input.purchases[0].amount',
+    ],
+    [
+      'Variable "$input" got invalid value "FAX" at "input.preferredChannels[0]"; Value "FAX" does not exist in "Channel" enum.',
+      'input.preferredChannels[0]',
+    ],
+    [
+      'Variable "$input" got invalid value { email: "x@example.com" }; Field "name" of required type "String!" was not provided.',
+      'input.name',
+    ],
+    [
+      'Variable "$input" got invalid value { amount: "1" } at "input.purchases[2]"; Field "customerId" of required type "ID!" was not provided.',
+      'input.purchases[2].customerId',
+    ],
     ['Variable "$input" got invalid value { x: 1 }; Field "x" is not defined by type "CreatePersonaInput".', 'input.x'],
     ['Variable "$first" got invalid value "ten"; Int cannot represent non-integer value: "ten"', 'first'],
     ['Variable "$id" of required type "ID!" was not provided.', 'id'],
@@ -32,7 +44,8 @@ describe('createErrorFormatter', () => {
   const lines: string[] = [];
   const format = createErrorFormatter(createLogger('error', (l) => lines.push(l)));
   const formatted = (e: GraphQLError) => format(e.toJSON(), e);
-  const inResolver = (original: Error, path: (string | number)[] = ['customers']) => new GraphQLError(original.message, { path, originalError: original });
+  const inResolver = (original: Error, path: (string | number)[] = ['customers']) =>
+    new GraphQLError(original.message, { path, originalError: original });
 
   beforeEach(() => {
     lines.length = 0;
@@ -65,7 +78,12 @@ describe('createErrorFormatter', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ errorId: out.extensions?.errorId, detail: { customerId: '42' } });
   });
 
-  function violation(target: object, property: string, constraints: Record<string, string>, children: ValidationError[] = []): ValidationError {
+  function violation(
+    target: object,
+    property: string,
+    constraints: Record<string, string>,
+    children: ValidationError[] = [],
+  ): ValidationError {
     return Object.assign(new ValidationError(), { target, property, constraints, children });
   }
 
@@ -83,11 +101,16 @@ describe('createErrorFormatter', () => {
   it('follows nested violations down to the array element', () => {
     const item = violation({}, 'quantity', { min: 'quantity must not be less than 1' });
     const err = new ArgumentValidationError([violation(new CreateCustomerInput(), 'purchases', {}, [violation({}, '3', {}, [item])])]);
-    expect(formatted(inResolver(err, ['recordPurchases'])).extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, field: 'input.purchases[3].quantity' });
+    expect(formatted(inResolver(err, ['recordPurchases'])).extensions).toEqual({
+      code: ErrorCode.BAD_USER_INPUT,
+      field: 'input.purchases[3].quantity',
+    });
   });
 
   it('adds the variable path to coercion errors and keeps GraphQL validation errors as they are', () => {
-    const coercion = new GraphQLError('Variable "$input" got invalid value "x" at "input.price"; Money must be a decimal string.', { extensions: { code: 'BAD_USER_INPUT' } });
+    const coercion = new GraphQLError('Variable "$input" got invalid value "x" at "input.price"; Money must be a decimal string.', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
     expect(formatted(coercion).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.price' });
     const validation = new GraphQLError('Cannot query field "x" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     expect(formatted(validation)).toMatchObject({ message: validation.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });

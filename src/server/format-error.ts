@@ -56,7 +56,9 @@ export function variablePathOf(message: string): string | undefined {
   const variable = /^Variable "\$(\w+)"/.exec(message)?.[1];
   if (!variable) return undefined;
   const at = / at "([^"]+)";/.exec(message)?.[1] ?? variable;
-  const missing = /; Field "(\w+)" of required type .* was not provided\.$/.exec(message)?.[1] ?? /; Field "(\w+)" is not defined by type /.exec(message)?.[1];
+  const missing =
+    /; Field "(\w+)" of required type .* was not provided\.$/.exec(message)?.[1] ??
+    /; Field "(\w+)" is not defined by type /.exec(message)?.[1];
   return missing ? `${at}.${missing}` : at;
 }
 
@@ -89,7 +91,8 @@ function coded(formatted: GraphQLFormattedError, error: unknown, original: unkno
   const code = formatted.extensions?.code;
   // GraphQL's own errors (syntax, validation, variable coercion) carry their code.
   if (original instanceof GraphQLError && isErrorCode(code)) {
-    const field = code === ErrorCode.BAD_USER_INPUT && formatted.extensions?.field === undefined ? variablePathOf(formatted.message) : undefined;
+    const field =
+      code === ErrorCode.BAD_USER_INPUT && formatted.extensions?.field === undefined ? variablePathOf(formatted.message) : undefined;
     return { ...base, extensions: { ...formatted.extensions, ...(field ? { field } : {}), code } };
   }
   if (typeof code === 'string' && Object.hasOwn(FOREIGN_CODES, code)) return { ...base, extensions: { code: FOREIGN_CODES[code] } };
@@ -136,7 +139,10 @@ export function hideSuggestionsPlugin<TContext extends BaseContext>(hide: (ctx: 
       return {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single' || !response.body.singleResult.errors || !hide(contextValue)) return;
-          response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({ ...e, message: withoutSuggestions(e.message) }));
+          response.body.singleResult.errors = response.body.singleResult.errors.map((e) => ({
+            ...e,
+            message: withoutSuggestions(e.message),
+          }));
         },
       };
     },

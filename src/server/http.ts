@@ -55,13 +55,28 @@ export interface HttpDeps {
 }
 
 /** A GraphQL error that also sets the HTTP status (ERRORS' for its code) and headers when thrown before execution. */
-function httpError(code: HttpErrorCode, message: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code, http: { status: ERRORS[code].httpStatus, headers: new HeaderMap(Object.entries(headers)) } } });
+function httpError(
+  code: HttpErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { ...extensions, code, http: { status: ERRORS[code].httpStatus, headers: new HeaderMap(Object.entries(headers)) } },
+  });
 }
 
 /** The JSON error body for failures that happen before GraphQL (body parsing), shaped like any GraphQL error. */
-function sendError(res: express.Response, message: string, extensions: { code: ErrorCode; [k: string]: unknown }, status = errorKind(extensions.code).httpStatus ?? 500): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { ...extensions, requestId: requestIdOf(res) } }] }));
+function sendError(
+  res: express.Response,
+  message: string,
+  extensions: { code: ErrorCode; [k: string]: unknown },
+  status = errorKind(extensions.code).httpStatus ?? 500,
+): void {
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ errors: [{ message, extensions: { ...extensions, requestId: requestIdOf(res) } }] }));
 }
 
 function rejectsBody(limits: QueryLimits, log: Logger): ErrorRequestHandler {
@@ -73,15 +88,27 @@ function rejectsBody(limits: QueryLimits, log: Logger): ErrorRequestHandler {
       // 413 (Content Too Large) rather than the code's 400: the body was refused before it was read.
       return sendError(res, error.message, { ...error.extensions, code: ErrorCode.QUERY_TOO_COMPLEX }, 413);
     }
-    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'entity.verify.failed' || e?.status === 400) {
-      return sendError(res, e.type === 'entity.verify.failed' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.', { code: ErrorCode.BAD_REQUEST });
+    if (
+      e?.type === 'entity.parse.failed' ||
+      e?.type === 'encoding.unsupported' ||
+      e?.type === 'charset.unsupported' ||
+      e?.type === 'entity.verify.failed' ||
+      e?.status === 400
+    ) {
+      return sendError(
+        res,
+        e.type === 'entity.verify.failed' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.',
+        { code: ErrorCode.BAD_REQUEST },
+      );
     }
     log.error('unexpected error before GraphQL', { requestId: requestIdOf(res), error: e?.message ?? String(err) });
     return sendError(res, 'Internal server error.', { code: ErrorCode.INTERNAL_SERVER_ERROR });
   };
 }
 
-export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.Express; httpServer: http.Server; apollo: ApolloServer<Context> }> {
+export async function createHttpServer(
+  deps: HttpDeps,
+): Promise<{ app: express.Express; httpServer: http.Server; apollo: ApolloServer<Context> }> {
   const limits = deps.limits ?? DEFAULT_QUERY_LIMITS;
   const app = express();
   app.disable('x-powered-by');
@@ -121,7 +148,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<{ app: express.E
     try {
       await deps.ds.query('SELECT 1');
       const migrated = await migrationsApplied(deps.ds);
-      res.status(migrated ? 200 : 503).json({ status: migrated ? 'ready' : 'migrations pending', database: 'ok', migrations: migrated ? 'applied' : 'pending' });
+      res
+        .status(migrated ? 200 : 503)
+        .json({ status: migrated ? 'ready' : 'migrations pending', database: 'ok', migrations: migrated ? 'applied' : 'pending' });
     } catch {
       res.status(503).json({ status: 'unavailable', database: 'unreachable' });
     }

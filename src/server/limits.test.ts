@@ -11,7 +11,11 @@ const rules = [...specifiedRules, ...limitValidationRules()];
 const cost = (q: string, variables: Record<string, unknown> = {}) => operationCost(schema, parse(q), variables, undefined);
 const limitErrors = (q: string) =>
   validate(schema, parse(q), rules)
-    .filter((e) => e.extensions.code === 'QUERY_TOO_COMPLEX' || (e.originalError as GraphQLError | undefined)?.extensions?.code === 'QUERY_TOO_COMPLEX')
+    .filter(
+      (e) =>
+        e.extensions.code === 'QUERY_TOO_COMPLEX' ||
+        (e.originalError as GraphQLError | undefined)?.extensions?.code === 'QUERY_TOO_COMPLEX',
+    )
     .map((e) => e.extensions);
 
 describe('cost', () => {
@@ -21,7 +25,9 @@ describe('cost', () => {
     expect(cost('{ customers { nodes { id } } }')).toBe(1 + 20 * 1);
     expect(cost('query($n: Int) { customers(first: $n) { nodes { id } } }', { n: 7 })).toBe(1 + 7);
     // Nested connections multiply: 1 + 10 × (nodes 1 + holdings (1 + 5 × (nodes 1 + product 1))).
-    expect(cost('{ customers(first: 10) { nodes { holdings(first: 5) { nodes { product { name } } } } } }')).toBe(1 + 10 * (1 + (1 + 5 * (1 + 1))));
+    expect(cost('{ customers(first: 10) { nodes { holdings(first: 5) { nodes { product { name } } } } } }')).toBe(
+      1 + 10 * (1 + (1 + 5 * (1 + 1))),
+    );
   });
 
   it('charges nodes(ids:) per id', () => {
@@ -31,7 +37,9 @@ describe('cost', () => {
   it('refuses a full page of full pages, and reports limit, max and actual', () => {
     const q = '{ customers(first: 200) { nodes { holdings(first: 200) { nodes { id } } } } }';
     const errors = checkOperation(schema, parse(q), {}, undefined);
-    expect(errors.map((e) => e.extensions)).toEqual([{ code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: L.maxCost, actual: 1 + 200 * (1 + 1 + 200) }]);
+    expect(errors.map((e) => e.extensions)).toEqual([
+      { code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: L.maxCost, actual: 1 + 200 * (1 + 1 + 200) },
+    ]);
   });
 
   it('stops walking fragment fan-out before it explodes', () => {
@@ -46,7 +54,9 @@ describe('cost', () => {
 describe('validation limits', () => {
   it('refuses depth, aliases and directives over their limits with the figures', () => {
     const deep = `{ customers(first: 1) { nodes { referredBy { referrer { referredBy { referrer { referredBy { referrer { referredBy { referrer { referredBy { referrer { id } } } } } } } } } } } } }`;
-    expect(limitErrors(deep)).toEqual([expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: L.maxDepth, actual: 13 })]);
+    expect(limitErrors(deep)).toEqual([
+      expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: L.maxDepth, actual: 13 }),
+    ]);
     const aliases = `{ ${Array.from({ length: L.maxAliases + 1 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
     // __typename aliases are free (armor's allow-list); real fields are not.
     expect(limitErrors(aliases)).toEqual([]);
@@ -59,11 +69,16 @@ describe('validation limits', () => {
   it('refuses NUL characters in string literals and variables', () => {
     const literal = validate(schema, parse('{ customers(filter: { search: "a\\u0000b" }) { totalCount } }'), rules);
     expect(literal.map((e) => e.extensions.code)).toContain('BAD_USER_INPUT');
-    const vars = checkOperation(schema, parse('query($f: CustomerFilter) { customers(filter: $f) { totalCount } }'), { f: { search: 'x\u0000' } }, undefined);
+    const vars = checkOperation(
+      schema,
+      parse('query($f: CustomerFilter) { customers(filter: $f) { totalCount } }'),
+      { f: { search: 'x\u0000' } },
+      undefined,
+    );
     expect(vars[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'variables.f.search' });
   });
 
-  it('turns the parser\'s token limit into QUERY_TOO_COMPLEX with the actual count', () => {
+  it("turns the parser's token limit into QUERY_TOO_COMPLEX with the actual count", () => {
     const doc = `{ ${Array.from({ length: 2500 }, () => '__typename').join(' ')} }`;
     let thrown: unknown;
     try {
@@ -81,8 +96,16 @@ describe('the documents we ship stay within every limit', () => {
   const files = ['test/operations', 'docs/examples']
     .map((d) => path.join(root, d))
     .filter((d) => fs.existsSync(d))
-    .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.graphql')).map((f) => path.join(d, f)));
-  const documents: [string, string][] = [['playground example', EXAMPLE_OPERATIONS], ...files.map((f): [string, string] => [path.relative(root, f), fs.readFileSync(f, 'utf8')])];
+    .flatMap((d) =>
+      fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.graphql'))
+        .map((f) => path.join(d, f)),
+    );
+  const documents: [string, string][] = [
+    ['playground example', EXAMPLE_OPERATIONS],
+    ...files.map((f): [string, string] => [path.relative(root, f), fs.readFileSync(f, 'utf8')]),
+  ];
 
   it.each(documents)('%s', (_name, source) => {
     const doc: DocumentNode = parse(source);

@@ -95,14 +95,31 @@ export class QueryGuardError extends GraphQLError {
 
 /** The QUERY_TOO_COMPLEX error for one limit. */
 export function tooComplex(limit: LimitName, max: number, actual: number, extra: Record<string, unknown> = {}): QueryGuardError {
-  const hint = limit === 'cost' ? ' Ask for smaller pages (`first`/`last`) or fewer nested lists.' : limit === 'tokens' ? ' Pass large inputs as variables.' : '';
-  return new QueryGuardError(ErrorCode.QUERY_TOO_COMPLEX, `The operation has ${actual} ${LIMIT_WORDS[limit]}; at most ${max} are allowed.${hint}`, {
-    extensions: { limit, max, actual, ...extra },
-  });
+  const hint =
+    limit === 'cost'
+      ? ' Ask for smaller pages (`first`/`last`) or fewer nested lists.'
+      : limit === 'tokens'
+        ? ' Pass large inputs as variables.'
+        : '';
+  return new QueryGuardError(
+    ErrorCode.QUERY_TOO_COMPLEX,
+    `The operation has ${actual} ${LIMIT_WORDS[limit]}; at most ${max} are allowed.${hint}`,
+    {
+      extensions: { limit, max, actual, ...extra },
+    },
+  );
 }
 
 /** An armor rule whose rejection is reported as our QUERY_TOO_COMPLEX error (armor exposes the figures only in its message). */
-function armorRule(limit: LimitName, max: number, make: (opts: { n: number; propagateOnRejection: boolean; onReject: ((ctx: ValidationContext | null, err: GraphQLError) => void)[] }) => ValidationRule): ValidationRule {
+function armorRule(
+  limit: LimitName,
+  max: number,
+  make: (opts: {
+    n: number;
+    propagateOnRejection: boolean;
+    onReject: ((ctx: ValidationContext | null, err: GraphQLError) => void)[];
+  }) => ValidationRule,
+): ValidationRule {
   return make({
     n: max,
     propagateOnRejection: false,
@@ -119,7 +136,9 @@ function armorRule(limit: LimitName, max: number, make: (opts: { n: number; prop
 const noNulInStringLiterals: ValidationRule = (ctx) => ({
   StringValue(node) {
     if (node.value.includes('\u0000')) {
-      ctx.reportError(new QueryGuardError(ErrorCode.BAD_USER_INPUT, 'Strings may not contain the NUL character (U+0000).', { nodes: [node] }));
+      ctx.reportError(
+        new QueryGuardError(ErrorCode.BAD_USER_INPUT, 'Strings may not contain the NUL character (U+0000).', { nodes: [node] }),
+      );
     }
   },
 });
@@ -127,7 +146,11 @@ const noNulInStringLiterals: ValidationRule = (ctx) => ({
 /** Validation rules for depth, aliases, directives and NUL characters; add them to graphql-js `validate` (HTTP and WebSocket). */
 export function limitValidationRules(limits: QueryLimits = DEFAULT_QUERY_LIMITS): ValidationRule[] {
   return [
-    armorRule('depth', limits.maxDepth, (o) => maxDepthRule({ ...o, ignoreIntrospection: true, flattenFragments: true }) as unknown as ValidationRule),
+    armorRule(
+      'depth',
+      limits.maxDepth,
+      (o) => maxDepthRule({ ...o, ignoreIntrospection: true, flattenFragments: true }) as unknown as ValidationRule,
+    ),
     armorRule('aliases', limits.maxAliases, (o) => maxAliasesRule(o) as unknown as ValidationRule),
     armorRule('directives', limits.maxDirectives, (o) => maxDirectivesRule(o) as unknown as ValidationRule),
     noNulInStringLiterals,
@@ -142,7 +165,8 @@ function multiplierFrom(value: unknown): number | null {
 
 /** Connections: `first`/`last` (or the default page size) times what is selected inside. */
 const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (!getNamedType(field.type).name.endsWith('Connection') || !field.args.some((a) => a.name === 'first' || a.name === 'last')) return undefined;
+  if (!getNamedType(field.type).name.endsWith('Connection') || !field.args.some((a) => a.name === 'first' || a.name === 'last'))
+    return undefined;
   const n = multiplierFrom(args.first) ?? multiplierFrom(args.last) ?? DEFAULT_PAGE_SIZE;
   return 1 + n * childComplexity;
 };
@@ -157,9 +181,15 @@ const keyedListEstimator: ComplexityEstimator = ({ field, args, childComplexity 
 };
 
 /** Everything else: an object costs 1 plus its selection, a scalar 0. */
-const defaultEstimator: ComplexityEstimator = ({ field, childComplexity }) => (isLeafType(getNamedType(field.type)) ? 0 : 1 + childComplexity);
+const defaultEstimator: ComplexityEstimator = ({ field, childComplexity }) =>
+  isLeafType(getNamedType(field.type)) ? 0 : 1 + childComplexity;
 
-export const COST_ESTIMATORS: ComplexityEstimator[] = [fieldExtensionsEstimator(), connectionEstimator, keyedListEstimator, defaultEstimator];
+export const COST_ESTIMATORS: ComplexityEstimator[] = [
+  fieldExtensionsEstimator(),
+  connectionEstimator,
+  keyedListEstimator,
+  defaultEstimator,
+];
 
 /** Fields the cost walk may visit before it gives up (defends against fragment fan-out). */
 const MAX_COST_NODES = 10_000;
@@ -169,11 +199,24 @@ const MAX_COST_NODES = 10_000;
  * (execution then reports that as a variable error, before any resolver).
  * Throws QUERY_TOO_COMPLEX when the walk visits more than MAX_COST_NODES fields.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null | undefined): number | null {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | null | undefined,
+): number | null {
   try {
-    return getComplexity({ schema, query: document, variables: variables ?? {}, operationName: operationName ?? undefined, estimators: COST_ESTIMATORS, maxQueryNodes: MAX_COST_NODES });
+    return getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      operationName: operationName ?? undefined,
+      estimators: COST_ESTIMATORS,
+      maxQueryNodes: MAX_COST_NODES,
+    });
   } catch (err) {
-    if (err instanceof GraphQLError && /maximum allowed number of nodes/.test(err.message)) throw tooComplex('cost', MAX_COST_NODES, MAX_COST_NODES + 1, { measure: 'fields visited' });
+    if (err instanceof GraphQLError && /maximum allowed number of nodes/.test(err.message))
+      throw tooComplex('cost', MAX_COST_NODES, MAX_COST_NODES + 1, { measure: 'fields visited' });
     return null;
   }
 }
@@ -184,7 +227,10 @@ export function assertNoNulInVariables(variables: unknown, path = 'variables'): 
   while (stack.length) {
     const [value, at] = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) throw new QueryGuardError(ErrorCode.BAD_USER_INPUT, 'Strings may not contain the NUL character (U+0000).', { extensions: { field: at } });
+      if (value.includes('\u0000'))
+        throw new QueryGuardError(ErrorCode.BAD_USER_INPUT, 'Strings may not contain the NUL character (U+0000).', {
+          extensions: { field: at },
+        });
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => stack.push([v, `${at}[${i}]`]));
     } else if (value && typeof value === 'object') {
@@ -198,7 +244,13 @@ export function assertNoNulInVariables(variables: unknown, path = 'variables'): 
  * validated operation. Returns the errors; empty means go ahead. WebSocket
  * servers call this from `onSubscribe` after validating with limitValidationRules.
  */
-export function checkOperation(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined | null, operationName: string | null | undefined, limits: QueryLimits = DEFAULT_QUERY_LIMITS): GraphQLError[] {
+export function checkOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined | null,
+  operationName: string | null | undefined,
+  limits: QueryLimits = DEFAULT_QUERY_LIMITS,
+): GraphQLError[] {
   try {
     assertNoNulInVariables(variables ?? {});
     const cost = operationCost(schema, document, variables ?? undefined, operationName);
@@ -267,15 +319,24 @@ export function webSocketOperationCheck(
   schema: GraphQLSchema,
   limits: QueryLimits,
   rateLimit?: (viewer: Viewer) => Promise<RateLimitDecision>,
-): (viewer: Viewer, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined) => Promise<GraphQLError[]> {
+): (
+  viewer: Viewer,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+  operationName: string | null | undefined,
+) => Promise<GraphQLError[]> {
   return async (viewer, document, variables, operationName) => {
     if (rateLimit) {
       const d = await rateLimit(viewer);
       if (!d.allowed) {
         return [
-          new QueryGuardError(ErrorCode.RATE_LIMITED, `Too many requests: this API key may make ${d.limit} a minute. Retry in ${d.retryAfterSeconds} s.`, {
-            extensions: { retryAfter: d.retryAfterSeconds, limit: d.limit },
-          }),
+          new QueryGuardError(
+            ErrorCode.RATE_LIMITED,
+            `Too many requests: this API key may make ${d.limit} a minute. Retry in ${d.retryAfterSeconds} s.`,
+            {
+              extensions: { retryAfter: d.retryAfterSeconds, limit: d.limit },
+            },
+          ),
         ];
       }
     }

@@ -59,7 +59,11 @@ export const servePlaygroundStatic: RequestHandler = async (req, res, next) => {
 /** GET /graphql from a browser (Accept: text/html) gets the playground; everything else goes on to GraphQL. */
 export function playgroundOnBrowserGet(opts: () => PlaygroundOptions): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html' && !req.query.query) {
+    if (
+      req.method === 'GET' &&
+      req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html' &&
+      !req.query.query
+    ) {
       res.type('html').send(playgroundHtml(opts()));
       return;
     }

@@ -98,7 +98,12 @@ export interface WsDeps {
    * Called for every operation after validation, before it runs (e.g. cost
    * limits and rate limits); errors it returns are sent instead of running it.
    */
-  checkOperation?: (viewer: Viewer, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined) => Promise<readonly GraphQLError[]>;
+  checkOperation?: (
+    viewer: Viewer,
+    document: DocumentNode,
+    variables: Record<string, unknown> | null | undefined,
+    operationName: string | null | undefined,
+  ) => Promise<readonly GraphQLError[]>;
 }
 
 export interface GraphQLWebSocketServer {
@@ -257,7 +262,12 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
       const document = parse(query, deps.maxTokens ? { maxTokens: deps.maxTokens } : undefined);
       const errors = validate(schema, document, rules);
       prepared = errors.length
-        ? { errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } })) }
+        ? {
+            errors: errors.map(
+              (e) =>
+                new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }),
+            ),
+          }
         : { document, resultVariables: resultVariables(document) };
     } catch (err) {
       prepared = { errors: [new GraphQLError((err as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })] };
@@ -272,13 +282,17 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
     const stream = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in stream)) return stream;
     const key = resultKeys.get(args.contextValue as object) ?? null;
-    return mapAsync(stream as AsyncIterable<unknown>, (event) => sharedExecution(event, key, async () => execute({ ...args, rootValue: event })));
+    return mapAsync(stream as AsyncIterable<unknown>, (event) =>
+      sharedExecution(event, key, async () => execute({ ...args, rootValue: event })),
+    );
   };
 
   const format = (e: GraphQLError): GraphQLFormattedError => {
     if (e.originalError && !(e.originalError instanceof GraphQLError)) return formatter(e.toJSON(), e.originalError);
     // GraphQL's own execution errors (e.g. a variable of the wrong type) carry no code: they are the caller's input.
-    const coded = e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } });
+    const coded = e.extensions?.code
+      ? e
+      : new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code: ErrorCode.BAD_USER_INPUT } });
     return formatter(coded.toJSON(), coded);
   };
 
@@ -298,8 +312,10 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
             return true;
           } catch (err) {
             const socket = ctx.extra.socket;
-            if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) socket.close(CLOSE_CODES.UNAUTHORIZED, closeReason(err.message));
-            else if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN) socket.close(CLOSE_CODES.FORBIDDEN, closeReason(err.message));
+            if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED)
+              socket.close(CLOSE_CODES.UNAUTHORIZED, closeReason(err.message));
+            else if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN)
+              socket.close(CLOSE_CODES.FORBIDDEN, closeReason(err.message));
             else {
               log.error('authenticating a WebSocket connection failed', { error: String(err) });
               socket.close(4500, 'Internal server error');

@@ -36,10 +36,17 @@ describe('toPageRequest', () => {
 
   it('accepts first: 0 (for totalCount alone) and null arguments as absent', () => {
     expect(toPageRequest({ first: 0 }).size).toBe(0);
-    expect(toPageRequest({ first: null, after: null, last: null, before: null })).toEqual({ direction: 'forward', size: DEFAULT_PAGE_SIZE, cursor: null, cursorField: 'after' });
+    expect(toPageRequest({ first: null, after: null, last: null, before: null })).toEqual({
+      direction: 'forward',
+      size: DEFAULT_PAGE_SIZE,
+      cursor: null,
+      cursorField: 'after',
+    });
   });
 
   it('reports the cap in extensions.max', () => {
-    expect(() => toPageRequest({ last: MAX_PAGE_SIZE + 1 }, 'holdings.')).toThrow(expect.objectContaining({ extensions: { field: 'holdings.last', max: MAX_PAGE_SIZE } }));
+    expect(() => toPageRequest({ last: MAX_PAGE_SIZE + 1 }, 'holdings.')).toThrow(
+      expect.objectContaining({ extensions: { field: 'holdings.last', max: MAX_PAGE_SIZE } }),
+    );
   });
 });

@@ -35,10 +35,14 @@ export function toPageRequest(args: PagingArgs, fieldPrefix = ''): PageRequest {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Pass either `first` or `last`, not both.', { field: field('last') });
   }
   if (first != null && before != null) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Page forward with `first` and `after`, or backward with `last` and `before`.', { field: field('before') });
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Page forward with `first` and `after`, or backward with `last` and `before`.', {
+      field: field('before'),
+    });
   }
   if (last != null && after != null) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Page forward with `first` and `after`, or backward with `last` and `before`.', { field: field('after') });
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'Page forward with `first` and `after`, or backward with `last` and `before`.', {
+      field: field('after'),
+    });
   }
   const backward = last != null || (before != null && first == null);
   const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
@@ -47,10 +51,14 @@ export function toPageRequest(args: PagingArgs, fieldPrefix = ''): PageRequest {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, `\`${sizeField}\` must be zero or a positive whole number.`, { field: sizeField });
   }
   if (size > MAX_PAGE_SIZE) {
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, `\`${sizeField}\` may be at most ${MAX_PAGE_SIZE}; ask for the next page with \`after\` instead.`, {
-      field: sizeField,
-      max: MAX_PAGE_SIZE,
-    });
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `\`${sizeField}\` may be at most ${MAX_PAGE_SIZE}; ask for the next page with \`after\` instead.`,
+      {
+        field: sizeField,
+        max: MAX_PAGE_SIZE,
+      },
+    );
   }
   return backward
     ? { direction: 'backward', size, cursor: before ?? null, cursorField: 'before' }

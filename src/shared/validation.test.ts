@@ -19,7 +19,9 @@ describe('assertPlausibleDate', () => {
   });
   it('refuses a millisecond before 1900 and a millisecond past one day ahead, naming the field', () => {
     for (const d of [new Date(Date.UTC(1900, 0, 1) - 1), new Date(now.getTime() + MAX_FUTURE_MS + 1)]) {
-      expect(() => assertPlausibleDate(d, 'input.purchases[4].occurredAt', now)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: { field: 'input.purchases[4].occurredAt' } }));
+      expect(() => assertPlausibleDate(d, 'input.purchases[4].occurredAt', now)).toThrow(
+        expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: { field: 'input.purchases[4].occurredAt' } }),
+      );
     }
   });
 });

@@ -5,7 +5,13 @@
  * Insert helpers return the local id and the global ID the API uses.
  */
 import { toGlobalId } from '../../src/shared/global-id';
-import type { CreateCustomerInput, CreatePersonaInput, CreateProductInput, PurchaseInput, RecordTouchpointInput } from '../generated/graphql';
+import type {
+  CreateCustomerInput,
+  CreatePersonaInput,
+  CreateProductInput,
+  PurchaseInput,
+  RecordTouchpointInput,
+} from '../generated/graphql';
 
 /** Anything that runs SQL: a DataSource, an EntityManager or a pg client wrapper. */
 export interface Sql {
@@ -27,12 +33,19 @@ export const unique = (prefix: string) => `${prefix}-${process.pid}-${++seq}`;
 type Overrides<T> = { [K in keyof T]?: unknown };
 
 export const buildPersonaInput = (o: Overrides<CreatePersonaInput> = {}): CreatePersonaInput =>
-  ({ name: unique('Persona'), description: 'Plans team events and needs reliable venues.', goals: ['Reliable venues'], preferredChannels: ['EMAIL'], ...o }) as CreatePersonaInput;
+  ({
+    name: unique('Persona'),
+    description: 'Plans team events and needs reliable venues.',
+    goals: ['Reliable venues'],
+    preferredChannels: ['EMAIL'],
+    ...o,
+  }) as CreatePersonaInput;
 
 export const buildProductInput = (o: Overrides<CreateProductInput> = {}): CreateProductInput =>
   ({ sku: unique('SKU'), name: 'Travel insurance', category: 'Insurance', price: '19.99', ...o }) as CreateProductInput;
 
-export const buildCustomerInput = (o: Overrides<CreateCustomerInput> = {}): CreateCustomerInput => ({ name: 'Ada Lovelace', email: 'ada@example.com', ...o }) as CreateCustomerInput;
+export const buildCustomerInput = (o: Overrides<CreateCustomerInput> = {}): CreateCustomerInput =>
+  ({ name: 'Ada Lovelace', email: 'ada@example.com', ...o }) as CreateCustomerInput;
 
 export const buildPurchaseInput = (customerId: string, o: Overrides<PurchaseInput> = {}): PurchaseInput =>
   ({ customerId, occurredAt: '2024-03-01T10:00:00.000Z', quantity: 1, amount: '25.00', ...o }) as PurchaseInput;
@@ -48,12 +61,22 @@ async function insertReturningId(db: Sql, sql: string, params: unknown[], type: 
 
 export function insertPersona(db: Sql, o: Partial<CreatePersonaInput> = {}): Promise<Inserted> {
   const p = buildPersonaInput(o);
-  return insertReturningId(db, `INSERT INTO persona (name, description, goals, preferred_channels) VALUES ($1, $2, $3, $4) RETURNING id`, [p.name, p.description, p.goals, p.preferredChannels], 'Persona');
+  return insertReturningId(
+    db,
+    `INSERT INTO persona (name, description, goals, preferred_channels) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [p.name, p.description, p.goals, p.preferredChannels],
+    'Persona',
+  );
 }
 
 export function insertProduct(db: Sql, o: Partial<CreateProductInput> = {}): Promise<Inserted> {
   const p = buildProductInput(o);
-  return insertReturningId(db, `INSERT INTO product (sku, name, category, price) VALUES ($1, $2, $3, $4) RETURNING id`, [p.sku, p.name, p.category, p.price], 'Product');
+  return insertReturningId(
+    db,
+    `INSERT INTO product (sku, name, category, price) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [p.sku, p.name, p.category, p.price],
+    'Product',
+  );
 }
 
 export interface CustomerRow {
@@ -70,7 +93,17 @@ export interface CustomerRow {
 /** Inserts a customer and the initial stage-history row, as `createCustomer` would. */
 export async function insertCustomer(db: Sql, o: Partial<CustomerRow> = {}): Promise<Inserted> {
   const now = new Date();
-  const c: CustomerRow = { name: 'Seeded Customer', email: null, externalId: null, personaId: null, stage: 'IDENTIFIED', stageEnteredAt: now, lastPurchaseAt: null, createdAt: now, ...o };
+  const c: CustomerRow = {
+    name: 'Seeded Customer',
+    email: null,
+    externalId: null,
+    personaId: null,
+    stage: 'IDENTIFIED',
+    stageEnteredAt: now,
+    lastPurchaseAt: null,
+    createdAt: now,
+    ...o,
+  };
   const inserted = await insertReturningId(
     db,
     `INSERT INTO customer (name, email, external_id, persona_id, stage, stage_entered_at, last_purchase_at, created_at, updated_at)
@@ -78,7 +111,11 @@ export async function insertCustomer(db: Sql, o: Partial<CustomerRow> = {}): Pro
     [c.name, c.email, c.externalId, c.personaId, c.stage, c.stageEnteredAt, c.lastPurchaseAt, c.createdAt],
     'Customer',
   );
-  await db.query(`INSERT INTO stage_change (customer_id, from_stage, to_stage, trigger, occurred_at) VALUES ($1, NULL, $2, 'MANUAL', $3)`, [inserted.id, c.stage, c.stageEnteredAt]);
+  await db.query(`INSERT INTO stage_change (customer_id, from_stage, to_stage, trigger, occurred_at) VALUES ($1, NULL, $2, 'MANUAL', $3)`, [
+    inserted.id,
+    c.stage,
+    c.stageEnteredAt,
+  ]);
   return inserted;
 }
 
@@ -88,7 +125,10 @@ export async function insertCustomer(db: Sql, o: Partial<CustomerRow> = {}): Pro
  * touchpoints and 3 stage-history rows; every third customer referred the
  * next one. Returns counts per table for sanity checks.
  */
-export async function seedGraph(db: Sql, opts: { customers: number; personas?: number; products?: number; prefix?: string }): Promise<Record<string, number>> {
+export async function seedGraph(
+  db: Sql,
+  opts: { customers: number; personas?: number; products?: number; prefix?: string },
+): Promise<Record<string, number>> {
   const personas = opts.personas ?? 5;
   const products = opts.products ?? 12;
   const prefix = opts.prefix ?? unique('seed');
@@ -162,7 +202,10 @@ export async function tableCounts(db: Sql): Promise<Record<string, number>> {
        AND table_name NOT IN ('typeorm_migrations', ${BOOKKEEPING_TABLES.map((t) => `'${t}'`).join(', ')}) ORDER BY table_name`,
   );
   if (tables.length === 0) return {};
-  const rows = await db.query<{ t: string; n: string }[]>(tables.map((t, i) => `SELECT $${i + 1}::text AS t, count(*) AS n FROM "${t.table_name}"`).join(' UNION ALL '), tables.map((t) => t.table_name));
+  const rows = await db.query<{ t: string; n: string }[]>(
+    tables.map((t, i) => `SELECT $${i + 1}::text AS t, count(*) AS n FROM "${t.table_name}"`).join(' UNION ALL '),
+    tables.map((t) => t.table_name),
+  );
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 
@@ -186,7 +229,10 @@ export async function tableSnapshot(db: Sql): Promise<Record<string, string>> {
   if (tables.length === 0) return {};
   const rows = await db.query<{ t: string; s: string }[]>(
     tables
-      .map((t, i) => `SELECT $${i + 1}::text AS t, count(*) || ':' || md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) AS s FROM "${t.table_name}" r`)
+      .map(
+        (t, i) =>
+          `SELECT $${i + 1}::text AS t, count(*) || ':' || md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) AS s FROM "${t.table_name}" r`,
+      )
       .join(' UNION ALL '),
     tables.map((t) => t.table_name),
   );

@@ -34,7 +34,9 @@ beforeAll(async () => {
      JOIN customer c ON c.external_id = 'cdnow-' || r.cdnow_id`,
     [elog.map((r) => r.customerId), elog.map((r) => r.date), elog.map((r) => r.quantity), elog.map((r) => r.amount.toFixed(2))],
   );
-  await server.ds.query(`UPDATE customer c SET last_purchase_at = m.last FROM (SELECT customer_id, max(occurred_at) AS last FROM purchase GROUP BY 1) m WHERE m.customer_id = c.id`);
+  await server.ds.query(
+    `UPDATE customer c SET last_purchase_at = m.last FROM (SELECT customer_id, max(occurred_at) AS last FROM purchase GROUP BY 1) m WHERE m.customer_id = c.id`,
+  );
 });
 afterAll(async () => {
   await server?.stop();
@@ -44,13 +46,23 @@ const within1Percent = (actual: number, published: number) => expect(Math.abs(ac
 
 describe('CDNOW through the database', () => {
   it('ingested the whole log', async () => {
-    expect(await server.ds.query(`SELECT count(*)::int AS rows, count(DISTINCT customer_id)::int AS customers FROM purchase`)).toEqual([{ rows: 6919, customers: 2357 }]);
+    expect(await server.ds.query(`SELECT count(*)::int AS rows, count(DISTINCT customer_id)::int AS customers FROM purchase`)).toEqual([
+      { rows: 6919, customers: 2357 },
+    ]);
   });
 
   it('fitChurnModel (1997-09-30, WEEKS) stores the published parameters within 1 %', async () => {
-    const { fitChurnModel } = await server.query(FitChurnModelDocument, { input: { calibrationEnd: '1997-09-30T00:00:00Z', timeUnit: 'WEEKS' } });
+    const { fitChurnModel } = await server.query(FitChurnModelDocument, {
+      input: { calibrationEnd: '1997-09-30T00:00:00Z', timeUnit: 'WEEKS' },
+    });
     const m = fitChurnModel.model;
-    expect(m).toMatchObject({ calibrationEnd: '1997-09-30T00:00:00.000Z', timeUnit: 'WEEKS', customerCount: 2357, repeatCustomerCount: 946, transactionCount: 2357 + 2457 });
+    expect(m).toMatchObject({
+      calibrationEnd: '1997-09-30T00:00:00.000Z',
+      timeUnit: 'WEEKS',
+      customerCount: 2357,
+      repeatCustomerCount: 946,
+      transactionCount: 2357 + 2457,
+    });
     // BG/NBD: Fader, Hardie & Lee (2005), r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL −9582.4.
     const [stored] = await server.ds.query(
       `SELECT bgnbd_r AS r, bgnbd_alpha AS alpha, bgnbd_a AS a, bgnbd_b AS b, bgnbd_log_likelihood AS ll,

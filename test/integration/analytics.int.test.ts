@@ -76,25 +76,40 @@ async function buy(customerId: string, days: number[], products: string[], amoun
      ON CONFLICT (customer_id, product_id) DO NOTHING`,
     [customerId],
   );
-  await sql(`UPDATE customer SET last_purchase_at = (SELECT max(occurred_at) FROM purchase WHERE customer_id = $1) WHERE id = $1`, [customerId]);
+  await sql(`UPDATE customer SET last_purchase_at = (SELECT max(occurred_at) FROM purchase WHERE customer_id = $1) WHERE id = $1`, [
+    customerId,
+  ]);
 }
 
-async function touch(customerId: string, direction: 'INBOUND' | 'OUTBOUND', response: string, days: number, productId: string | null = null): Promise<void> {
-  await sql(`INSERT INTO touchpoint (customer_id, channel, direction, occurred_at, response, product_id) VALUES ($1, 'EMAIL', $2, $3, $4, $5)`, [
-    customerId, direction, daysAgo(days), response, productId,
-  ]);
+async function touch(
+  customerId: string,
+  direction: 'INBOUND' | 'OUTBOUND',
+  response: string,
+  days: number,
+  productId: string | null = null,
+): Promise<void> {
+  await sql(
+    `INSERT INTO touchpoint (customer_id, channel, direction, occurred_at, response, product_id) VALUES ($1, 'EMAIL', $2, $3, $4, $5)`,
+    [customerId, direction, daysAgo(days), response, productId],
+  );
 }
 
 async function seed(): Promise<Seeded> {
   const personas: string[] = [];
   for (const name of ['Event planner', 'Business traveller']) {
-    const [{ id }] = await sql<{ id: string }[]>(`INSERT INTO persona (name, description) VALUES ($1, 'Seeded for analytics.') RETURNING id::text`, [name]);
+    const [{ id }] = await sql<{ id: string }[]>(
+      `INSERT INTO persona (name, description) VALUES ($1, 'Seeded for analytics.') RETURNING id::text`,
+      [name],
+    );
     personas.push(id);
   }
   const products: string[] = [];
   const productNames = new Map<string, string>();
   for (let i = 1; i <= 6; i++) {
-    const [{ id }] = await sql<{ id: string }[]>(`INSERT INTO product (sku, name, category, price) VALUES ($1, $2, 'Travel', 20) RETURNING id::text`, [`AN-${i}`, `Product ${i}`]);
+    const [{ id }] = await sql<{ id: string }[]>(
+      `INSERT INTO product (sku, name, category, price) VALUES ($1, $2, 'Travel', 20) RETURNING id::text`,
+      [`AN-${i}`, `Product ${i}`],
+    );
     products.push(id);
     productNames.set(id, `Product ${i}`);
   }
@@ -108,15 +123,29 @@ async function seed(): Promise<Seeded> {
   for (let i = 0; i < 10; i++) {
     const id = await insertCustomer(`Steady ${i}`, personas[i % 2]!);
     // Every 14 days for 60 weeks, up to a few days ago.
-    await buy(id, Array.from({ length: 30 }, (_, k) => 3 + (i % 5) + 14 * k), liked[i % 2]!.slice(0, 2), (k) => 40 + i + (k % 3));
+    await buy(
+      id,
+      Array.from({ length: 30 }, (_, k) => 3 + (i % 5) + 14 * k),
+      liked[i % 2]!.slice(0, 2),
+      (k) => 40 + i + (k % 3),
+    );
     await touch(id, 'OUTBOUND', 'POSITIVE_INTEREST', 20);
     steady.push(id);
   }
   for (let i = 0; i < 10; i++) {
     const id = await insertCustomer(`Drifting ${i}`, personas[i % 2]!);
     // The same rhythm, but it stopped 160+ days ago; then a product closed and the contacts went sour.
-    await buy(id, Array.from({ length: 20 }, (_, k) => 160 + (i % 5) + 14 * k), liked[i % 2]!.slice(0, 2), (k) => 40 + i + (k % 3));
-    await sql(`UPDATE holding SET status = 'CLOSED', closed_at = $2 WHERE customer_id = $1 AND product_id = $3`, [id, daysAgo(30), liked[i % 2]![1]]);
+    await buy(
+      id,
+      Array.from({ length: 20 }, (_, k) => 160 + (i % 5) + 14 * k),
+      liked[i % 2]!.slice(0, 2),
+      (k) => 40 + i + (k % 3),
+    );
+    await sql(`UPDATE holding SET status = 'CLOSED', closed_at = $2 WHERE customer_id = $1 AND product_id = $3`, [
+      id,
+      daysAgo(30),
+      liked[i % 2]![1],
+    ]);
     await touch(id, 'INBOUND', 'NEGATIVE', 10);
     await touch(id, 'OUTBOUND', 'NEGATIVE', 20);
     await touch(id, 'OUTBOUND', 'NO_RESPONSE', 40);
@@ -130,7 +159,12 @@ async function seed(): Promise<Seeded> {
     const gap = 20 + Math.floor(rnd() * 40);
     const pool = persona === null ? products : rnd() < 0.85 ? liked[j % 2]! : products;
     const mine = pool.filter(() => rnd() < 0.6);
-    await buy(id, Array.from({ length: n }, (_, k) => last + gap * k), mine.length ? mine : [pool[0]!], () => 15 + Math.floor(rnd() * 80));
+    await buy(
+      id,
+      Array.from({ length: n }, (_, k) => last + gap * k),
+      mine.length ? mine : [pool[0]!],
+      () => 15 + Math.floor(rnd() * 80),
+    );
     background.push(id);
   }
   return { steady, drifting, background, products, productNames };
@@ -148,7 +182,11 @@ async function allCustomers(recommendations: number): Promise<CustomersWithInsig
   return all;
 }
 
-function expectError(body: { errors?: { extensions?: { code?: string; field?: string }; message: string }[] }, code: string, field?: string) {
+function expectError(
+  body: { errors?: { extensions?: { code?: string; field?: string }; message: string }[] },
+  code: string,
+  field?: string,
+) {
   expect(body.errors?.length).toBeGreaterThan(0);
   expect(body.errors![0]!.extensions?.code).toBe(code);
   if (field) expect(body.errors![0]!.extensions?.field).toBe(field);
@@ -197,7 +235,9 @@ describe('analytics', () => {
     expect(m.fitMs).toBeGreaterThan(0);
     expect(m.scoredAt).not.toBeNull();
     // The stored row, not just the payload.
-    const [row] = await sql<{ n: number; r: number; ll: number }[]>(`SELECT customer_count AS n, bgnbd_r AS r, bgnbd_log_likelihood AS ll FROM churn_model WHERE is_current`);
+    const [row] = await sql<{ n: number; r: number; ll: number }[]>(
+      `SELECT customer_count AS n, bgnbd_r AS r, bgnbd_log_likelihood AS ll FROM churn_model WHERE is_current`,
+    );
     expect(row).toEqual({ n: 120, r: m.bgNbd.r, ll: m.bgNbd.logLikelihood });
     expect(await sql(`SELECT count(*)::int AS n FROM customer_score`)).toEqual([{ n: 120 }]);
     expect((await server.query(CurrentChurnModelDocument)).churnModel?.id).toBe(m.id);
@@ -296,18 +336,31 @@ describe('analytics', () => {
     expect(first!.reason.length).toBeGreaterThan(10);
 
     await server.query(RecordTouchpointDocument, {
-      input: { customerId: gid(id), channel: 'PHONE', direction: 'OUTBOUND', occurredAt: daysAgo(1).toISOString(), response: 'NEGATIVE', productId: first!.product.id },
+      input: {
+        customerId: gid(id),
+        channel: 'PHONE',
+        direction: 'OUTBOUND',
+        occurredAt: daysAgo(1).toISOString(),
+        response: 'NEGATIVE',
+        productId: first!.product.id,
+      },
     });
     const afterDecline = (await server.query(CustomerInsightDocument, { id: gid(id), recommendations: 5 })).customer!;
     expect(afterDecline.crossSellRecommendations.map((r) => r.product.id)).not.toContain(first!.product.id);
 
     await server.query(RecordPurchasesDocument, {
-      input: { purchases: [{ customerId: gid(id), productId: second!.product.id, occurredAt: new Date().toISOString(), quantity: 1, amount: '99.00' }] },
+      input: {
+        purchases: [
+          { customerId: gid(id), productId: second!.product.id, occurredAt: new Date().toISOString(), quantity: 1, amount: '99.00' },
+        ],
+      },
     });
     await server.app.services.analytics.models.idle();
     const afterBuy = (await server.query(CustomerInsightDocument, { id: gid(id), recommendations: 5 })).customer!;
     expect(afterBuy.crossSellRecommendations.map((r) => r.product.id)).not.toContain(second!.product.id);
-    expect(new Date(afterBuy.lifetimeValue!.lastPurchaseAt).getTime()).toBeGreaterThan(new Date(before.lifetimeValue!.lastPurchaseAt).getTime());
+    expect(new Date(afterBuy.lifetimeValue!.lastPurchaseAt).getTime()).toBeGreaterThan(
+      new Date(before.lifetimeValue!.lastPurchaseAt).getTime(),
+    );
     expect(Number(afterBuy.lifetimeValue!.historicalSpend)).toBeCloseTo(Number(before.lifetimeValue!.historicalSpend) + 99, 2);
     expect(new Date(afterBuy.churnRisk!.scoredAt).getTime()).toBeGreaterThan(new Date(before.churnRisk!.scoredAt).getTime());
     expect(afterBuy.valueTier).not.toBeNull();
@@ -323,7 +376,9 @@ describe('analytics', () => {
     const id = candidates[0]!.id;
     await sql(`UPDATE holding SET status = 'CLOSED', closed_at = now() - interval '2 days' WHERE customer_id = $1`, [id]);
     for (let k = 0; k < 6; k++) await touch(id, 'INBOUND', 'NEGATIVE', 1 + k);
-    await server.query(RecordPurchasesDocument, { input: { purchases: [{ customerId: gid(id), occurredAt: daysAgo(0.5).toISOString(), quantity: 1, amount: '1.00' }] } });
+    await server.query(RecordPurchasesDocument, {
+      input: { purchases: [{ customerId: gid(id), occurredAt: daysAgo(0.5).toISOString(), quantity: 1, amount: '1.00' }] },
+    });
     await server.app.services.analytics.models.idle();
     const c = (await server.query(CustomerInsightDocument, { id: gid(id) })).customer!;
     expect(['HIGH', 'CRITICAL']).toContain(c.churnRisk!.level);
@@ -356,7 +411,10 @@ describe('analytics', () => {
     expect(drifter.lastPurchase!.occurredAt).toBe(drifter.lastPurchaseAt);
     expect(drifter.lastTouchpoint!.response).toBe('NEGATIVE');
 
-    const atRiskVip = await server.query(ReactivationCandidatesDocument, { first: 50, filter: { stageIn: ['AT_RISK'], valueTierIn: ['CORE', 'LOW'] } });
+    const atRiskVip = await server.query(ReactivationCandidatesDocument, {
+      first: 50,
+      filter: { stageIn: ['AT_RISK'], valueTierIn: ['CORE', 'LOW'] },
+    });
     for (const e of atRiskVip.reactivationCandidates.edges) {
       expect(e.node.customer.stage).toBe('AT_RISK');
       expect(['CORE', 'LOW']).toContain(e.node.valueTier);
@@ -371,7 +429,11 @@ describe('analytics', () => {
       sql(`INSERT INTO purchase (customer_id, occurred_at, quantity, amount) VALUES ($1, $2, 1, $3)`, [id, at(day), amount]);
     const refer = (referrer: string, referred: string, channel: string, created: string, converted: string | null) =>
       sql(`INSERT INTO referral (referrer_id, referred_id, source_channel, created_at, converted_at) VALUES ($1, $2, $3, $4, $5)`, [
-        referrer, referred, channel, at(created), converted && at(converted),
+        referrer,
+        referred,
+        channel,
+        at(created),
+        converted && at(converted),
       ]);
 
     const r1 = await customer('Referrer One', '2019-06-01');
@@ -401,14 +463,25 @@ describe('analytics', () => {
     await refer(r2, d, 'EMAIL', '2020-04-01', '2020-04-05');
     await refer(r2, e, 'EMAIL', '2019-12-20', '2019-12-30');
 
-    const { referralMetrics: m } = await server.query(ReferralMetricsReportDocument, { from: '2020-01-01T00:00:00Z', to: '2020-07-01T00:00:00Z', topReferrers: 5 });
+    const { referralMetrics: m } = await server.query(ReferralMetricsReportDocument, {
+      from: '2020-01-01T00:00:00Z',
+      to: '2020-07-01T00:00:00Z',
+      topReferrers: 5,
+    });
     // Leads created in the window: A, B, C, D, J, F, G, H, I = 9; converted before July: A, D, J, F, I = 5.
     expect(m.leadConversion).toEqual({ customersCreated: 9, converted: 5, conversionRate: 5 / 9 });
     expect(m.channels).toEqual([
       { channel: 'SOCIAL', referrals: 3, converted: 2, conversionRate: 2 / 3, liftOverLeadConversion: 2 / 3 / (5 / 9), revenue: '175.00' },
       { channel: 'EMAIL', referrals: 2, converted: 1, conversionRate: 0.5, liftOverLeadConversion: 0.5 / (5 / 9), revenue: '30.00' },
     ]);
-    expect(m.total).toEqual({ channel: null, referrals: 5, converted: 3, conversionRate: 0.6, liftOverLeadConversion: 0.6 / (5 / 9), revenue: '205.00' });
+    expect(m.total).toEqual({
+      channel: null,
+      referrals: 5,
+      converted: 3,
+      conversionRate: 0.6,
+      liftOverLeadConversion: 0.6 / (5 / 9),
+      revenue: '205.00',
+    });
     expect(m.revenueFromReferred).toBe('205.00');
     expect(m.topReferrers).toEqual([
       { customer: { id: gid(r1) }, referrals: 3, converted: 2, revenue: '175.00' },
@@ -419,15 +492,31 @@ describe('analytics', () => {
     expect(m.programmeCost).toBe('50.00');
     expect(m.returnOnInvestment).toBeCloseTo(3.1, 12);
 
-    expectError(await server.request(ReferralMetricsReportDocument, { from: '2020-07-01T00:00:00Z', to: '2020-01-01T00:00:00Z' }), 'BAD_USER_INPUT', 'to');
-    expectError(await server.request(ReferralMetricsReportDocument, { from: '2020-01-01T00:00:00Z', to: '2020-07-01T00:00:00Z', topReferrers: 500 }), 'BAD_USER_INPUT', 'topReferrers');
+    expectError(
+      await server.request(ReferralMetricsReportDocument, { from: '2020-07-01T00:00:00Z', to: '2020-01-01T00:00:00Z' }),
+      'BAD_USER_INPUT',
+      'to',
+    );
+    expectError(
+      await server.request(ReferralMetricsReportDocument, { from: '2020-01-01T00:00:00Z', to: '2020-07-01T00:00:00Z', topReferrers: 500 }),
+      'BAD_USER_INPUT',
+      'topReferrers',
+    );
   });
 
   it('runs every analytics example of the playground', async () => {
     const all = parse(EXAMPLE_OPERATIONS).definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     expect(all[0]!.name!.value).toBe('Customer360');
     const ours = parse(ANALYTICS_OPERATIONS).definitions as OperationDefinitionNode[];
-    expect(ours.map((d) => d.name!.value)).toEqual(['FitChurnModel', 'ChurnModel', 'AtRiskCustomers', 'CrossSell', 'ValueTiers', 'ReactivationCandidates', 'ReferralMetrics']);
+    expect(ours.map((d) => d.name!.value)).toEqual([
+      'FitChurnModel',
+      'ChurnModel',
+      'AtRiskCustomers',
+      'CrossSell',
+      'ValueTiers',
+      'ReactivationCandidates',
+      'ReferralMetrics',
+    ]);
     expect(all.map((d) => d.name!.value)).toEqual(expect.arrayContaining(ours.map((d) => d.name!.value)));
     for (const op of ours) {
       const body = await server.request<Record<string, unknown>>(print(op));
@@ -437,6 +526,10 @@ describe('analytics', () => {
   });
 
   it('refuses an out-of-range number of recommendations', async () => {
-    expectError(await server.request(CustomerInsightDocument, { id: gid(seeded.steady[1]!), recommendations: 21 }), 'BAD_USER_INPUT', 'crossSellRecommendations.first');
+    expectError(
+      await server.request(CustomerInsightDocument, { id: gid(seeded.steady[1]!), recommendations: 21 }),
+      'BAD_USER_INPUT',
+      'crossSellRecommendations.first',
+    );
   });
 });

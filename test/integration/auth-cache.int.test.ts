@@ -87,7 +87,10 @@ describe('a warm request sends no auth or rate-limit SQL', () => {
   it('keeps last_used_at current without writing on the request path', async () => {
     const created = (await a.query(CreateApiKeyDocument, { input: { label: 'last used', role: 'PARTNER' } })).createApiKey;
     await post(a.url, ViewerDocument, {}, bearer(created.secret));
-    const usedAt = async () => ((await a.ds.query(`SELECT last_used_at FROM api_key WHERE prefix = $1`, [created.apiKey.prefix])) as { last_used_at: Date | null }[])[0].last_used_at;
+    const usedAt = async () =>
+      (
+        (await a.ds.query(`SELECT last_used_at FROM api_key WHERE prefix = $1`, [created.apiKey.prefix])) as { last_used_at: Date | null }[]
+      )[0].last_used_at;
     expect(await usedAt()).not.toBeNull(); // the first lookup records the first use at once
     await a.ds.query(`UPDATE api_key SET last_used_at = '2020-01-01T00:00:00Z' WHERE prefix = $1`, [created.apiKey.prefix]);
 
@@ -103,7 +106,7 @@ describe('a warm request sends no auth or rate-limit SQL', () => {
   });
 });
 
-describe('revocation reaches every instance\'s cache', () => {
+describe("revocation reaches every instance's cache", () => {
   it('a key revoked on instance A is refused on the very next request on instance B, which had it cached', async () => {
     const created = (await a.query(CreateApiKeyDocument, { input: { label: 'Cached on B', role: 'ANALYST' } })).createApiKey;
     expect(codes(await post(b.url, ViewerDocument, {}, bearer(created.secret)))).toEqual([]);
@@ -147,7 +150,7 @@ describe('revocation reaches every instance\'s cache', () => {
       // Not served from the cache of before the loss (emptied on loss and again on reconnect, whichever came first).
       expect(logB.matching(KEY_LOOKUP)).toHaveLength(1);
 
-      await waitUntil(() => b.app.auth.revocations.listening, 'B\'s feed to reconnect');
+      await waitUntil(() => b.app.auth.revocations.listening, "B's feed to reconnect");
       expect((await post(b.url, ViewerDocument, {}, bearer(doomed.secret))).status).toBe(401);
       // Trusted again: a valid key is cached once more.
       await post(b.url, ViewerDocument, {}, bearer(kept));
@@ -241,7 +244,11 @@ describe('unknown keys', () => {
     const cache = a.app.auth.keyCache;
     await post(a.url, ViewerDocument, {}, bearer(a.adminKey));
     const before = cache.stats;
-    const flood = await Promise.all(Array.from({ length: 200 }, () => post(a.url, '{ __typename }', {}, bearer(`cgk_${randomBytes(4).toString('hex')}_${randomBytes(32).toString('base64url')}`))));
+    const flood = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        post(a.url, '{ __typename }', {}, bearer(`cgk_${randomBytes(4).toString('hex')}_${randomBytes(32).toString('base64url')}`)),
+      ),
+    );
     expect(flood.every((r) => r.status === 401)).toBe(true);
     const after = cache.stats;
     expect(after.unknown).toBeLessThanOrEqual(Math.min(before.unknown + 200, 10_000));

@@ -38,7 +38,11 @@ const fixtures: Record<string, { id: string; values: Record<string, string> }> =
 let customerId: string;
 
 async function raw(body: unknown, h: Record<string, string>): Promise<{ text: string; json: GraphQLResponse<Record<string, unknown>> }> {
-  const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...h }, body: JSON.stringify(body) });
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...h },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { text, json: JSON.parse(text) };
 }
@@ -64,7 +68,16 @@ beforeAll(async () => {
   const note = marker('note');
   const tp = await server.query<{ recordTouchpoint: { touchpoint: { id: string } } }>(
     `mutation($input: RecordTouchpointInput!) { recordTouchpoint(input: $input) { touchpoint { id } } }`,
-    { input: { customerId, channel: 'PHONE', direction: 'OUTBOUND', response: 'CONTACT_LATER', occurredAt: new Date(Date.now() - 60_000).toISOString(), note } },
+    {
+      input: {
+        customerId,
+        channel: 'PHONE',
+        direction: 'OUTBOUND',
+        response: 'CONTACT_LATER',
+        occurredAt: new Date(Date.now() - 60_000).toISOString(),
+        note,
+      },
+    },
   );
   fixtures.Touchpoint = { id: tp.recordTouchpoint.touchpoint.id, values: { note } };
 
@@ -100,7 +113,10 @@ describe.each(CASES)('%s as %s', (coordinate, viewer) => {
     const [type, field] = coordinate.split('.');
     const fixture = fixtures[type];
     const value = fixture.values[field];
-    const { text, json } = await raw({ query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on ${type} { ${field} } } }`, variables: { ids: [fixture.id] } }, headers[viewer]);
+    const { text, json } = await raw(
+      { query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on ${type} { ${field} } } }`, variables: { ids: [fixture.id] } },
+      headers[viewer],
+    );
     const expected = EXPECTED[viewer];
     if (expected === 'value') {
       expect(json.errors).toBeUndefined();
@@ -111,7 +127,12 @@ describe.each(CASES)('%s as %s', (coordinate, viewer) => {
     if (expected === 'FORBIDDEN field') {
       // The object still arrives; only the personal field is null, with the error at its path.
       expect(json.data).toEqual({ nodes: [{ __typename: type, [field]: null }] });
-      expect(json.errors).toEqual([expect.objectContaining({ path: ['nodes', 0, field], extensions: expect.objectContaining({ code: 'FORBIDDEN', scope: 'pii:read' }) })]);
+      expect(json.errors).toEqual([
+        expect.objectContaining({
+          path: ['nodes', 0, field],
+          extensions: expect.objectContaining({ code: 'FORBIDDEN', scope: 'pii:read' }),
+        }),
+      ]);
     } else {
       expect(json.data ?? null).toBeNull();
       expect(json.errors?.map((e) => e.extensions?.code)).toEqual([expected === 'UNAUTHENTICATED' ? 'UNAUTHENTICATED' : 'FORBIDDEN']);
@@ -120,25 +141,34 @@ describe.each(CASES)('%s as %s', (coordinate, viewer) => {
 });
 
 describe('personal data through other doors', () => {
-  it.each(['SERVICE', 'SERVICE+pii'] as const)('a %s key reads personal fields of the customer its mutation returns only with pii:read', async (viewer) => {
-    const { text, json } = await raw({ query: print(UpdateCustomerAsServiceDocument), variables: { input: { id: customerId } } }, headers[viewer]);
-    const customer = (json.data as { updateCustomer: { customer: Record<string, unknown> } }).updateCustomer.customer;
-    if (viewer === 'SERVICE+pii') {
-      expect(json.errors).toBeUndefined();
-      expect(customer).toMatchObject({ name: fixtures.Customer.values.name, email: fixtures.Customer.values.email });
-    } else {
-      expect(customer).toMatchObject({ id: customerId, stage: 'ACQUIRED', name: null, email: null });
-      expect(json.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
-        ['updateCustomer.customer.name', 'FORBIDDEN'],
-        ['updateCustomer.customer.email', 'FORBIDDEN'],
-      ]);
-      expect(text).not.toContain(fixtures.Customer.values.name);
-      expect(text).not.toContain(fixtures.Customer.values.email);
-    }
-  });
+  it.each(['SERVICE', 'SERVICE+pii'] as const)(
+    'a %s key reads personal fields of the customer its mutation returns only with pii:read',
+    async (viewer) => {
+      const { text, json } = await raw(
+        { query: print(UpdateCustomerAsServiceDocument), variables: { input: { id: customerId } } },
+        headers[viewer],
+      );
+      const customer = (json.data as { updateCustomer: { customer: Record<string, unknown> } }).updateCustomer.customer;
+      if (viewer === 'SERVICE+pii') {
+        expect(json.errors).toBeUndefined();
+        expect(customer).toMatchObject({ name: fixtures.Customer.values.name, email: fixtures.Customer.values.email });
+      } else {
+        expect(customer).toMatchObject({ id: customerId, stage: 'ACQUIRED', name: null, email: null });
+        expect(json.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+          ['updateCustomer.customer.name', 'FORBIDDEN'],
+          ['updateCustomer.customer.email', 'FORBIDDEN'],
+        ]);
+        expect(text).not.toContain(fixtures.Customer.values.name);
+        expect(text).not.toContain(fixtures.Customer.values.email);
+      }
+    },
+  );
 
   it.each(VIEWERS)('searching customers by name or email as %s needs pii:read', async (viewer) => {
-    const { json } = await raw({ query: print(CustomersSearchDocument), variables: { search: fixtures.Customer.values.name } }, headers[viewer]);
+    const { json } = await raw(
+      { query: print(CustomersSearchDocument), variables: { search: fixtures.Customer.values.name } },
+      headers[viewer],
+    );
     if (viewer === 'ADMIN' || viewer === 'ANALYST+pii') {
       expect(json.data).toMatchObject({ customers: { totalCount: 1 } });
       return;
@@ -152,7 +182,12 @@ describe('personal data through other doors', () => {
   it('a PARTNER subscriber gets events with personal fields nulled and FORBIDDEN, never the value', async () => {
     const partnerKey = headers.PARTNER.authorization;
     const messages: string[] = [];
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: partnerKey } });
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: partnerKey },
+    });
     // Subscribing after the newest event's cursor replays anything that commits meanwhile: no race with the mutation below.
     const { latestCustomerEventCursor: after } = await server.query<{ latestCustomerEventCursor: string }>('{ latestCustomerEventCursor }');
     const query = `subscription($after: String) { customerEvents(after: $after) { type customer { id name } ... on StageChangedEvent { reason } } }`;
@@ -185,4 +220,3 @@ describe('personal data through other doors', () => {
     expect(messages.join('')).not.toContain(fixtures.Customer.values.name);
   });
 });
-

@@ -34,7 +34,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const codes = (r: { body: GraphQLResponse<unknown> } | GraphQLResponse<unknown>) => ('body' in r ? r.body : r).errors?.map((e) => e.extensions?.code) ?? [];
+const codes = (r: { body: GraphQLResponse<unknown> } | GraphQLResponse<unknown>) =>
+  ('body' in r ? r.body : r).errors?.map((e) => e.extensions?.code) ?? [];
 
 async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -82,7 +83,10 @@ function openSubscription(client: Client, doc: DocumentNode) {
 }
 
 /** Another API instance on the same database (what a second server behind a load balancer is). */
-async function secondInstance(config: Partial<Config> = {}, extra: { playgroundApiKey?: string; dbUrl?: string } = {}): Promise<{ app: App; stop(): Promise<void> }> {
+async function secondInstance(
+  config: Partial<Config> = {},
+  extra: { playgroundApiKey?: string; dbUrl?: string } = {},
+): Promise<{ app: App; stop(): Promise<void> }> {
   const ds = await openDataSource(extra.dbUrl ?? server.db.url);
   const app = await startApp({
     config: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, anonymousRateLimitPerMinute: 1_000_000, ...config },
@@ -106,11 +110,24 @@ async function customerCount(): Promise<number> {
 
 describe('API keys', () => {
   it('returns the secret once and stores only its SHA-256 hash and a visible prefix', async () => {
-    const created = (await server.query(CreateApiKeyDocument, { input: { label: 'Shop integration', role: 'SERVICE', scopes: ['PII_READ'] } })).createApiKey;
+    const created = (
+      await server.query(CreateApiKeyDocument, { input: { label: 'Shop integration', role: 'SERVICE', scopes: ['PII_READ'] } })
+    ).createApiKey;
     expect(created.secret).toMatch(/^cgk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/);
-    expect(created.apiKey).toMatchObject({ prefix: created.secret.slice(0, 12), label: 'Shop integration', role: 'SERVICE', scopes: ['PII_READ'], source: 'API', revokedAt: null, lastUsedAt: null });
+    expect(created.apiKey).toMatchObject({
+      prefix: created.secret.slice(0, 12),
+      label: 'Shop integration',
+      role: 'SERVICE',
+      scopes: ['PII_READ'],
+      source: 'API',
+      revokedAt: null,
+      lastUsedAt: null,
+    });
 
-    const rows: { secret_hash: Buffer; row: string }[] = await server.ds.query(`SELECT secret_hash, row_to_json(k)::text AS row FROM api_key k WHERE prefix = $1`, [created.apiKey.prefix]);
+    const rows: { secret_hash: Buffer; row: string }[] = await server.ds.query(
+      `SELECT secret_hash, row_to_json(k)::text AS row FROM api_key k WHERE prefix = $1`,
+      [created.apiKey.prefix],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].secret_hash.equals(createHash('sha256').update(created.secret).digest())).toBe(true);
     const secretPart = created.secret.slice(13);
@@ -121,8 +138,18 @@ describe('API keys', () => {
     expect(JSON.stringify(listed)).not.toContain(secretPart);
 
     const viewer = await post(server.url, ViewerDocument, {}, bearer(created.secret));
-    expect(viewer.body.data).toEqual({ viewer: { role: 'SERVICE', scopes: ['PII_READ'], keyPrefix: created.apiKey.prefix, rateLimitPerMinute: 1_000_000, maxSubscriptions: 20 } });
-    const [{ used }] = await server.ds.query(`SELECT last_used_at IS NOT NULL AS used FROM api_key WHERE prefix = $1`, [created.apiKey.prefix]);
+    expect(viewer.body.data).toEqual({
+      viewer: {
+        role: 'SERVICE',
+        scopes: ['PII_READ'],
+        keyPrefix: created.apiKey.prefix,
+        rateLimitPerMinute: 1_000_000,
+        maxSubscriptions: 20,
+      },
+    });
+    const [{ used }] = await server.ds.query(`SELECT last_used_at IS NOT NULL AS used FROM api_key WHERE prefix = $1`, [
+      created.apiKey.prefix,
+    ]);
     expect(used).toBe(true);
   });
 
@@ -190,13 +217,23 @@ describe('roles', () => {
     const partner = await server.createKey({ role: 'PARTNER' });
     const analyst = await server.createKey({ role: 'ANALYST' });
 
-    const made = await post<{ createCustomer: { customer: { id: string; stage: string } } }>(server.url, 'mutation { createCustomer(input: { name: "Via Service" }) { customer { id stage } } }', {}, bearer(service));
+    const made = await post<{ createCustomer: { customer: { id: string; stage: string } } }>(
+      server.url,
+      'mutation { createCustomer(input: { name: "Via Service" }) { customer { id stage } } }',
+      {},
+      bearer(service),
+    );
     expect(made.body.errors).toBeUndefined();
     expect(made.body.data?.createCustomer.customer.stage).toBe('IDENTIFIED');
 
     const before = await customerCount();
     for (const key of [partner, analyst]) {
-      const res = await post(server.url, 'mutation { createCustomer(input: { name: "Not Allowed" }) { customer { id } } }', {}, bearer(key));
+      const res = await post(
+        server.url,
+        'mutation { createCustomer(input: { name: "Not Allowed" }) { customer { id } } }',
+        {},
+        bearer(key),
+      );
       expect(codes(res)).toEqual(['FORBIDDEN']);
       expect(res.body.errors![0].extensions).toMatchObject({ allowedRoles: ['ADMIN', 'SERVICE'] });
     }
@@ -215,7 +252,11 @@ describe('roles', () => {
     const query = '{ valueTiers { tiers { tier } } }';
     expect(codes(await post(server.url, query, {}, bearer(partner)))).toEqual(['FORBIDDEN']);
     expect(codes(await post(server.url, query, {}, bearer(analyst)))).toEqual([]);
-    for (const field of ['churnModel { id }', 'reactivationCandidates(first: 1) { totalCount }', 'referralMetrics(from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z") { from }']) {
+    for (const field of [
+      'churnModel { id }',
+      'reactivationCandidates(first: 1) { totalCount }',
+      'referralMetrics(from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z") { from }',
+    ]) {
       expect(codes(await post(server.url, `{ ${field} }`, {}, bearer(partner)))).toEqual(['FORBIDDEN']);
     }
   });
@@ -253,7 +294,7 @@ describe('revocation', () => {
     const after = await post(server.url, ViewerDocument, {}, bearer(created.secret));
     expect(after.status).toBe(401);
     expect(after.body.errors![0].message).toContain('revoked');
-    await waitUntil(() => doomed.closeCode() !== null, 'the revoked key\'s WebSocket to close');
+    await waitUntil(() => doomed.closeCode() !== null, "the revoked key's WebSocket to close");
     expect(doomed.closeCode()).toBe(4401);
     expect(sub.ended()).toBe(true);
     expect(bystander.closeCode()).toBeNull();
@@ -309,7 +350,8 @@ describe('rate limits', () => {
     const other = await secondInstance();
     try {
       const key = await server.createKey({ role: 'ANALYST', rateLimitPerMinute: 4 });
-      for (const url of [server.url, other.app.url, server.url, other.app.url]) expect(codes(await post(url, ViewerDocument, {}, bearer(key)))).toEqual([]);
+      for (const url of [server.url, other.app.url, server.url, other.app.url])
+        expect(codes(await post(url, ViewerDocument, {}, bearer(key)))).toEqual([]);
       expect(codes(await post(other.app.url, ViewerDocument, {}, bearer(key)))).toEqual(['RATE_LIMITED']);
       expect(codes(await post(server.url, ViewerDocument, {}, bearer(key)))).toEqual(['RATE_LIMITED']);
     } finally {
@@ -344,7 +386,9 @@ describe('rate limits', () => {
     try {
       const first = openSubscription(a.client, AuthCustomerEventsDocument);
       await waitUntil(async () => {
-        const [{ n }] = await server.ds.query(`SELECT count(*)::int AS n FROM subscription_slot s JOIN api_key k ON k.id = s.api_key_id WHERE k.rate_limit_per_minute IS NULL AND k.max_subscriptions = 1`);
+        const [{ n }] = await server.ds.query(
+          `SELECT count(*)::int AS n FROM subscription_slot s JOIN api_key k ON k.id = s.api_key_id WHERE k.rate_limit_per_minute IS NULL AND k.max_subscriptions = 1`,
+        );
         return n === 1;
       }, 'the first subscription to hold its slot');
       const second = openSubscription(b.client, AuthCustomerEventsDocument);
@@ -354,12 +398,16 @@ describe('rate limits', () => {
 
       first.dispose();
       await waitUntil(async () => {
-        const [{ n }] = await server.ds.query(`SELECT count(*)::int AS n FROM subscription_slot s JOIN api_key k ON k.id = s.api_key_id WHERE k.max_subscriptions = 1`);
+        const [{ n }] = await server.ds.query(
+          `SELECT count(*)::int AS n FROM subscription_slot s JOIN api_key k ON k.id = s.api_key_id WHERE k.max_subscriptions = 1`,
+        );
         return n === 0;
       }, 'the slot to be given back');
       const third = openSubscription(b.client, AuthCustomerEventsDocument);
       await waitUntil(async () => {
-        const [{ n }] = await server.ds.query(`SELECT count(*)::int AS n FROM subscription_slot s JOIN api_key k ON k.id = s.api_key_id WHERE k.max_subscriptions = 1`);
+        const [{ n }] = await server.ds.query(
+          `SELECT count(*)::int AS n FROM subscription_slot s JOIN api_key k ON k.id = s.api_key_id WHERE k.max_subscriptions = 1`,
+        );
         return n === 1 || third.ended();
       }, 'a new subscription to take the freed slot');
       expect(third.errors).toEqual([]);
@@ -414,7 +462,9 @@ describe('npm run keys', () => {
     const created = await cli('create', '--role', 'partner', '--label', 'CLI partner');
     const secret = /(cgk_[0-9a-f]{8}_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1];
     expect(secret).toBeDefined();
-    expect((await post(server.url, ViewerDocument, {}, bearer(secret!))).body.data).toMatchObject({ viewer: { role: 'PARTNER', scopes: [] } });
+    expect((await post(server.url, ViewerDocument, {}, bearer(secret!))).body.data).toMatchObject({
+      viewer: { role: 'PARTNER', scopes: [] },
+    });
 
     const prefix = secret!.slice(0, 12);
     expect((await cli('list')).stdout).toContain(prefix);
@@ -423,7 +473,9 @@ describe('npm run keys', () => {
     expect((await cli('list')).stdout).not.toContain(prefix);
     expect((await cli('list', '--all')).stdout).toMatch(new RegExp(`${prefix}.*revoked`));
 
-    await expect(cli('create', '--role', 'partner', '--scope', 'pii:read')).rejects.toMatchObject({ stderr: expect.stringContaining('PARTNER key cannot read personal data') });
+    await expect(cli('create', '--role', 'partner', '--scope', 'pii:read')).rejects.toMatchObject({
+      stderr: expect.stringContaining('PARTNER key cannot read personal data'),
+    });
   }, 60_000);
 });
 

@@ -24,7 +24,12 @@ let partnerKey: string;
 let analystKey: string;
 const ids: Record<string, string> = {};
 
-async function post(url: string, query: string, variables: Record<string, unknown>, key: string): Promise<GraphQLResponse<Record<string, unknown>>> {
+async function post(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  key: string,
+): Promise<GraphQLResponse<Record<string, unknown>>> {
   return (await postRaw(url, query, variables, bearer(key))).body;
 }
 
@@ -52,7 +57,14 @@ beforeAll(async () => {
   await seedGraph(compiled.ds, { customers: 60 });
   const ds = await openDataSource(compiled.db.url, new StatementCounter());
   const app = await startApp({
-    config: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, anonymousRateLimitPerMinute: 1_000_000, adminApiKey: compiled.adminKey, compiledReads: false },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      rateLimitPerMinute: 1_000_000,
+      anonymousRateLimitPerMinute: 1_000_000,
+      adminApiKey: compiled.adminKey,
+      compiledReads: false,
+    },
     ds,
     log: createLogger('silent'),
   });
@@ -60,7 +72,10 @@ beforeAll(async () => {
   partnerKey = await compiled.createKey({ role: 'PARTNER' });
   analystKey = await compiled.createKey({ role: 'ANALYST' });
   const first = async (sql: string) => ((await compiled.ds.query(sql)) as { id: string }[])[0].id;
-  ids.customer = toGlobalId('Customer', await first(`SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM referral r WHERE r.referrer_id = c.id) ORDER BY id LIMIT 1`));
+  ids.customer = toGlobalId(
+    'Customer',
+    await first(`SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM referral r WHERE r.referrer_id = c.id) ORDER BY id LIMIT 1`),
+  );
   ids.referred = toGlobalId('Customer', await first(`SELECT referred_id AS id FROM referral ORDER BY id LIMIT 1`));
   ids.persona = toGlobalId('Persona', await first(`SELECT id FROM persona ORDER BY id LIMIT 1`));
   ids.product = toGlobalId('Product', await first(`SELECT id FROM product ORDER BY id LIMIT 1`));
@@ -77,7 +92,9 @@ beforeAll(async () => {
      FROM (SELECT DISTINCT ON (customer_id) customer_id, product_id FROM holding ORDER BY customer_id, id) h
      CROSS JOIN LATERAL generate_series(0, (h.customer_id * 7 % 6)::int) g`,
   );
-  await compiled.ds.query(`UPDATE customer SET last_purchase_at = (SELECT max(occurred_at) FROM purchase p WHERE p.customer_id = customer.id)`);
+  await compiled.ds.query(
+    `UPDATE customer SET last_purchase_at = (SELECT max(occurred_at) FROM purchase p WHERE p.customer_id = customer.id)`,
+  );
   // Through the resolver server: a fit needs more than the one connection the counting server has.
   const fit = await post(plain.app.url, `mutation { fitChurnModel(input: {}) { scoredCustomers } }`, {}, compiled.adminKey);
   expect(fit.errors).toBeUndefined();
@@ -96,7 +113,13 @@ const CUSTOMER_FIELDS = `id name email stage stageEnteredAt lastPurchaseAt creat
 /** Operations chosen to reach every feature the compiler handles, and the edges where it hands over. */
 /** `searchesPersonalData`: without pii:read the resolvers refuse it (FORBIDDEN) before any SQL. */
 /** `statements: 0`: the resolvers answer with an error (the compiled path hands over). */
-const CASES: { name: string; query: string; variables?: () => Record<string, unknown>; statements: number; searchesPersonalData?: boolean }[] = [
+const CASES: {
+  name: string;
+  query: string;
+  variables?: () => Record<string, unknown>;
+  statements: number;
+  searchesPersonalData?: boolean;
+}[] = [
   {
     name: 'customer-360 list with every nested connection',
     query: `{ customers(first: 7) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { ${CUSTOMER_FIELDS}
@@ -108,9 +131,17 @@ const CASES: { name: string; query: string; variables?: () => Record<string, unk
       stageHistory(last: 2) { pageInfo { hasPreviousPage hasNextPage startCursor endCursor } nodes { id from to reason trigger occurredAt customer { id } } } } } } }`,
     statements: 1,
   },
-  { name: 'only totalCount', query: `{ customers(first: 3) { totalCount nodes { referralsMade { totalCount } holdings(first: 0) { totalCount pageInfo { hasNextPage } } } } }`, statements: 1 },
-  { name: 'aliases, fragments, __typename', query: `query Q { __typename a: customers(first: 2, orderBy: NAME_ASC) { __typename ...Page } b: customers(first: 2, orderBy: NAME_DESC) { ...Page nodes { n: name, n2: name } } }
-      fragment Page on CustomerConnection { pageInfo { __typename endCursor } edges { __typename cursor node { __typename ... on Customer { id stage } ...on Node { id } } } }`, statements: 1 },
+  {
+    name: 'only totalCount',
+    query: `{ customers(first: 3) { totalCount nodes { referralsMade { totalCount } holdings(first: 0) { totalCount pageInfo { hasNextPage } } } } }`,
+    statements: 1,
+  },
+  {
+    name: 'aliases, fragments, __typename',
+    query: `query Q { __typename a: customers(first: 2, orderBy: NAME_ASC) { __typename ...Page } b: customers(first: 2, orderBy: NAME_DESC) { ...Page nodes { n: name, n2: name } } }
+      fragment Page on CustomerConnection { pageInfo { __typename endCursor } edges { __typename cursor node { __typename ... on Customer { id stage } ...on Node { id } } } }`,
+    statements: 1,
+  },
   {
     name: '@include and @skip from variables',
     query: `query Q($withName: Boolean!, $noStage: Boolean!) { customers(first: 3) { nodes { id name @include(if: $withName) stage @skip(if: $noStage) } } }`,
@@ -125,8 +156,17 @@ const CASES: { name: string; query: string; variables?: () => Record<string, unk
     searchesPersonalData: true,
   },
   { name: 'an empty stage filter', query: `{ customers(first: 5, filter: { stageIn: [] }) { totalCount nodes { id } } }`, statements: 1 },
-  { name: 'products by category, personas', query: `{ products(first: 4, filter: { category: "Savings" }) { totalCount nodes { id sku price } } personas { totalCount nodes { id name } } }`, statements: 1 },
-  { name: 'one customer', query: `query Q($id: ID!) { customer(id: $id) { ${CUSTOMER_FIELDS} referralsMade(first: 1) { pageInfo { hasNextPage endCursor } nodes { referred { id } } } } }`, variables: () => ({ id: ids.customer }), statements: 1 },
+  {
+    name: 'products by category, personas',
+    query: `{ products(first: 4, filter: { category: "Savings" }) { totalCount nodes { id sku price } } personas { totalCount nodes { id name } } }`,
+    statements: 1,
+  },
+  {
+    name: 'one customer',
+    query: `query Q($id: ID!) { customer(id: $id) { ${CUSTOMER_FIELDS} referralsMade(first: 1) { pageInfo { hasNextPage endCursor } nodes { referred { id } } } } }`,
+    variables: () => ({ id: ids.customer }),
+    statements: 1,
+  },
   { name: 'a customer that does not exist', query: `{ customer(id: "${toGlobalId('Customer', 999999)}") { id } }`, statements: 1 },
   {
     name: 'node of every compiled type, and nodes in order with unknowns',
@@ -134,17 +174,43 @@ const CASES: { name: string; query: string; variables?: () => Record<string, unk
       ... on Purchase { amount } ... on Touchpoint { channel } ... on Referral { sourceChannel referrer { id } } ... on StageChange { to } ... on Customer { stage } } }`,
     variables: () => ({
       id: ids.customer,
-      ids: [ids.persona, ids.product, 'not-an-id', ids.holding, ids.purchase, ids.touchpoint, ids.referral, ids.stageChange, ids.customer, toGlobalId('Customer', 999999), ids.persona],
+      ids: [
+        ids.persona,
+        ids.product,
+        'not-an-id',
+        ids.holding,
+        ids.purchase,
+        ids.touchpoint,
+        ids.referral,
+        ids.stageChange,
+        ids.customer,
+        toGlobalId('Customer', 999999),
+        ids.persona,
+      ],
     }),
     statements: 1,
   },
   { name: 'node with an invalid id', query: `{ node(id: "nope") { id } nodes(ids: []) { id } }`, statements: 1 },
   // Handed to the resolvers, which report the problem exactly as before.
   { name: 'a bad cursor', query: `{ customers(first: 2, after: "garbage") { nodes { id } } }`, statements: 0 },
-  { name: 'a cursor of another ordering', query: `query Q($after: String) { customers(first: 2, after: $after, orderBy: NAME_ASC) { nodes { id } } }`, variables: () => ({ after: 'WyJjMSIsIkNSRUFURURfQVRfREVTQyIsIjIwMjQtMDEtMDEgMDA6MDA6MDArMDAiLCIxIl0' }), statements: 0 },
+  {
+    name: 'a cursor of another ordering',
+    query: `query Q($after: String) { customers(first: 2, after: $after, orderBy: NAME_ASC) { nodes { id } } }`,
+    variables: () => ({ after: 'WyJjMSIsIkNSRUFURURfQVRfREVTQyIsIjIwMjQtMDEtMDEgMDA6MDA6MDArMDAiLCIxIl0' }),
+    statements: 0,
+  },
   { name: 'first over the cap', query: `{ customers(first: 500) { nodes { id } } }`, statements: 0 },
-  { name: 'a global id of another type', query: `query Q($id: ID!) { customer(id: $id) { id } }`, variables: () => ({ id: ids.persona }), statements: 0 },
-  { name: 'a nested first over the cap', query: `{ customers(first: 1) { nodes { holdings(first: 201) { totalCount } } } }`, statements: 0 },
+  {
+    name: 'a global id of another type',
+    query: `query Q($id: ID!) { customer(id: $id) { id } }`,
+    variables: () => ({ id: ids.persona }),
+    statements: 0,
+  },
+  {
+    name: 'a nested first over the cap',
+    query: `{ customers(first: 1) { nodes { holdings(first: 201) { totalCount } } } }`,
+    statements: 0,
+  },
 ];
 
 describe.each([
@@ -170,7 +236,8 @@ it('pages forward and backward through the same rows as the resolvers, without s
   let after: string | null = null;
   for (;;) {
     const { body } = await both(query, { first: 7, after }, compiled.adminKey);
-    const page = (body.data as { customers: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { id: string } }[] } }).customers;
+    const page = (body.data as { customers: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { id: string } }[] } })
+      .customers;
     seen.push(...page.edges.map((e) => e.node.id));
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor;
@@ -181,7 +248,9 @@ it('pages forward and backward through the same rows as the resolvers, without s
   let before: string | null = null;
   for (;;) {
     const { body } = await both(query, { last: 8, before }, compiled.adminKey);
-    const page = (body.data as { customers: { pageInfo: { hasPreviousPage: boolean; startCursor: string }; edges: { node: { id: string } }[] } }).customers;
+    const page = (
+      body.data as { customers: { pageInfo: { hasPreviousPage: boolean; startCursor: string }; edges: { node: { id: string } }[] } }
+    ).customers;
     back.unshift(...page.edges.map((e) => e.node.id));
     if (!page.pageInfo.hasPreviousPage) break;
     before = page.pageInfo.startCursor;
@@ -190,7 +259,11 @@ it('pages forward and backward through the same rows as the resolvers, without s
 });
 
 it('gives a partner key non-personal fields from SQL and FORBIDDEN for personal ones, as the resolvers do', async () => {
-  const { body, statements } = await both(`{ customers(first: 3) { nodes { id stage name email touchpoints(first: 2) { nodes { note channel } } } } }`, {}, partnerKey);
+  const { body, statements } = await both(
+    `{ customers(first: 3) { nodes { id stage name email touchpoints(first: 2) { nodes { note channel } } } } }`,
+    {},
+    partnerKey,
+  );
   expect(statements).toBe(1);
   expect(body.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
   expect(body.errors?.map((e) => e.path?.join('.'))).toEqual(expect.arrayContaining(['customers.nodes.0.name', 'customers.nodes.0.email']));
@@ -227,10 +300,19 @@ function operationsInRepository(): { file: string; name: string; query: string; 
   for (const dir of dirs) {
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.graphql'))) {
       const doc = parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-      const fragments = new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
-      for (const op of doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'query')) {
+      const fragments = new Map(
+        doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+      );
+      for (const op of doc.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'query',
+      )) {
         const query = [op, ...fragmentsUsedBy(op, fragments)].map((d) => print(d)).join('\n');
-        out.push({ file, name: op.name?.value ?? '(anonymous)', query, variables: (op.variableDefinitions ?? []).map((v) => v.variable.name.value) });
+        out.push({
+          file,
+          name: op.name?.value ?? '(anonymous)',
+          query,
+          variables: (op.variableDefinitions ?? []).map((v) => v.variable.name.value),
+        });
       }
     }
   }
@@ -273,7 +355,9 @@ const STATEMENT_BUDGET: Record<string, number> = {
 describe('every query in test/operations/ and docs/examples/', () => {
   const operations = operationsInRepository();
   it.each(operations.map((o) => [`${o.file} ${o.name}`, o] as const))('%s answers the same on both paths', async (_name, op) => {
-    const variables = Object.fromEntries(op.variables.map((v) => [v, (VARIABLE_VALUES[`${op.name}.${v}`] ?? VARIABLE_VALUES[v])?.()]).filter(([, v]) => v !== undefined));
+    const variables = Object.fromEntries(
+      op.variables.map((v) => [v, (VARIABLE_VALUES[`${op.name}.${v}`] ?? VARIABLE_VALUES[v])?.()]).filter(([, v]) => v !== undefined),
+    );
     const { body, statements } = await both(op.query, variables, compiled.adminKey);
     expect(body.errors).toBeUndefined();
     if (op.name in STATEMENT_BUDGET) expect(statements).toBe(STATEMENT_BUDGET[op.name]);

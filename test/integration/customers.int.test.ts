@@ -34,9 +34,15 @@ describe('customers', () => {
   });
 
   it('updates profile fields and persona, and clears with null', async () => {
-    const persona = (await server.query(CreatePersonaDocument, { input: { name: 'Event planner', description: 'Plans events', goals: ['Reliable venues'], preferredChannels: ['EMAIL', 'PHONE'] } })).createPersona.persona;
+    const persona = (
+      await server.query(CreatePersonaDocument, {
+        input: { name: 'Event planner', description: 'Plans events', goals: ['Reliable venues'], preferredChannels: ['EMAIL', 'PHONE'] },
+      })
+    ).createPersona.persona;
     const c = await createCustomer({ name: 'Grace', email: 'grace@example.com' });
-    const updated = await server.query(UpdateCustomerDocument, { input: { id: c.id, personaId: persona.id, email: null, phone: '+1 555 010 2030' } });
+    const updated = await server.query(UpdateCustomerDocument, {
+      input: { id: c.id, personaId: persona.id, email: null, phone: '+1 555 010 2030' },
+    });
     expect(updated.updateCustomer.customer).toMatchObject({ email: null, phone: '+1 555 010 2030', persona: { id: persona.id } });
   });
 
@@ -70,7 +76,12 @@ describe('customers', () => {
     const back = await server.query(CustomerPageDocument, { last: 3, before: null, orderBy: 'NAME_ASC', filter: { search: 'tie name' } });
     expect(back.customers.edges.map((e) => e.node.id)).toEqual(seen.slice(4));
     expect(back.customers.pageInfo.hasPreviousPage).toBe(true);
-    const prev = await server.query(CustomerPageDocument, { last: 3, before: back.customers.pageInfo.startCursor, orderBy: 'NAME_ASC', filter: { search: 'tie name' } });
+    const prev = await server.query(CustomerPageDocument, {
+      last: 3,
+      before: back.customers.pageInfo.startCursor,
+      orderBy: 'NAME_ASC',
+      filter: { search: 'tie name' },
+    });
     expect(prev.customers.edges.map((e) => e.node.id)).toEqual(seen.slice(1, 4));
   });
 

@@ -85,13 +85,20 @@ it('follows the feed, and after a restart resumes exactly where it stopped', asy
   expect(await second.stop('SIGTERM')).toBe(0);
 
   const handled = [...first.lines, ...second.lines].map((e) => `${e.type} ${e.customer.id}${e.to ? ` ${e.to}` : ''}`);
-  expect(handled).toEqual([`CUSTOMER_CREATED ${a.id}`, `STAGE_CHANGED ${a.id} ACQUIRED`, `CUSTOMER_CREATED ${b.id}`, `STAGE_CHANGED ${b.id} ACQUIRED`, `CUSTOMER_CREATED ${c.id}`]);
+  expect(handled).toEqual([
+    `CUSTOMER_CREATED ${a.id}`,
+    `STAGE_CHANGED ${a.id} ACQUIRED`,
+    `CUSTOMER_CREATED ${b.id}`,
+    `STAGE_CHANGED ${b.id} ACQUIRED`,
+    `CUSTOMER_CREATED ${c.id}`,
+  ]);
   expect(fs.readFileSync(cursorFile, 'utf8')).toBe(second.lines[2].cursor);
 });
 
 it('stops with exit code 2 and a clear message on RESYNC_REQUIRED', async () => {
   const cursorFile = path.join(dir, 'stale.cursor');
-  const stale = (await s.query(CreateCustomerDocument, { input: { name: 'Before pruning' } })) && (await s.app.services.events.latestCursor());
+  const stale =
+    (await s.query(CreateCustomerDocument, { input: { name: 'Before pruning' } })) && (await s.app.services.events.latestCursor());
   await s.query(CreateCustomerDocument, { input: { name: 'Pruned away' } });
   await s.ds.query(`UPDATE customer_event SET recorded_at = now() - interval '30 days'`);
   await s.app.services.events.prune();

@@ -3,7 +3,13 @@
  * database, a change made through one reaching subscribers on the other.
  */
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { CreateCustomerDocument, LatestEventCursorDocument, OnCustomerEventsLeanDocument, OnStageChangedDocument, TransitionStageDocument } from '../generated/graphql';
+import {
+  CreateCustomerDocument,
+  LatestEventCursorDocument,
+  OnCustomerEventsLeanDocument,
+  OnStageChangedDocument,
+  TransitionStageDocument,
+} from '../generated/graphql';
 import { httpClient, startServerProcess, subscribe, type ServerProcess } from './events-support';
 
 let db: TestDatabase;
@@ -34,10 +40,15 @@ it('delivers a change made through instance A to subscribers on instance B, and 
   await httpA.query(TransitionStageDocument, { input: { customerId: viaB.id, to: 'ACQUIRED', reason: 'moved through A' } });
 
   const expected = [`CUSTOMER_CREATED ${viaA.id}`, `CUSTOMER_CREATED ${viaB.id}`, `STAGE_CHANGED ${viaB.id}`];
-  const seen = (items: { customerEvents: { type: string; customer: { id: string } } }[]) => items.map((d) => `${d.customerEvents.type} ${d.customerEvents.customer.id}`);
+  const seen = (items: { customerEvents: { type: string; customer: { id: string } } }[]) =>
+    items.map((d) => `${d.customerEvents.type} ${d.customerEvents.customer.id}`);
   expect(seen(await onB.waitFor(3))).toEqual(expected);
   expect(seen(await onA.waitFor(3))).toEqual(expected);
   expect(onA.items.map((d) => d.customerEvents.cursor)).toEqual(onB.items.map((d) => d.customerEvents.cursor));
-  expect((await stagesOnB.waitFor(1))[0].customerStageChanged).toMatchObject({ to: 'ACQUIRED', reason: 'moved through A', customer: { id: viaB.id } });
+  expect((await stagesOnB.waitFor(1))[0].customerStageChanged).toMatchObject({
+    to: 'ACQUIRED',
+    reason: 'moved through A',
+    customer: { id: viaB.id },
+  });
   await Promise.all([onA.dispose(), onB.dispose(), stagesOnB.dispose()]);
 });

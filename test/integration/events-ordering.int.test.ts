@@ -54,13 +54,16 @@ describe('event order', () => {
     await t1.connect();
     await t1.startTransaction('READ COMMITTED');
     const [{ pid: t1Pid }] = await t1.query(`SELECT pg_backend_pid() AS pid`);
-    await recordEvents(t1.manager, [{ type: CustomerEventType.CUSTOMER_UPDATED, customerId: localId(first.id), occurredAt: new Date(), payload: { fields: ['name'] } }]);
+    await recordEvents(t1.manager, [
+      { type: CustomerEventType.CUSTOMER_UPDATED, customerId: localId(first.id), occurredAt: new Date(), payload: { fields: ['name'] } },
+    ]);
 
     // T2, a real mutation started later. With a plain sequence it would commit now, a reader would
     // move past T1's number, and T1's event would never be seen. Here it must wait for T1.
     const t2 = s.query(UpdateCustomerDocument, { input: { id: second.id, phone: '+1 555 0101' } });
     await waitUntil(
-      async () => (await s.ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [t1Pid]))[0].n > 0,
+      async () =>
+        (await s.ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [t1Pid]))[0].n > 0,
       'the later transaction to wait for the open one',
     );
     expect(await h.readAll(after)).toEqual([]);

@@ -5,7 +5,13 @@
  */
 import { once } from 'node:events';
 import WebSocket from 'ws';
-import { CreateCustomerDocument, EventPageDocument, LatestEventCursorDocument, OnCustomerEventsLeanDocument, RecordPurchasesDocument } from '../generated/graphql';
+import {
+  CreateCustomerDocument,
+  EventPageDocument,
+  LatestEventCursorDocument,
+  OnCustomerEventsLeanDocument,
+  RecordPurchasesDocument,
+} from '../generated/graphql';
 import { AUTH_PARAMS, startEventsServer, waitUntil, type EventsTestServer } from './events-support';
 
 const BUFFER = 300;
@@ -55,7 +61,8 @@ async function allCursors(after: string): Promise<string[]> {
 it('closes a subscriber that stops reading with 4413, keeps the others whole, and lets it resume with after', async () => {
   const events = s.app.services.events;
   // RETAINED, so purchases emit only PURCHASE_RECORDED (no automatic stage move) and can be counted.
-  const customer = (await s.query(CreateCustomerDocument, { input: { name: `Bulk buyer ${'x'.repeat(180)}`, stage: 'RETAINED' } })).createCustomer.customer;
+  const customer = (await s.query(CreateCustomerDocument, { input: { name: `Bulk buyer ${'x'.repeat(180)}`, stage: 'RETAINED' } }))
+    .createCustomer.customer;
   const after = (await s.query(LatestEventCursorDocument, {})).latestCustomerEventCursor;
   const fast = s.subscribe(OnCustomerEventsLeanDocument, { after });
   const slow = await rawSubscriber(s.wsUrl, WIDE_SUBSCRIPTION, { after });
@@ -67,7 +74,11 @@ it('closes a subscriber that stops reading with 4413, keeps the others whole, an
   let total = 0;
   let bursts = 0;
   while (events.stats().slowConsumersClosed === 0 && bursts < 100) {
-    const purchases = Array.from({ length: BURST }, (_, i) => ({ customerId: customer.id, occurredAt: '2024-03-01T10:00:00.000Z', amount: `${i}.00` }));
+    const purchases = Array.from({ length: BURST }, (_, i) => ({
+      customerId: customer.id,
+      occurredAt: '2024-03-01T10:00:00.000Z',
+      amount: `${i}.00`,
+    }));
     await s.query(RecordPurchasesDocument, { input: { purchases } });
     total += BURST;
     bursts++;
@@ -79,7 +90,9 @@ it('closes a subscriber that stops reading with 4413, keeps the others whole, an
   expect(events.stats().maxQueued).toBeLessThanOrEqual(BUFFER);
 
   // The fast subscriber was not held back and missed nothing, also after the cut-off.
-  await s.query(RecordPurchasesDocument, { input: { purchases: [{ customerId: customer.id, occurredAt: '2024-03-02T10:00:00.000Z', amount: '1.00' }] } });
+  await s.query(RecordPurchasesDocument, {
+    input: { purchases: [{ customerId: customer.id, occurredAt: '2024-03-02T10:00:00.000Z', amount: '1.00' }] },
+  });
   total += 1;
   const cursors = await allCursors(after);
   expect(cursors).toHaveLength(total);

@@ -67,14 +67,22 @@ export interface GraphQLResponse<T> {
  * The real app on a free port of 127.0.0.1 over a fresh database, with the
  * settings these tests tune (subscription buffer, event-feed timings).
  */
-export async function startEventsServer(tuning: { eventSubscriptionBuffer?: number; events?: AppDeps['events'] } = {}): Promise<EventsTestServer> {
+export async function startEventsServer(
+  tuning: { eventSubscriptionBuffer?: number; events?: AppDeps['events'] } = {},
+): Promise<EventsTestServer> {
   const db = await createTestDatabase();
   const ds = await openDataSource(db.url);
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
   // Rate limits (where the server has them) must not throttle tests.
   const unthrottled = { rateLimitPerMinute: 1_000_000, anonymousRateLimitPerMinute: 1_000_000, maxSubscriptionsPerKey: 10_000 } as object;
   const app = await startApp({
-    config: { host: '127.0.0.1', port: 0, adminApiKey: TEST_ADMIN_KEY, eventSubscriptionBuffer: tuning.eventSubscriptionBuffer, ...unthrottled },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      adminApiKey: TEST_ADMIN_KEY,
+      eventSubscriptionBuffer: tuning.eventSubscriptionBuffer,
+      ...unthrottled,
+    },
     ds,
     log,
     events: tuning.events,
@@ -100,7 +108,11 @@ export async function startEventsServer(tuning: { eventSubscriptionBuffer?: numb
 
 /** A typed GraphQL-over-HTTP client for `url`, authenticated as the test admin. */
 export function httpClient(url: string): Pick<EventsTestServer, 'request' | 'query'> {
-  const request = async <T, V>(doc: TypedDocumentNode<T, V> | DocumentNode, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>> => {
+  const request = async <T, V>(
+    doc: TypedDocumentNode<T, V> | DocumentNode,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>> => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...AUTH_HEADERS, ...headers },
@@ -149,7 +161,12 @@ export function wsClient(wsUrl: string, connectionParams?: Record<string, unknow
 }
 
 /** Subscribes with a typed document and records everything that comes back. */
-export function subscribe<T, V>(wsUrl: string, doc: TypedDocumentNode<T, V> | DocumentNode, variables: V, opts: SubscribeOptions = {}): Sub<T> {
+export function subscribe<T, V>(
+  wsUrl: string,
+  doc: TypedDocumentNode<T, V> | DocumentNode,
+  variables: V,
+  opts: SubscribeOptions = {},
+): Sub<T> {
   const own = opts.client ? null : wsClient(wsUrl, opts.connectionParams ?? AUTH_PARAMS);
   const client = opts.client ?? own!.client;
   const items: T[] = [];
@@ -183,11 +200,11 @@ export function subscribe<T, V>(wsUrl: string, doc: TypedDocumentNode<T, V> | Do
       return own ? own.closeCode() : null;
     },
     async waitFor(n, what) {
-      await waitUntil(
-        () => items.length >= n || (ended && items.length < n),
-        what ?? `${n} subscription results`,
-      );
-      if (items.length < n) throw new Error(`Subscription ended after ${items.length} of ${n} results: ${JSON.stringify({ errors, closeCode: own?.closeCode() })}`);
+      await waitUntil(() => items.length >= n || (ended && items.length < n), what ?? `${n} subscription results`);
+      if (items.length < n)
+        throw new Error(
+          `Subscription ended after ${items.length} of ${n} results: ${JSON.stringify({ errors, closeCode: own?.closeCode() })}`,
+        );
       return items;
     },
     ended: () => waitUntil(() => ended, 'the subscription to end'),
@@ -216,7 +233,16 @@ export function startServerProcess(databaseUrl: string, env: Record<string, stri
   const root = path.resolve(__dirname, '../..');
   const child: ChildProcess = spawn(process.execPath, ['-r', './scripts/register.js', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', DEMO_CUSTOMERS: '0', ADMIN_API_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DEMO_CUSTOMERS: '0',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -43,11 +43,17 @@ afterAll(async () => {
 const latestCursor = async () => (await s.query(LatestEventCursorDocument, {})).latestCustomerEventCursor;
 const createCustomer = async (input: Partial<CreateCustomerInput> = {}) =>
   (await s.query(CreateCustomerDocument, { input: { name: `Customer ${++n}`, ...input } })).createCustomer.customer;
-const createPersona = async () => (await s.query(CreatePersonaDocument, { input: { name: `Persona ${++n}`, description: 'Plans team events.' } })).createPersona.persona;
-const createProduct = async () => (await s.query(CreateProductDocument, { input: { sku: `SKU-${++n}`, name: 'Travel insurance', category: 'Insurance', price: '19.99' } })).createProduct.product;
-const transition = (customerId: string, to: LifecycleStage, reason?: string) => s.query(TransitionStageDocument, { input: { customerId, to, reason } });
+const createPersona = async () =>
+  (await s.query(CreatePersonaDocument, { input: { name: `Persona ${++n}`, description: 'Plans team events.' } })).createPersona.persona;
+const createProduct = async () =>
+  (await s.query(CreateProductDocument, { input: { sku: `SKU-${++n}`, name: 'Travel insurance', category: 'Insurance', price: '19.99' } }))
+    .createProduct.product;
+const transition = (customerId: string, to: LifecycleStage, reason?: string) =>
+  s.query(TransitionStageDocument, { input: { customerId, to, reason } });
 const purchase = (customerId: string, productId?: string) =>
-  s.query(RecordPurchasesDocument, { input: { purchases: [{ customerId, productId, occurredAt: '2024-03-01T10:00:00.000Z', quantity: 2, amount: '50.00' }] } });
+  s.query(RecordPurchasesDocument, {
+    input: { purchases: [{ customerId, productId, occurredAt: '2024-03-01T10:00:00.000Z', quantity: 2, amount: '50.00' }] },
+  });
 
 /** Every retained event after `after` that passes `filter`, read over HTTP page by page. */
 async function readAll(after: string | null, filter?: CustomerEventFilter): Promise<EventFieldsFragment[]> {
@@ -80,7 +86,15 @@ describe('customer event feed', () => {
     await s.query(UpdateCustomerDocument, { input: { id: ada.id, email: 'ada@example.com' } });
     await transition(ada.id, 'ACQUIRED', 'Replied to the newsletter');
     await purchase(ada.id, product.id);
-    await s.query(RecordTouchpointDocument, { input: { customerId: ada.id, channel: 'EMAIL', occurredAt: '2024-02-01T09:00:00.000Z', response: 'POSITIVE_INTEREST', campaign: 'Spring' } });
+    await s.query(RecordTouchpointDocument, {
+      input: {
+        customerId: ada.id,
+        channel: 'EMAIL',
+        occurredAt: '2024-02-01T09:00:00.000Z',
+        response: 'POSITIVE_INTEREST',
+        campaign: 'Spring',
+      },
+    });
     const bob = await createCustomer({ name: 'Bob' });
     await transition(ada.id, 'RETAINED');
     await s.query(CreateReferralDocument, { input: { referrerId: ada.id, referredId: bob.id, sourceChannel: 'SOCIAL' } });
@@ -101,10 +115,26 @@ describe('customer event feed', () => {
     const [created, updated, acquired, bought, converted, touched, , , referred, advocate] = events;
     expect(created).toMatchObject({ __typename: 'CustomerCreatedEvent', stage: 'IDENTIFIED', customer: { name: 'Ada' } });
     expect(updated).toMatchObject({ __typename: 'CustomerUpdatedEvent', changedFields: ['email'] });
-    expect(acquired).toMatchObject({ __typename: 'StageChangedEvent', reason: 'Replied to the newsletter', stageChange: { to: 'ACQUIRED' } });
-    expect(bought).toMatchObject({ __typename: 'PurchaseRecordedEvent', quantity: 2, amount: '50.00', product: { id: product.id }, purchase: { amount: '50.00' } });
+    expect(acquired).toMatchObject({
+      __typename: 'StageChangedEvent',
+      reason: 'Replied to the newsletter',
+      stageChange: { to: 'ACQUIRED' },
+    });
+    expect(bought).toMatchObject({
+      __typename: 'PurchaseRecordedEvent',
+      quantity: 2,
+      amount: '50.00',
+      product: { id: product.id },
+      purchase: { amount: '50.00' },
+    });
     expect(converted).toMatchObject({ reason: 'First purchase recorded.' });
-    expect(touched).toMatchObject({ __typename: 'TouchpointRecordedEvent', channel: 'EMAIL', direction: 'OUTBOUND', response: 'POSITIVE_INTEREST', campaign: 'Spring' });
+    expect(touched).toMatchObject({
+      __typename: 'TouchpointRecordedEvent',
+      channel: 'EMAIL',
+      direction: 'OUTBOUND',
+      response: 'POSITIVE_INTEREST',
+      campaign: 'Spring',
+    });
     expect(referred).toMatchObject({ __typename: 'ReferralCreatedEvent', sourceChannel: 'SOCIAL', referred: { id: bob.id } });
     expect(advocate).toMatchObject({ to: 'ADVOCATE', customer: { stage: 'ADVOCATE' } });
     expect(new Set(events.map((e) => e.cursor)).size).toBe(10);
@@ -112,7 +142,12 @@ describe('customer event feed', () => {
     // The same events, in the same order, over HTTP; and each is a Node.
     expect((await readAll(after)).map((e) => e.cursor)).toEqual(events.map((e) => e.cursor));
     const node = await s.query(EventNodeDocument, { id: referred.id });
-    expect(node.node).toMatchObject({ __typename: 'ReferralCreatedEvent', cursor: referred.cursor, type: 'REFERRAL_CREATED', customer: { id: ada.id } });
+    expect(node.node).toMatchObject({
+      __typename: 'ReferralCreatedEvent',
+      cursor: referred.cursor,
+      type: 'REFERRAL_CREATED',
+      customer: { id: ada.id },
+    });
     await sub.dispose();
   });
 
@@ -122,13 +157,18 @@ describe('customer event feed', () => {
     const product = await createProduct();
     const c2 = await createCustomer();
     const c1 = await createCustomer({ personaId: persona.id });
-    const a = s.subscribe(OnCustomerEventsDocument, { after, filter: { types: ['STAGE_CHANGED', 'PURCHASE_RECORDED'], customerIds: [c1.id] } });
+    const a = s.subscribe(OnCustomerEventsDocument, {
+      after,
+      filter: { types: ['STAGE_CHANGED', 'PURCHASE_RECORDED'], customerIds: [c1.id] },
+    });
     const b = s.subscribe(OnStageChangedDocument, { after, filter: { to: ['CONVERTED'] } });
     const c = s.subscribe(OnStageChangedDocument, { after, filter: { personaIds: [persona.id], from: ['ACQUIRED'] } });
     await transition(c2.id, 'ACQUIRED');
     await transition(c1.id, 'ACQUIRED');
     await purchase(c2.id, product.id);
-    await s.query(RecordTouchpointDocument, { input: { customerId: c1.id, channel: 'PHONE', occurredAt: '2024-02-01T09:00:00.000Z', response: 'CONTACT_LATER' } });
+    await s.query(RecordTouchpointDocument, {
+      input: { customerId: c1.id, channel: 'PHONE', occurredAt: '2024-02-01T09:00:00.000Z', response: 'CONTACT_LATER' },
+    });
     // The last event matches every filter, so each list is complete once it has arrived.
     await purchase(c1.id, product.id);
 
@@ -137,8 +177,13 @@ describe('customer event feed', () => {
       `PURCHASE_RECORDED ${c1.id}`,
       `STAGE_CHANGED ${c1.id} ACQUIRED->CONVERTED FIRST_PURCHASE`,
     ]);
-    expect((await b.waitFor(2)).map((d) => `${d.customerStageChanged.customer.id} ${d.customerStageChanged.to}`)).toEqual([`${c2.id} CONVERTED`, `${c1.id} CONVERTED`]);
-    expect((await c.waitFor(1)).map((d) => `${d.customerStageChanged.customer.id} ${d.customerStageChanged.from}`)).toEqual([`${c1.id} ACQUIRED`]);
+    expect((await b.waitFor(2)).map((d) => `${d.customerStageChanged.customer.id} ${d.customerStageChanged.to}`)).toEqual([
+      `${c2.id} CONVERTED`,
+      `${c1.id} CONVERTED`,
+    ]);
+    expect((await c.waitFor(1)).map((d) => `${d.customerStageChanged.customer.id} ${d.customerStageChanged.from}`)).toEqual([
+      `${c1.id} ACQUIRED`,
+    ]);
     expect(a.items).toHaveLength(3);
     expect(b.items).toHaveLength(2);
     expect(c.items).toHaveLength(1);
@@ -213,7 +258,9 @@ describe('customer event feed', () => {
     // A service that records its events and then fails: the transaction, events included, is gone.
     await expect(
       inTransaction(s.ds, async (em) => {
-        await recordEvents(em, [{ type: CustomerEventType.CUSTOMER_UPDATED, customerId: localId, occurredAt: new Date(), payload: { fields: ['name'] } }]);
+        await recordEvents(em, [
+          { type: CustomerEventType.CUSTOMER_UPDATED, customerId: localId, occurredAt: new Date(), payload: { fields: ['name'] } },
+        ]);
         throw new Error('rolled back on purpose');
       }),
     ).rejects.toThrow('rolled back on purpose');
@@ -227,7 +274,9 @@ describe('customer event feed', () => {
         END IF;
         RETURN NULL;
       END $$`);
-    await s.ds.query(`CREATE CONSTRAINT TRIGGER fail_marked_event AFTER INSERT ON customer_event DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_marked_event()`);
+    await s.ds.query(
+      `CREATE CONSTRAINT TRIGGER fail_marked_event AFTER INSERT ON customer_event DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_marked_event()`,
+    );
     try {
       const failed = await s.request(UpdateCustomerDocument, { input: { id: cu.id, email: 'fail@commit.example' } });
       expect(failed.errors?.[0].extensions?.code).toBe('INTERNAL_SERVER_ERROR');
@@ -246,19 +295,40 @@ describe('customer event feed', () => {
   });
 
   it('gives each viewer its own result for the same event, even though equal subscriptions share one execution', async () => {
-    const { secret } = await s.app.services.apiKeys.create({ label: 'partner without personal data', role: ApiKeyRole.PARTNER, scopes: [], source: ApiKeySource.API });
+    const { secret } = await s.app.services.apiKeys.create({
+      label: 'partner without personal data',
+      role: ApiKeyRole.PARTNER,
+      scopes: [],
+      source: ApiKeySource.API,
+    });
     const after = await latestCursor();
-    const admins = [s.subscribe(OnStageChangedDocument, { after }), s.subscribe(OnStageChangedDocument, { after, filter: { to: ['ACQUIRED'] } })];
+    const admins = [
+      s.subscribe(OnStageChangedDocument, { after }),
+      s.subscribe(OnStageChangedDocument, { after, filter: { to: ['ACQUIRED'] } }),
+    ];
     const partner = subscribe(s.wsUrl, OnStageChangedDocument, { after }, { connectionParams: { authorization: `Bearer ${secret}` } });
     const cu = await createCustomer({ name: 'Private Person' });
     await transition(cu.id, 'ACQUIRED');
-    for (const admin of admins) expect((await admin.waitFor(1))[0].customerStageChanged).toMatchObject({ to: 'ACQUIRED', customer: { id: cu.id, stage: 'ACQUIRED' } });
+    for (const admin of admins)
+      expect((await admin.waitFor(1))[0].customerStageChanged).toMatchObject({
+        to: 'ACQUIRED',
+        customer: { id: cu.id, stage: 'ACQUIRED' },
+      });
     expect((await partner.waitFor(1))[0].customerStageChanged).toMatchObject({ to: 'ACQUIRED', customer: { id: cu.id } });
     // The document asks for no personal field, so nothing differs; now one that does.
     const nameDoc = `subscription($after: String) { customerStageChanged(after: $after) { to customer { id name } } }`;
     const after2 = await latestCursor();
-    const adminNames = subscribe<{ customerStageChanged: { customer: { name: string | null } } }, { after: string }>(s.wsUrl, parse(nameDoc), { after: after2 });
-    const partnerNames = subscribe<{ customerStageChanged: { customer: { name: string | null } } }, { after: string }>(s.wsUrl, parse(nameDoc), { after: after2 }, { connectionParams: { authorization: `Bearer ${secret}` } });
+    const adminNames = subscribe<{ customerStageChanged: { customer: { name: string | null } } }, { after: string }>(
+      s.wsUrl,
+      parse(nameDoc),
+      { after: after2 },
+    );
+    const partnerNames = subscribe<{ customerStageChanged: { customer: { name: string | null } } }, { after: string }>(
+      s.wsUrl,
+      parse(nameDoc),
+      { after: after2 },
+      { connectionParams: { authorization: `Bearer ${secret}` } },
+    );
     await transition(cu.id, 'CONVERTED');
     expect((await adminNames.waitFor(1))[0].customerStageChanged.customer.name).toBe('Private Person');
     expect((await partnerNames.waitFor(1))[0].customerStageChanged.customer.name).toBeNull();
@@ -287,7 +357,9 @@ describe('customer event feed', () => {
     const [first, second] = await readAll(start);
     expect([first.customer.id, second.customer.id]).toEqual([a.id, b.id]);
     // Everything up to `first` (this test's and earlier tests' events) is 8 days old; `second` is new.
-    await s.ds.query(`UPDATE customer_event SET recorded_at = now() - interval '8 days' WHERE seq <= $1`, [decodeEventCursor(first.cursor, 'after')]);
+    await s.ds.query(`UPDATE customer_event SET recorded_at = now() - interval '8 days' WHERE seq <= $1`, [
+      decodeEventCursor(first.cursor, 'after'),
+    ]);
     expect(await s.app.services.events.prune()).toBeGreaterThan(0);
     expect(await s.app.services.events.prune()).toBe(0);
 

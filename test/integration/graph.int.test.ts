@@ -85,13 +85,17 @@ describe('recordPurchases', () => {
     expect(after.lastPurchaseAt).toBe(iso('2024-03-07T12:00:00Z'));
     // Holdings oldest first; `since` is the earliest purchase of the product.
     expect(after.holdings.totalCount).toBe(2);
-    expect(after.holdings.nodes.map((h) => ({ sku: h.product.sku, status: h.status, since: h.since, spend: h.totalSpend, n: h.purchaseCount }))).toEqual([
+    expect(
+      after.holdings.nodes.map((h) => ({ sku: h.product.sku, status: h.status, since: h.since, spend: h.totalSpend, n: h.purchaseCount })),
+    ).toEqual([
       { sku: p2.sku, status: 'ACTIVE', since: iso('2024-03-01T09:00:00Z'), spend: '5.00', n: 1 },
       { sku: p1.sku, status: 'ACTIVE', since: iso('2024-03-02T08:00:00Z'), spend: '25.50', n: 2 },
     ]);
     // Purchases newest first.
     expect(after.purchases.totalCount).toBe(4);
-    expect(after.purchases.nodes.map((p) => p.occurredAt)).toEqual(['2024-03-07T12:00:00Z', '2024-03-05T10:00:00Z', '2024-03-02T08:00:00Z', '2024-03-01T09:00:00Z'].map(iso));
+    expect(after.purchases.nodes.map((p) => p.occurredAt)).toEqual(
+      ['2024-03-07T12:00:00Z', '2024-03-05T10:00:00Z', '2024-03-02T08:00:00Z', '2024-03-01T09:00:00Z'].map(iso),
+    );
 
     const history = (await journey(c.id)).stageHistory.nodes;
     expect(history.map((h) => [h.from, h.to, h.trigger])).toEqual([
@@ -113,7 +117,12 @@ describe('recordPurchases', () => {
     const churned = await customer({ name: 'Gone', stage: 'CHURNED' });
     const retained = await customer({ name: 'Steady', stage: 'RETAINED' });
     const identified = await customer({ name: 'Prospect' });
-    await buy([dormant, churned, retained, identified].flatMap((c) => [buildPurchaseInput(c.id), buildPurchaseInput(c.id, { occurredAt: '2024-04-01T00:00:00Z' })]));
+    await buy(
+      [dormant, churned, retained, identified].flatMap((c) => [
+        buildPurchaseInput(c.id),
+        buildPurchaseInput(c.id, { occurredAt: '2024-04-01T00:00:00Z' }),
+      ]),
+    );
     const stages = await Promise.all([dormant, churned, retained, identified].map((c) => journey(c.id)));
     expect(stages.map((j) => j.stage)).toEqual(['REACTIVATED', 'REACTIVATED', 'RETAINED', 'CONVERTED']);
     expect(stages[0].stageHistory.nodes.at(-1)).toMatchObject({ from: 'DORMANT', to: 'REACTIVATED', trigger: 'PURCHASE_AFTER_LAPSE' });
@@ -126,7 +135,9 @@ describe('recordPurchases', () => {
   it('keeps all 1,000 purchases of a full batch', async () => {
     const c = await customer({ name: 'Bulk Buyer' });
     const p = await product();
-    const list = Array.from({ length: 1000 }, (_, i) => buildPurchaseInput(c.id, { productId: p.id, occurredAt: new Date(Date.UTC(2023, 0, 1) + i * 60_000).toISOString(), amount: '0.01' }));
+    const list = Array.from({ length: 1000 }, (_, i) =>
+      buildPurchaseInput(c.id, { productId: p.id, occurredAt: new Date(Date.UTC(2023, 0, 1) + i * 60_000).toISOString(), amount: '0.01' }),
+    );
     expect(await buy(list)).toHaveLength(1000);
     const after = await server.query(CustomerCommerceDocument, { id: c.id, holdingsFirst: 5, purchasesFirst: 1 });
     expect(after.customer!.purchases.totalCount).toBe(1000);
@@ -140,10 +151,12 @@ describe('closeHolding', () => {
     const p = await product();
     await buy([buildPurchaseInput(c.id, { productId: p.id, occurredAt: '2024-01-10T00:00:00Z' })]);
     const holding = (await commerce(c.id)).holdings.nodes[0];
-    const holders = async () => (await server.query(CustomerPageDocument, { first: 10, filter: { hasProductId: p.id } })).customers.edges.map((e) => e.node.id);
+    const holders = async () =>
+      (await server.query(CustomerPageDocument, { first: 10, filter: { hasProductId: p.id } })).customers.edges.map((e) => e.node.id);
     expect(await holders()).toEqual([c.id]);
 
-    const closed = (await server.query(CloseHoldingDocument, { input: { holdingId: holding.id, closedAt: '2024-02-01T00:00:00Z' } })).closeHolding.holding;
+    const closed = (await server.query(CloseHoldingDocument, { input: { holdingId: holding.id, closedAt: '2024-02-01T00:00:00Z' } }))
+      .closeHolding.holding;
     expect(closed).toEqual({ id: holding.id, status: 'CLOSED', closedAt: iso('2024-02-01T00:00:00Z') });
     expect(await holders()).toEqual([]);
 
@@ -179,7 +192,14 @@ describe('touchpoints', () => {
     const recorded = [];
     for (const [i, [channel, response]] of plan.entries()) {
       const t = await server.query(RecordTouchpointDocument, {
-        input: buildTouchpointInput(c.id, { channel, response, occurredAt: new Date(Date.UTC(2024, 0, 1 + i)).toISOString(), campaign: ' Spring ', productId: i === 0 ? p.id : null, direction: i % 2 ? 'INBOUND' : 'OUTBOUND' }),
+        input: buildTouchpointInput(c.id, {
+          channel,
+          response,
+          occurredAt: new Date(Date.UTC(2024, 0, 1 + i)).toISOString(),
+          campaign: ' Spring ',
+          productId: i === 0 ? p.id : null,
+          direction: i % 2 ? 'INBOUND' : 'OUTBOUND',
+        }),
       });
       recorded.push(t.recordTouchpoint.touchpoint);
     }
@@ -187,12 +207,20 @@ describe('touchpoints', () => {
     expect(recorded[1]).toMatchObject({ product: null, direction: 'INBOUND' });
 
     const filter: TouchpointFilter = { channelIn: ['EMAIL', 'PHONE'], responseIn: ['POSITIVE_INTEREST'] };
-    const expected = recorded.filter((_, i) => ['EMAIL', 'PHONE'].includes(plan[i][0]) && plan[i][1] === 'POSITIVE_INTEREST').map((t) => t.id).reverse();
+    const expected = recorded
+      .filter((_, i) => ['EMAIL', 'PHONE'].includes(plan[i][0]) && plan[i][1] === 'POSITIVE_INTEREST')
+      .map((t) => t.id)
+      .reverse();
     expect(expected).toHaveLength(5);
     const seen: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 10; guard++) {
-      const page: TouchpointsFilteredQuery = await server.query(TouchpointsFilteredDocument, { id: c.id, filter: { ...filter }, first: 2, after });
+      const page: TouchpointsFilteredQuery = await server.query(TouchpointsFilteredDocument, {
+        id: c.id,
+        filter: { ...filter },
+        first: 2,
+        after,
+      });
       const conn = page.customer!.touchpoints;
       expect(conn.totalCount).toBe(5);
       expect(conn.nodes.every((n) => ['EMAIL', 'PHONE'].includes(n.channel) && n.response === 'POSITIVE_INTEREST')).toBe(true);
@@ -204,7 +232,11 @@ describe('touchpoints', () => {
 
     const all = await server.query(TouchpointsFilteredDocument, { id: c.id, first: 20 });
     expect(all.customer!.touchpoints.totalCount).toBe(8);
-    const negative = await server.query(TouchpointsFilteredDocument, { id: c.id, first: 20, filter: { responseIn: ['NEGATIVE', 'CONTACT_LATER'] } });
+    const negative = await server.query(TouchpointsFilteredDocument, {
+      id: c.id,
+      first: 20,
+      filter: { responseIn: ['NEGATIVE', 'CONTACT_LATER'] },
+    });
     expect(negative.customer!.touchpoints.nodes.map((n) => n.id)).toEqual([recorded[5].id, recorded[2].id]);
     const none = await server.query(TouchpointsFilteredDocument, { id: c.id, first: 20, filter: { channelIn: [] } });
     expect(none.customer!.touchpoints.totalCount).toBe(0);
@@ -212,15 +244,22 @@ describe('touchpoints', () => {
 });
 
 describe('referrals', () => {
-  it('converts a referral at the referred customer\'s first purchase, whether it came before or after', async () => {
+  it("converts a referral at the referred customer's first purchase, whether it came before or after", async () => {
     const referrer = await customer({ name: 'Referrer', stage: 'RETAINED' });
     const early = await customer({ name: 'Referred before buying' });
     const late = await customer({ name: 'Referred after buying' });
-    await buy([buildPurchaseInput(late.id, { occurredAt: '2024-02-02T00:00:00Z' }), buildPurchaseInput(late.id, { occurredAt: '2024-01-15T00:00:00Z' })]);
+    await buy([
+      buildPurchaseInput(late.id, { occurredAt: '2024-02-02T00:00:00Z' }),
+      buildPurchaseInput(late.id, { occurredAt: '2024-01-15T00:00:00Z' }),
+    ]);
 
-    const r1 = (await server.query(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: early.id, sourceChannel: 'SOCIAL' } })).createReferral.referral;
+    const r1 = (
+      await server.query(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: early.id, sourceChannel: 'SOCIAL' } })
+    ).createReferral.referral;
     expect(r1).toMatchObject({ sourceChannel: 'SOCIAL', convertedAt: null, referrer: { id: referrer.id }, referred: { id: early.id } });
-    const r2 = (await server.query(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: late.id, sourceChannel: 'EMAIL' } })).createReferral.referral;
+    const r2 = (
+      await server.query(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: late.id, sourceChannel: 'EMAIL' } })
+    ).createReferral.referral;
     expect(r2.convertedAt).toBe(iso('2024-01-15T00:00:00Z'));
 
     await buy([buildPurchaseInput(early.id, { occurredAt: '2024-03-03T00:00:00Z' })]);
@@ -236,18 +275,24 @@ describe('referrals', () => {
     expect(referredBy).toMatchObject({ id: r1.id, convertedAt: iso('2024-03-03T00:00:00Z'), referrer: { id: referrer.id } });
     // A back-dated purchase imported later is the real first purchase.
     await buy([buildPurchaseInput(early.id, { occurredAt: '2023-12-24T00:00:00Z' })]);
-    expect((await server.query(CustomerReferralsDocument, { id: early.id })).customer!.referredBy!.convertedAt).toBe(iso('2023-12-24T00:00:00Z'));
+    expect((await server.query(CustomerReferralsDocument, { id: early.id })).customer!.referredBy!.convertedAt).toBe(
+      iso('2023-12-24T00:00:00Z'),
+    );
   });
 
   it('makes a first-time referrer an ADVOCATE when their stage allows, once', async () => {
     const retained = await customer({ name: 'Loyal', stage: 'RETAINED' });
     const prospect = await customer({ name: 'Not yet a customer' });
     const friends = await Promise.all([1, 2, 3].map((i) => customer({ name: `Friend ${i}` })));
-    await server.query(CreateReferralDocument, { input: { referrerId: retained.id, referredId: friends[0].id, sourceChannel: 'IN_PERSON' } });
+    await server.query(CreateReferralDocument, {
+      input: { referrerId: retained.id, referredId: friends[0].id, sourceChannel: 'IN_PERSON' },
+    });
     const j = await journey(retained.id);
     expect(j.stage).toBe('ADVOCATE');
     expect(j.stageHistory.nodes.at(-1)).toMatchObject({ from: 'RETAINED', to: 'ADVOCATE', trigger: 'FIRST_REFERRAL' });
-    await server.query(CreateReferralDocument, { input: { referrerId: retained.id, referredId: friends[1].id, sourceChannel: 'IN_PERSON' } });
+    await server.query(CreateReferralDocument, {
+      input: { referrerId: retained.id, referredId: friends[1].id, sourceChannel: 'IN_PERSON' },
+    });
     expect((await journey(retained.id)).stageHistory.totalCount).toBe(2);
 
     // IDENTIFIED may not become ADVOCATE: the referral is kept, the stage is not moved.
@@ -278,9 +323,11 @@ describe('stage history', () => {
     const last3 = (await server.query(CustomerJourneyDocument, { id: c.id, last: 3 })).customer!.stageHistory;
     expect(last3.nodes.map((n) => n.to)).toEqual(path.slice(-3));
     expect(last3.pageInfo.hasPreviousPage).toBe(true);
-    const before = (await server.query(CustomerJourneyDocument, { id: c.id, last: 10, before: last3.pageInfo.startCursor })).customer!.stageHistory;
+    const before = (await server.query(CustomerJourneyDocument, { id: c.id, last: 10, before: last3.pageInfo.startCursor })).customer!
+      .stageHistory;
     expect(before.nodes.map((n) => n.to)).toEqual(['IDENTIFIED', ...path.slice(0, -3)]);
-    const afterFirst2 = (await server.query(CustomerJourneyDocument, { id: c.id, first: 2, after: j.stageHistory.pageInfo.startCursor })).customer!.stageHistory;
+    const afterFirst2 = (await server.query(CustomerJourneyDocument, { id: c.id, first: 2, after: j.stageHistory.pageInfo.startCursor }))
+      .customer!.stageHistory;
     expect(afterFirst2.nodes.map((n) => n.to)).toEqual(path.slice(0, 2));
   });
 });
@@ -308,11 +355,19 @@ describe('several mutations in one operation', () => {
 });
 
 describe('customer lists', () => {
-  async function pageAll(order: CustomerOrder, search: string, size: number, direction: 'forward' | 'backward' = 'forward'): Promise<string[]> {
+  async function pageAll(
+    order: CustomerOrder,
+    search: string,
+    size: number,
+    direction: 'forward' | 'backward' = 'forward',
+  ): Promise<string[]> {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let guard = 0; guard < 50; guard++) {
-      const vars = direction === 'forward' ? { first: size, after: cursor, orderBy: order, filter: { search } } : { last: size, before: cursor, orderBy: order, filter: { search } };
+      const vars =
+        direction === 'forward'
+          ? { first: size, after: cursor, orderBy: order, filter: { search } }
+          : { last: size, before: cursor, orderBy: order, filter: { search } };
       const page: CustomerPageQuery = await server.query(CustomerPageDocument, vars);
       const ids = page.customers.edges.map((e) => e.node.id);
       if (direction === 'forward') seen.push(...ids);
@@ -327,7 +382,15 @@ describe('customer lists', () => {
   it('orders by last purchase with never-bought customers last (first for ASC), paging across the null boundary', async () => {
     const tag = unique('lpa').toLowerCase();
     const make = (n: string) => customer({ name: `${tag} ${n}` });
-    const [a, b, c, d, e, f, g] = [await make('a'), await make('b'), await make('c'), await make('d'), await make('e'), await make('f'), await make('g')];
+    const [a, b, c, d, e, f, g] = [
+      await make('a'),
+      await make('b'),
+      await make('c'),
+      await make('d'),
+      await make('e'),
+      await make('f'),
+      await make('g'),
+    ];
     // b and c share a last-purchase time: only the id breaks the tie. e, f, g never bought.
     await buy([
       buildPurchaseInput(a.id, { occurredAt: '2024-01-01T00:00:00Z' }),
@@ -335,7 +398,10 @@ describe('customer lists', () => {
       buildPurchaseInput(c.id, { occurredAt: '2024-06-01T00:00:00.123456Z' }),
       buildPurchaseInput(d.id, { occurredAt: '2024-09-01T00:00:00Z' }),
     ]);
-    const byIdDesc = (x: { id: string }, y: { id: string }) => (BigInt(Buffer.from(y.id, 'base64url').toString().split(':')[1]) > BigInt(Buffer.from(x.id, 'base64url').toString().split(':')[1]) ? 1 : -1);
+    const byIdDesc = (x: { id: string }, y: { id: string }) =>
+      BigInt(Buffer.from(y.id, 'base64url').toString().split(':')[1]) > BigInt(Buffer.from(x.id, 'base64url').toString().split(':')[1])
+        ? 1
+        : -1;
     const desc = [d, ...[b, c].sort(byIdDesc), a, ...[e, f, g].sort(byIdDesc)].map((x) => x.id);
     for (const size of [1, 2, 3, 4]) {
       expect(await pageAll('LAST_PURCHASE_AT_DESC', tag, size)).toEqual(desc);
@@ -343,11 +409,19 @@ describe('customer lists', () => {
       expect(await pageAll('LAST_PURCHASE_AT_ASC', tag, size)).toEqual([...desc].reverse());
     }
     const first = await server.query(CustomerPageDocument, { first: 5, orderBy: 'LAST_PURCHASE_AT_DESC', filter: { search: tag } });
-    expect(first.customers.edges.map((x) => x.node.lastPurchaseAt)).toEqual([iso('2024-09-01T00:00:00Z'), '2024-06-01T00:00:00.123Z', '2024-06-01T00:00:00.123Z', iso('2024-01-01T00:00:00Z'), null]);
+    expect(first.customers.edges.map((x) => x.node.lastPurchaseAt)).toEqual([
+      iso('2024-09-01T00:00:00Z'),
+      '2024-06-01T00:00:00.123Z',
+      '2024-06-01T00:00:00.123Z',
+      iso('2024-01-01T00:00:00Z'),
+      null,
+    ]);
   });
 
   it('filters by persona, by product held, and by several conditions at once', async () => {
-    const persona = (await server.query(CreatePersonaDocument, { input: buildPersonaInput({ preferredChannels: ['SMS', 'EMAIL', 'SMS'] }) })).createPersona.persona;
+    const persona = (
+      await server.query(CreatePersonaDocument, { input: buildPersonaInput({ preferredChannels: ['SMS', 'EMAIL', 'SMS'] }) })
+    ).createPersona.persona;
     expect(persona.preferredChannels).toEqual(['SMS', 'EMAIL']);
     const tag = unique('flt').toLowerCase();
     const inPersona = await customer({ name: `${tag} one`, personaId: persona.id });
@@ -356,7 +430,8 @@ describe('customer lists', () => {
     const p = await product();
     await buy([buildPurchaseInput(alsoInPersona.id, { productId: p.id })]);
 
-    const ids = async (filter: Record<string, unknown>) => (await server.query(CustomerPageDocument, { first: 10, orderBy: 'NAME_ASC', filter })).customers.edges.map((e) => e.node.id);
+    const ids = async (filter: Record<string, unknown>) =>
+      (await server.query(CustomerPageDocument, { first: 10, orderBy: 'NAME_ASC', filter })).customers.edges.map((e) => e.node.id);
     expect(await ids({ personaId: persona.id })).toEqual([inPersona.id, alsoInPersona.id]);
     expect(await ids({ hasProductId: p.id })).toEqual([alsoInPersona.id]);
     expect(await ids({ personaId: persona.id, stageIn: ['IDENTIFIED'], search: tag })).toEqual([inPersona.id]);
@@ -401,8 +476,11 @@ describe('node and nodes', () => {
     const p = await product();
     const [purchase] = await buy([buildPurchaseInput(c.id, { productId: p.id })]);
     const holding = (await commerce(c.id)).holdings.nodes[0];
-    const touchpoint = (await server.query(RecordTouchpointDocument, { input: buildTouchpointInput(c.id, { channel: 'WEB' }) })).recordTouchpoint.touchpoint;
-    const referral = (await server.query(CreateReferralDocument, { input: { referrerId: c.id, referredId: friend.id, sourceChannel: 'EVENT' } })).createReferral.referral;
+    const touchpoint = (await server.query(RecordTouchpointDocument, { input: buildTouchpointInput(c.id, { channel: 'WEB' }) }))
+      .recordTouchpoint.touchpoint;
+    const referral = (
+      await server.query(CreateReferralDocument, { input: { referrerId: c.id, referredId: friend.id, sourceChannel: 'EVENT' } })
+    ).createReferral.referral;
     const stageChange = (await journey(c.id)).stageHistory.nodes.at(-1)!;
 
     const expected = [
@@ -417,7 +495,9 @@ describe('node and nodes', () => {
       { id: stageChange.id, __typename: 'StageChange', to: 'ADVOCATE' },
     ];
     const unknown = Buffer.from('Holding:999999').toString('base64url');
-    const res = await server.query(NodeTypesDocument, { ids: [...expected.map((e) => e.id), unknown, 'not-an-id', Buffer.from('Nope:1').toString('base64url')] });
+    const res = await server.query(NodeTypesDocument, {
+      ids: [...expected.map((e) => e.id), unknown, 'not-an-id', Buffer.from('Nope:1').toString('base64url')],
+    });
     expect(res.nodes).toEqual([...expected, null, null, null]);
     for (const e of expected) {
       expect((await server.query(NodeTypeDocument, { id: e.id })).node).toEqual({ id: e.id, __typename: e.__typename });
@@ -429,7 +509,13 @@ describe('node and nodes', () => {
 describe('simultaneous writes to one customer', () => {
   it('converts a customer once when several first purchases arrive together', async () => {
     const c = await customer({ name: 'Rushed buyer', stage: 'ACQUIRED' });
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => server.request(RecordPurchasesDocument, { input: { purchases: [buildPurchaseInput(c.id, { occurredAt: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() })] } })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        server.request(RecordPurchasesDocument, {
+          input: { purchases: [buildPurchaseInput(c.id, { occurredAt: new Date(Date.UTC(2024, 0, 1 + i)).toISOString() })] },
+        }),
+      ),
+    );
     expect(results.filter((r) => r.errors)).toEqual([]);
     const j = await journey(c.id);
     expect(j.stage).toBe('CONVERTED');
@@ -439,16 +525,23 @@ describe('simultaneous writes to one customer', () => {
 
   it('lets one of several identical stage moves through and refuses the rest as INVALID_STAGE_TRANSITION', async () => {
     const c = await customer({ name: 'Contested' });
-    const results = await Promise.all(Array.from({ length: 5 }, () => server.request(TransitionStageDocument, { input: { customerId: c.id, to: 'ACQUIRED' } })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => server.request(TransitionStageDocument, { input: { customerId: c.id, to: 'ACQUIRED' } })),
+    );
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
-    for (const r of results.filter((x) => x.errors)) expect(r.errors![0].extensions).toMatchObject({ code: 'INVALID_STAGE_TRANSITION', from: 'ACQUIRED' });
+    for (const r of results.filter((x) => x.errors))
+      expect(r.errors![0].extensions).toMatchObject({ code: 'INVALID_STAGE_TRANSITION', from: 'ACQUIRED' });
     expect((await journey(c.id)).stageHistory.totalCount).toBe(2);
   });
 
   it('makes an ADVOCATE once when several first referrals arrive together', async () => {
     const referrer = await customer({ name: 'Popular', stage: 'RETAINED' });
     const friends = await Promise.all([1, 2, 3, 4].map((i) => customer({ name: `Invitee ${i}` })));
-    const results = await Promise.all(friends.map((f) => server.request(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: f.id, sourceChannel: 'SOCIAL' } })));
+    const results = await Promise.all(
+      friends.map((f) =>
+        server.request(CreateReferralDocument, { input: { referrerId: referrer.id, referredId: f.id, sourceChannel: 'SOCIAL' } }),
+      ),
+    );
     expect(results.filter((r) => r.errors)).toEqual([]);
     const j = await journey(referrer.id);
     expect(j.stage).toBe('ADVOCATE');

@@ -7,7 +7,16 @@
  * answers, and the database is exactly as before (row counts and a checksum
  * of every data table).
  */
-import { getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLInputType } from 'graphql';
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  type GraphQLInputType,
+} from 'graphql';
 import { getSchema } from '../../src/graphql/schema';
 import { tableSnapshot } from '../factories';
 import { startTestServer, type TestServer } from '../support/server';
@@ -77,7 +86,10 @@ interface FilterTarget {
 function filterTargets(): FilterTarget[] {
   const schema = getSchema();
   const out: FilterTarget[] = [];
-  const owners: [string, string][] = [['Query', '$f'], ['Customer', '$f']];
+  const owners: [string, string][] = [
+    ['Query', '$f'],
+    ['Customer', '$f'],
+  ];
   for (const [owner] of owners) {
     const type = schema.getType(owner);
     if (!isObjectType(type)) continue;
@@ -89,15 +101,27 @@ function filterTargets(): FilterTarget[] {
       const requiredArgs = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
       if (requiredArgs.length) continue;
       const paging = field.args.some((a) => a.name === 'first') ? '(first: 1, filter: $f)' : '(filter: $f)';
-      const selection = isObjectType(getNamedType(field.type)) && 'totalCount' in (getNamedType(field.type) as { getFields(): object }).getFields() ? '{ totalCount }' : '{ __typename }';
+      const selection =
+        isObjectType(getNamedType(field.type)) && 'totalCount' in (getNamedType(field.type) as { getFields(): object }).getFields()
+          ? '{ totalCount }'
+          : '{ __typename }';
       const inner = `${field.name}${paging} ${selection}`;
-      const query = owner === 'Query' ? `query($f: ${filterType.name}, $id: ID) { ${inner} }` : `query($f: ${filterType.name}, $id: ID!) { customer(id: $id) { ${inner} } }`;
+      const query =
+        owner === 'Query'
+          ? `query($f: ${filterType.name}, $id: ID) { ${inner} }`
+          : `query($f: ${filterType.name}, $id: ID!) { customer(id: $id) { ${inner} } }`;
       for (const input of Object.values(filterType.getFields())) {
         const t: GraphQLInputType = isNonNullType(input.type) ? input.type.ofType : input.type;
         const list = isListType(t);
         const named = getNamedType(t);
         if (!isScalarType(named) && !isEnumType(named)) continue;
-        out.push({ coordinate: `${owner}.${field.name}(filter.${input.name})`, query: owner === 'Query' ? query.replace(', $id: ID)', ')') : query, field: input.name, list, isText: named.name === 'String' });
+        out.push({
+          coordinate: `${owner}.${field.name}(filter.${input.name})`,
+          query: owner === 'Query' ? query.replace(', $id: ID)', ')') : query,
+          field: input.name,
+          list,
+          isText: named.name === 'String',
+        });
       }
     }
   }
@@ -108,64 +132,218 @@ function cases(): HostileCase[] {
   const q = (query: string, variables?: Record<string, unknown>) => () => ({ query, variables });
   const list: HostileCase[] = [
     // --- query shape ---
-    { name: 'deep: 30 nested referrals', body: q(deepReferrals(30)), status: 400, codes: ['QUERY_TOO_COMPLEX'], check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'depth', max: 10, actual: 63 }) },
+    {
+      name: 'deep: 30 nested referrals',
+      body: q(deepReferrals(30)),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+      check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'depth', max: 10, actual: 63 }),
+    },
     {
       name: 'deep through fragments',
-      body: q(`{ customers(first: 1) { nodes { ...L0 } } }\n${Array.from({ length: 12 }, (_, i) => `fragment L${i} on Customer { referredBy { referrer { ...L${i + 1} } } }`).join('\n')}\nfragment L12 on Customer { id }`),
+      body: q(
+        `{ customers(first: 1) { nodes { ...L0 } } }\n${Array.from({ length: 12 }, (_, i) => `fragment L${i} on Customer { referredBy { referrer { ...L${i + 1} } } }`).join('\n')}\nfragment L12 on Customer { id }`,
+      ),
       status: 400,
       codes: ['QUERY_TOO_COMPLEX'],
     },
-    { name: 'deep introspection through __type', body: q(`{ __type(name: "Customer") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`), status: 400, codes: ['QUERY_TOO_COMPLEX'] },
-    { name: 'wide: 3,000 fields', body: q(`{ customers(first: 1) { nodes { ${Array(3000).fill('id').join(' ')} } } }`), status: 400, codes: ['QUERY_TOO_COMPLEX'], check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'tokens', max: 2000, actual: 3013 }) },
-    { name: 'alias bomb: 200 aliased customer pages', body: q(`{ ${Array.from({ length: 200 }, (_, i) => `a${i}: customers(first: 200) { totalCount }`).join(' ')} }`), status: 400, codes: ['QUERY_TOO_COMPLEX'] },
+    {
+      name: 'deep introspection through __type',
+      body: q(
+        `{ __type(name: "Customer") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`,
+      ),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    },
+    {
+      name: 'wide: 3,000 fields',
+      body: q(`{ customers(first: 1) { nodes { ${Array(3000).fill('id').join(' ')} } } }`),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+      check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'tokens', max: 2000, actual: 3013 }),
+    },
+    {
+      name: 'alias bomb: 200 aliased customer pages',
+      body: q(`{ ${Array.from({ length: 200 }, (_, i) => `a${i}: customers(first: 200) { totalCount }`).join(' ')} }`),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    },
     {
       name: 'alias bomb within the alias limit but over the cost',
-      body: q(`{ ${Array.from({ length: 15 }, (_, i) => `a${i}: customers(first: 200) { nodes { holdings(first: 100) { nodes { product { name } } } } }`).join(' ')} }`),
+      body: q(
+        `{ ${Array.from({ length: 15 }, (_, i) => `a${i}: customers(first: 200) { nodes { holdings(first: 100) { nodes { product { name } } } } }`).join(' ')} }`,
+      ),
       status: 400,
       codes: ['QUERY_TOO_COMPLEX'],
       check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'cost', max: 10_000 }),
     },
-    { name: 'directive bomb', body: q(`{ ${Array.from({ length: 40 }, (_, i) => `f${i}: __typename @include(if: true)`).join(' ')} }`), status: 400, codes: ['QUERY_TOO_COMPLEX'] },
-    { name: 'fragment cycle', body: q('{ customers(first: 1) { nodes { ...A } } } fragment A on Customer { ...B } fragment B on Customer { ...A }'), status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] },
+    {
+      name: 'directive bomb',
+      body: q(`{ ${Array.from({ length: 40 }, (_, i) => `f${i}: __typename @include(if: true)`).join(' ')} }`),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    },
+    {
+      name: 'fragment cycle',
+      body: q('{ customers(first: 1) { nodes { ...A } } } fragment A on Customer { ...B } fragment B on Customer { ...A }'),
+      status: 400,
+      codes: ['GRAPHQL_VALIDATION_FAILED'],
+    },
     { name: 'fragment fan-out (2^30 fields)', body: q(fragmentFanOut(30)), status: 400, codes: ['QUERY_TOO_COMPLEX'] },
-    { name: 'page of 1,000,000', body: q('{ customers(first: 1000000) { nodes { holdings(first: 1000000) { nodes { id } } } } }'), status: 400, codes: ['QUERY_TOO_COMPLEX'] },
-    { name: 'page size over the cap, within the cost', body: q('{ customers(first: 201) { totalCount } }'), status: 200, codes: ['BAD_USER_INPUT'] },
+    {
+      name: 'page of 1,000,000',
+      body: q('{ customers(first: 1000000) { nodes { holdings(first: 1000000) { nodes { id } } } } }'),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    },
+    {
+      name: 'page size over the cap, within the cost',
+      body: q('{ customers(first: 201) { totalCount } }'),
+      status: 200,
+      codes: ['BAD_USER_INPUT'],
+    },
     { name: 'many operations, none chosen', body: q('query A { __typename } query B { __typename }'), status: 400, codes: ['BAD_REQUEST'] },
-    { name: 'unknown operation name', body: () => ({ query: 'query A { __typename }', operationName: 'Nope' }), status: 400, codes: ['BAD_REQUEST'] },
+    {
+      name: 'unknown operation name',
+      body: () => ({ query: 'query A { __typename }', operationName: 'Nope' }),
+      status: 400,
+      codes: ['BAD_REQUEST'],
+    },
     { name: 'syntax garbage', body: q('{ customers(first: 1 { nodes }'), status: 400, codes: ['GRAPHQL_PARSE_FAILED'] },
 
     // --- bodies and transport ---
-    { name: 'oversize body (2 MiB)', body: () => ({ query: '{ __typename }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }), status: 413, codes: ['QUERY_TOO_COMPLEX'], check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'bodyBytes', max: 1_048_576 }) },
+    {
+      name: 'oversize body (2 MiB)',
+      body: () => ({ query: '{ __typename }', variables: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+      status: 413,
+      codes: ['QUERY_TOO_COMPLEX'],
+      check: (_a, j) => expect(j.errors![0].extensions).toMatchObject({ limit: 'bodyBytes', max: 1_048_576 }),
+    },
     { name: 'invalid JSON', body: '{"query": "{ __typename }"', status: 400, codes: ['BAD_REQUEST'] },
-    { name: 'invalid UTF-8 bytes', body: Buffer.concat([Buffer.from('{"query":"{ __typename }","variables":{"x":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('"}}')]), status: 400, codes: ['BAD_REQUEST'] },
-    { name: 'JSON nested 100,000 levels deep', body: `{"query":"{ __typename }","variables":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`, status: [200, 400], codes: [] },
-    { name: 'batched requests (JSON array)', body: () => [{ query: '{ __typename }' }, { query: '{ __typename }' }], status: 400, codes: ['BAD_REQUEST'] },
-    { name: 'mutation over GET', method: 'GET', body: 'mutation { createCustomer(input: { name: "Via GET" }) { customer { id } } }', status: [400, 405], codes: ['BAD_REQUEST'] },
-    { name: 'text/plain POST (CSRF)', body: JSON.stringify({ query: 'mutation { createCustomer(input: { name: "CSRF" }) { customer { id } } }' }), headers: { 'content-type': 'text/plain' }, status: 400, codes: ['BAD_REQUEST'] },
+    {
+      name: 'invalid UTF-8 bytes',
+      body: Buffer.concat([
+        Buffer.from('{"query":"{ __typename }","variables":{"x":"'),
+        Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+        Buffer.from('"}}'),
+      ]),
+      status: 400,
+      codes: ['BAD_REQUEST'],
+    },
+    {
+      name: 'JSON nested 100,000 levels deep',
+      body: `{"query":"{ __typename }","variables":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`,
+      status: [200, 400],
+      codes: [],
+    },
+    {
+      name: 'batched requests (JSON array)',
+      body: () => [{ query: '{ __typename }' }, { query: '{ __typename }' }],
+      status: 400,
+      codes: ['BAD_REQUEST'],
+    },
+    {
+      name: 'mutation over GET',
+      method: 'GET',
+      body: 'mutation { createCustomer(input: { name: "Via GET" }) { customer { id } } }',
+      status: [400, 405],
+      codes: ['BAD_REQUEST'],
+    },
+    {
+      name: 'text/plain POST (CSRF)',
+      body: JSON.stringify({ query: 'mutation { createCustomer(input: { name: "CSRF" }) { customer { id } } }' }),
+      headers: { 'content-type': 'text/plain' },
+      status: 400,
+      codes: ['BAD_REQUEST'],
+    },
 
     // --- huge values and wrong types ---
-    { name: 'huge string (900 KB) in a search', body: q('query($s: String!) { customers(filter: { search: $s }) { totalCount } }', { s: 'x'.repeat(900_000) }), status: 200, codes: ['BAD_USER_INPUT'] },
-    { name: 'huge string (900 KB) as a name', body: q('mutation($n: String!) { createCustomer(input: { name: $n }) { customer { id } } }', { n: 'n'.repeat(900_000) }), status: 200, codes: ['BAD_USER_INPUT'] },
-    { name: 'huge list: 20,000 ids', body: q('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 20_000 }, (_, i) => String(i)) }), status: 400, codes: ['QUERY_TOO_COMPLEX'] },
-    { name: 'huge list: 201 ids within the cost', body: q('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 201 }, (_, i) => String(i)) }), status: 200, codes: ['BAD_USER_INPUT'] },
+    {
+      name: 'huge string (900 KB) in a search',
+      body: q('query($s: String!) { customers(filter: { search: $s }) { totalCount } }', { s: 'x'.repeat(900_000) }),
+      status: 200,
+      codes: ['BAD_USER_INPUT'],
+    },
+    {
+      name: 'huge string (900 KB) as a name',
+      body: q('mutation($n: String!) { createCustomer(input: { name: $n }) { customer { id } } }', { n: 'n'.repeat(900_000) }),
+      status: 200,
+      codes: ['BAD_USER_INPUT'],
+    },
+    {
+      name: 'huge list: 20,000 ids',
+      body: q('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 20_000 }, (_, i) => String(i)) }),
+      status: 400,
+      codes: ['QUERY_TOO_COMPLEX'],
+    },
+    {
+      name: 'huge list: 201 ids within the cost',
+      body: q('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 201 }, (_, i) => String(i)) }),
+      status: 200,
+      codes: ['BAD_USER_INPUT'],
+    },
     {
       name: 'huge list: 5,000 purchases',
       body: () => ({
         query: 'mutation($input: RecordPurchasesInput!) { recordPurchases(input: $input) { purchases { id } } }',
-        variables: { input: { purchases: Array.from({ length: 5000 }, () => ({ customerId, productId, amount: '1.00', occurredAt: '2024-01-01T00:00:00Z' })) } },
+        variables: {
+          input: {
+            purchases: Array.from({ length: 5000 }, () => ({ customerId, productId, amount: '1.00', occurredAt: '2024-01-01T00:00:00Z' })),
+          },
+        },
       }),
       status: 200,
       codes: ['BAD_USER_INPUT'],
     },
-    { name: 'wrong type: first as a string', body: q('{ customers(first: "ten") { totalCount } }'), status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] },
-    { name: 'wrong type: first beyond 32 bits', body: q('{ customers(first: 4294967296) { totalCount } }'), status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] },
-    { name: 'wrong type: variable of the wrong type', body: q('query($n: Int) { customers(first: $n) { totalCount } }', { n: { $gt: 1 } }), status: [200, 400], codes: ['BAD_USER_INPUT'] },
+    {
+      name: 'wrong type: first as a string',
+      body: q('{ customers(first: "ten") { totalCount } }'),
+      status: 400,
+      codes: ['GRAPHQL_VALIDATION_FAILED'],
+    },
+    {
+      name: 'wrong type: first beyond 32 bits',
+      body: q('{ customers(first: 4294967296) { totalCount } }'),
+      status: 400,
+      codes: ['GRAPHQL_VALIDATION_FAILED'],
+    },
+    {
+      name: 'wrong type: variable of the wrong type',
+      body: q('query($n: Int) { customers(first: $n) { totalCount } }', { n: { $gt: 1 } }),
+      status: [200, 400],
+      codes: ['BAD_USER_INPUT'],
+    },
     { name: 'wrong type: negative page', body: q('{ customers(first: -1) { totalCount } }'), status: 200, codes: ['BAD_USER_INPUT'] },
-    { name: 'wrong type: enum value that does not exist', body: q('{ customers(first: 1, orderBy: DROP_TABLE) { totalCount } }'), status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] },
-    { name: 'wrong type: object where a string belongs', body: q('mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }', { i: { name: { toString: 1 } } }), status: [200, 400], codes: ['BAD_USER_INPUT'] },
-    { name: 'NUL character in a variable', body: q('mutation($n: String!) { createCustomer(input: { name: $n }) { customer { id } } }', { n: 'Null\u0000Byte' }), status: 400, codes: ['BAD_USER_INPUT'] },
-    { name: 'NUL character in a literal', body: q('{ customers(filter: { search: "a\\u0000b" }) { totalCount } }'), status: 400, codes: ['BAD_USER_INPUT'] },
-    { name: 'lone surrogate in a search', body: q('query($s: String!) { customers(filter: { search: $s }) { totalCount } }', { s: 'a\ud800b' }), status: 200, codes: [] },
+    {
+      name: 'wrong type: enum value that does not exist',
+      body: q('{ customers(first: 1, orderBy: DROP_TABLE) { totalCount } }'),
+      status: 400,
+      codes: ['GRAPHQL_VALIDATION_FAILED'],
+    },
+    {
+      name: 'wrong type: object where a string belongs',
+      body: q('mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }', { i: { name: { toString: 1 } } }),
+      status: [200, 400],
+      codes: ['BAD_USER_INPUT'],
+    },
+    {
+      name: 'NUL character in a variable',
+      body: q('mutation($n: String!) { createCustomer(input: { name: $n }) { customer { id } } }', { n: 'Null\u0000Byte' }),
+      status: 400,
+      codes: ['BAD_USER_INPUT'],
+    },
+    {
+      name: 'NUL character in a literal',
+      body: q('{ customers(filter: { search: "a\\u0000b" }) { totalCount } }'),
+      status: 400,
+      codes: ['BAD_USER_INPUT'],
+    },
+    {
+      name: 'lone surrogate in a search',
+      body: q('query($s: String!) { customers(filter: { search: $s }) { totalCount } }', { s: 'a\ud800b' }),
+      status: 200,
+      codes: [],
+    },
   ];
 
   // --- SQL injection in every filter (generated from the schema), ID and cursor ---
@@ -183,10 +361,31 @@ function cases(): HostileCase[] {
       });
     }
     list.push(
-      { name: `injection as a customer id: ${s}`, body: q('query($id: ID!) { customer(id: $id) { id } }', { id: s }), status: 200, codes: ['BAD_USER_INPUT'] },
-      { name: `injection as a node id: ${s}`, body: q('query($id: ID!) { node(id: $id) { id } }', { id: s }), status: 200, codes: [], check: (_a, j) => expect(j.data).toEqual({ node: null }) },
-      { name: `injection as an after cursor: ${s}`, body: q('query($a: String) { customers(first: 1, after: $a) { totalCount } }', { a: s }), status: 200, codes: ['BAD_USER_INPUT'] },
-      { name: `injection as a mutation id: ${s}`, body: q('mutation($id: ID!) { updateCustomer(input: { id: $id, name: "X" }) { customer { id } } }', { id: s }), status: 200, codes: ['BAD_USER_INPUT'] },
+      {
+        name: `injection as a customer id: ${s}`,
+        body: q('query($id: ID!) { customer(id: $id) { id } }', { id: s }),
+        status: 200,
+        codes: ['BAD_USER_INPUT'],
+      },
+      {
+        name: `injection as a node id: ${s}`,
+        body: q('query($id: ID!) { node(id: $id) { id } }', { id: s }),
+        status: 200,
+        codes: [],
+        check: (_a, j) => expect(j.data).toEqual({ node: null }),
+      },
+      {
+        name: `injection as an after cursor: ${s}`,
+        body: q('query($a: String) { customers(first: 1, after: $a) { totalCount } }', { a: s }),
+        status: 200,
+        codes: ['BAD_USER_INPUT'],
+      },
+      {
+        name: `injection as a mutation id: ${s}`,
+        body: q('mutation($id: ID!) { updateCustomer(input: { id: $id, name: "X" }) { customer { id } } }', { id: s }),
+        status: 200,
+        codes: ['BAD_USER_INPUT'],
+      },
     );
   }
   return list;
@@ -217,9 +416,13 @@ async function send(c: HostileCase): Promise<Answer & { json: Parameters<NonNull
 
 beforeAll(async () => {
   server = await startTestServer();
-  const made = await server.query<{ createCustomer: { customer: { id: string } } }>('mutation { createCustomer(input: { name: "Hostile Fixture", email: "fixture@example.com" }) { customer { id } } }');
+  const made = await server.query<{ createCustomer: { customer: { id: string } } }>(
+    'mutation { createCustomer(input: { name: "Hostile Fixture", email: "fixture@example.com" }) { customer { id } } }',
+  );
   customerId = made.createCustomer.customer.id;
-  const product = await server.query<{ createProduct: { product: { id: string } } }>('mutation { createProduct(input: { sku: "HOSTILE-1", name: "Fixture", category: "Tests", price: "9.99" }) { product { id } } }');
+  const product = await server.query<{ createProduct: { product: { id: string } } }>(
+    'mutation { createProduct(input: { sku: "HOSTILE-1", name: "Fixture", category: "Tests", price: "9.99" }) { product { id } } }',
+  );
   productId = product.createProduct.product.id;
   await server.query('mutation($input: RecordPurchasesInput!) { recordPurchases(input: $input) { purchases { id } } }', {
     input: { purchases: [{ customerId, productId, amount: '9.99', occurredAt: '2024-01-01T00:00:00Z' }] },
@@ -238,7 +441,10 @@ describe.each(ALL.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const answer = await send(c);
     outcomes.push({ name: c.name, status: answer.status, codes: answer.codes });
     expect([c.name, ([] as number[]).concat(c.status).includes(answer.status)]).toEqual([c.name, true]);
-    if (c.codes.length === 0) expect(answer.codes.filter((x) => x !== 'BAD_USER_INPUT' || c.status === 200)).toEqual(answer.codes.filter((x) => x === 'BAD_USER_INPUT' && c.status === 200));
+    if (c.codes.length === 0)
+      expect(answer.codes.filter((x) => x !== 'BAD_USER_INPUT' || c.status === 200)).toEqual(
+        answer.codes.filter((x) => x === 'BAD_USER_INPUT' && c.status === 200),
+      );
     else {
       expect(answer.codes.length).toBeGreaterThan(0);
       expect(answer.codes.every((code) => c.codes.includes(code))).toBe(true);
@@ -248,7 +454,9 @@ describe.each(ALL.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     c.check?.(answer, answer.json);
 
     // Still serving, and the data is untouched.
-    expect((await server.query<{ customer: { id: string } }>('query($id: ID!) { customer(id: $id) { id } }', { id: customerId })).customer.id).toBe(customerId);
+    expect(
+      (await server.query<{ customer: { id: string } }>('query($id: ID!) { customer(id: $id) { id } }', { id: customerId })).customer.id,
+    ).toBe(customerId);
     expect(await tableSnapshot(server.ds)).toEqual(before);
   });
 });
@@ -269,7 +477,10 @@ describe('after all hostile cases', () => {
 
   it('stores injection strings sent as data verbatim, as data', async () => {
     const name = "Robert'); DROP TABLE customer; --";
-    const made = await server.query<{ createCustomer: { customer: { id: string; name: string } } }>('mutation($n: String!) { createCustomer(input: { name: $n }) { customer { id name } } }', { n: name });
+    const made = await server.query<{ createCustomer: { customer: { id: string; name: string } } }>(
+      'mutation($n: String!) { createCustomer(input: { name: $n }) { customer { id name } } }',
+      { n: name },
+    );
     expect(made.createCustomer.customer.name).toBe(name);
     const [{ n }] = await server.ds.query(`SELECT count(*)::int AS n FROM customer`);
     expect(n).toBe(2);

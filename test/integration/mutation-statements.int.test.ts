@@ -296,12 +296,18 @@ describe('statement budgets', () => {
 describe('batch writes cost the same whatever their size', () => {
   it('recordPurchases moves 1 or 20 prospects to CONVERTED in the same number of statements', async () => {
     const costFor = async (n: number) => {
-      const prospects = await Promise.all(Array.from({ length: n }, (_, i) => insertCustomer(server.ds, { name: `Batch prospect ${n}-${i}` })));
+      const prospects = await Promise.all(
+        Array.from({ length: n }, (_, i) => insertCustomer(server.ds, { name: `Batch prospect ${n}-${i}` })),
+      );
       const { body, statements } = await measure(server, RecordPurchasesDocument, {
         input: { purchases: prospects.map((p) => buildPurchaseInput(p.gid, { productId: f.product.gid, occurredAt: hoursAgo(1) })) },
       });
       expect(body.errors).toBeUndefined();
-      expect((body.data!.recordPurchases as { purchases: { customer: { stage: string } }[] }).purchases.every((x) => x.customer.stage === 'CONVERTED')).toBe(true);
+      expect(
+        (body.data!.recordPurchases as { purchases: { customer: { stage: string } }[] }).purchases.every(
+          (x) => x.customer.stage === 'CONVERTED',
+        ),
+      ).toBe(true);
       return statements.length;
     };
     expect(await costFor(20)).toBe(await costFor(1));

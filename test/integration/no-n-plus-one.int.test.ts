@@ -51,7 +51,9 @@ describe('Customer360 statement count', () => {
   it('reads every table of the graph in that one statement', async () => {
     const { statements } = await statementsFor(100);
     const touching = (table: string) => statements.filter((s) => new RegExp(`\\b(FROM|JOIN)\\s+"?${table}"?\\b`, 'i').test(s)).length;
-    const perTable = Object.fromEntries(['customer', 'persona', 'holding', 'purchase', 'touchpoint', 'referral', 'stage_change', 'product'].map((t) => [t, touching(t)]));
+    const perTable = Object.fromEntries(
+      ['customer', 'persona', 'holding', 'purchase', 'touchpoint', 'referral', 'stage_change', 'product'].map((t) => [t, touching(t)]),
+    );
     expect(perTable).toEqual({ customer: 1, persona: 1, holding: 1, purchase: 1, touchpoint: 1, referral: 1, stage_change: 1, product: 1 });
   });
 
@@ -135,7 +137,9 @@ describe('loader batching (DataLoader contract)', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0].sql).toMatch(/GROUP BY/);
     expect(counts[counts.length - 1]).toBe(0);
-    const expected = await server.ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM referral WHERE referrer_id = ANY($1::bigint[])`, [ids]);
+    const expected = await server.ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM referral WHERE referrer_id = ANY($1::bigint[])`, [
+      ids,
+    ]);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(Number(expected[0].n));
   });
 

@@ -25,10 +25,21 @@ const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/ch
 const executablePath = CANDIDATES.find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 // Offline and quiet: no sync, no component updates, no field trials phoning home.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 if (!executablePath) {
-  console.warn(`Skipping the playground browser test: no Chromium at ${CANDIDATES.join(' or ')}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`);
+  console.warn(
+    `Skipping the playground browser test: no Chromium at ${CANDIDATES.join(' or ')}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`,
+  );
 }
 const describeWithBrowser = executablePath ? describe : describe.skip;
 // Starting a browser and loading the editor bundle takes seconds on a busy machine.
@@ -39,9 +50,20 @@ const DEMO_CUSTOMERS = 40;
 
 /** Starts `src/main.ts` on `databaseUrl` and resolves with its URL once it logs "ready". */
 function startMain(databaseUrl: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: '0', DEMO_CUSTOMERS: String(DEMO_CUSTOMERS), LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DEMO_CUSTOMERS: String(DEMO_CUSTOMERS),
+    LOG_LEVEL: 'info',
+  };
   delete env.ADMIN_API_KEY;
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'src/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -93,29 +115,35 @@ describeWithBrowser('playground in a browser', () => {
     await db?.drop();
   }, BROWSER_TIMEOUT_MS);
 
-  it('runs the example query and shows customers in the result pane', async () => {
-    const response = await page.goto(server!.url);
-    expect(response?.status()).toBe(200);
-    expect(await page.title()).toBe('Customer Graph — GraphQL playground');
-    await page.locator('.graphiql-query-editor').getByText('query Customer360').waitFor();
+  it(
+    'runs the example query and shows customers in the result pane',
+    async () => {
+      const response = await page.goto(server!.url);
+      expect(response?.status()).toBe(200);
+      expect(await page.title()).toBe('Customer Graph — GraphQL playground');
+      await page.locator('.graphiql-query-editor').getByText('query Customer360').waitFor();
 
-    const graphqlResponse = page.waitForResponse((r) => r.url() === server!.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('Customer360'));
-    await page.locator('.graphiql-execute-button').click();
-    // With several operations in the editor, the run button asks which one to run.
-    if (parse(EXAMPLE_OPERATIONS).definitions.length > 1) await page.getByRole('menuitem', { name: 'Customer360', exact: true }).click();
-    const body = await (await graphqlResponse).json();
-    expect(body.errors).toBeUndefined();
-    expect(body.data.customers.totalCount).toBe(DEMO_CUSTOMERS);
+      const graphqlResponse = page.waitForResponse(
+        (r) => r.url() === server!.url && r.request().method() === 'POST' && (r.request().postData() ?? '').includes('Customer360'),
+      );
+      await page.locator('.graphiql-execute-button').click();
+      // With several operations in the editor, the run button asks which one to run.
+      if (parse(EXAMPLE_OPERATIONS).definitions.length > 1) await page.getByRole('menuitem', { name: 'Customer360', exact: true }).click();
+      const body = await (await graphqlResponse).json();
+      expect(body.errors).toBeUndefined();
+      expect(body.data.customers.totalCount).toBe(DEMO_CUSTOMERS);
 
-    const pane = page.locator('.graphiql-response');
-    await pane.getByText('"totalCount"').waitFor();
-    const shown = await pane.innerText();
-    expect(shown).toContain('"customers"');
-    expect(shown).not.toContain('"errors"');
+      const pane = page.locator('.graphiql-response');
+      await pane.getByText('"totalCount"').waitFor();
+      const shown = await pane.innerText();
+      expect(shown).toContain('"customers"');
+      expect(shown).not.toContain('"errors"');
 
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'playground.png') });
-  }, BROWSER_TIMEOUT_MS);
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'playground.png') });
+    },
+    BROWSER_TIMEOUT_MS,
+  );
 
   it('loads every resource from the server itself (works offline)', () => {
     expect(requested.length).toBeGreaterThan(5);

@@ -48,7 +48,16 @@ describe('demo data in PostgreSQL', () => {
       }
       referrals += c.referrals.length;
     }
-    const expected = { persona: PERSONAS.length, product: PRODUCTS.length, customer: CUSTOMERS, stage_change: stageChanges, purchase: purchases, holding: holdings, touchpoint: touchpoints, referral: referrals };
+    const expected = {
+      persona: PERSONAS.length,
+      product: PRODUCTS.length,
+      customer: CUSTOMERS,
+      stage_change: stageChanges,
+      purchase: purchases,
+      holding: holdings,
+      touchpoint: touchpoints,
+      referral: referrals,
+    };
     expect(summary?.rows).toEqual(expected);
     const counted = await one<Record<string, number>>(
       `SELECT ${Object.keys(expected)
@@ -104,7 +113,13 @@ describe('demo data in PostgreSQL', () => {
          (SELECT count(*)::int FROM customer c
            WHERE c.stage = 'CHURNED' AND EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = c.id AND h.status = 'ACTIVE')) AS churned_with_active_holding`,
     );
-    expect(bad).toEqual({ last_purchase: 0, missing_holding: 0, closed_before_last_buy: 0, referral_conversion: 0, churned_with_active_holding: 0 });
+    expect(bad).toEqual({
+      last_purchase: 0,
+      missing_holding: 0,
+      closed_before_last_buy: 0,
+      referral_conversion: 0,
+      churned_with_active_holding: 0,
+    });
     const mix = await one(
       `SELECT (SELECT count(*)::int FROM holding WHERE status = 'CLOSED') AS closed,
               (SELECT count(*)::int FROM holding WHERE status = 'ACTIVE') AS active,
@@ -148,7 +163,12 @@ describe('demo data through the API', () => {
     const seen: SeededCustomersQuery['customers']['nodes'] = [];
     let after: string | null = null;
     for (;;) {
-      const page: SeededCustomersQuery = await server.query(SeededCustomersDocument, { first: 25, after, filter: { stageIn: ['CHURNED'] }, orderBy: 'CREATED_AT_ASC' });
+      const page: SeededCustomersQuery = await server.query(SeededCustomersDocument, {
+        first: 25,
+        after,
+        filter: { stageIn: ['CHURNED'] },
+        orderBy: 'CREATED_AT_ASC',
+      });
       expect(page.customers.totalCount).toBe(n);
       seen.push(...page.customers.nodes);
       if (!page.customers.pageInfo.hasNextPage) break;
@@ -175,7 +195,12 @@ describe('demo data through the API', () => {
   });
 
   it('runs the playground example query on demo data', async () => {
-    const data = await server.query<{ customers: { totalCount: number; nodes: { persona: { name: string } | null; holdings: { nodes: unknown[] }; stageHistory: { nodes: unknown[] } }[] } }>(CUSTOMER_360_OPERATION);
+    const data = await server.query<{
+      customers: {
+        totalCount: number;
+        nodes: { persona: { name: string } | null; holdings: { nodes: unknown[] }; stageHistory: { nodes: unknown[] } }[];
+      };
+    }>(CUSTOMER_360_OPERATION);
     expect(data.customers.totalCount).toBe(CUSTOMERS);
     expect(data.customers.nodes).toHaveLength(5);
     expect(data.customers.nodes.some((c) => c.persona !== null)).toBe(true);
@@ -187,6 +212,9 @@ describe('reseeding', () => {
   it('replaces existing data with --reset semantics in one transaction', async () => {
     const result = await seedDemoData(server.ds, { customers: 40, seed: 'reset', now: NOW, reset: true });
     expect(result?.rows.customer).toBe(40);
-    expect(await one(`SELECT (SELECT count(*)::int FROM customer) AS customers, (SELECT count(*)::int FROM persona) AS personas`)).toEqual({ customers: 40, personas: PERSONAS.length });
+    expect(await one(`SELECT (SELECT count(*)::int FROM customer) AS customers, (SELECT count(*)::int FROM persona) AS personas`)).toEqual({
+      customers: 40,
+      personas: PERSONAS.length,
+    });
   });
 });

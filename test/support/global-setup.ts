@@ -48,4 +48,3 @@ export default async function globalSetup(): Promise<void> {
   };
   process.env.CG_TEST_ADMIN_URL = adminUrl;
 }
-

@@ -58,9 +58,17 @@ export interface TestServer {
   /** `{ authorization: 'Bearer <secret>' }`. */
   auth(secret: string): Record<string, string>;
   /** POSTs an operation; returns the parsed body (errors included, never thrown). */
-  request<T = Record<string, unknown>, V = Record<string, unknown>>(doc: TypedDocumentNode<T, V> | DocumentNode | string, variables?: V, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  request<T = Record<string, unknown>, V = Record<string, unknown>>(
+    doc: TypedDocumentNode<T, V> | DocumentNode | string,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
   /** Like request, but fails the test on any error and returns `data`. */
-  query<T = Record<string, unknown>, V = Record<string, unknown>>(doc: TypedDocumentNode<T, V> | DocumentNode | string, variables?: V, headers?: Record<string, string>): Promise<T>;
+  query<T = Record<string, unknown>, V = Record<string, unknown>>(
+    doc: TypedDocumentNode<T, V> | DocumentNode | string,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -96,11 +104,22 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const shared = opts.sameDatabaseAs;
   const db = shared ? shared.db : await createTestDatabase();
   const counter = new StatementCounter();
-  const ds = opts.onQuery ? await openObservedDataSource(db.url, counter, opts.onQuery, opts.poolSize) : await openDataSource(db.url, counter, opts.poolSize);
+  const ds = opts.onQuery
+    ? await openObservedDataSource(db.url, counter, opts.onQuery, opts.poolSize)
+    : await openDataSource(db.url, counter, opts.poolSize);
   const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
-  const adminKey = opts.config?.adminApiKey ?? opts.env?.adminApiKey ?? shared?.adminKey ?? `cg-test-admin-${randomBytes(24).toString('base64url')}`;
+  const adminKey =
+    opts.config?.adminApiKey ?? opts.env?.adminApiKey ?? shared?.adminKey ?? `cg-test-admin-${randomBytes(24).toString('base64url')}`;
   const app = await startApp({
-    config: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, anonymousRateLimitPerMinute: 1_000_000, ...opts.env, ...opts.config, adminApiKey: adminKey },
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      rateLimitPerMinute: 1_000_000,
+      anonymousRateLimitPerMinute: 1_000_000,
+      ...opts.env,
+      ...opts.config,
+      adminApiKey: adminKey,
+    },
     ds,
     log,
     clock: opts.clock,
@@ -112,7 +131,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     const query = typeof doc === 'string' ? doc : print(doc as DocumentNode);
     const res = await fetch(app.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...defaultHeaders, ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...defaultHeaders,
+        ...headers,
+      },
       body: JSON.stringify({ query, variables }),
     });
     const text = await res.text();
@@ -158,7 +182,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 }
 
 /** Like openDataSource, but `onQuery` also hears every statement, infra-tagged ones included. */
-async function openObservedDataSource(url: string, counter: StatementCounter, onQuery: (sql: string) => void, poolSize = 10): Promise<DataSource> {
+async function openObservedDataSource(
+  url: string,
+  counter: StatementCounter,
+  onQuery: (sql: string) => void,
+  poolSize = 10,
+): Promise<DataSource> {
   const ds = createDataSource({
     url,
     poolSize,

@@ -99,18 +99,21 @@ describe('generated population', () => {
     const problems: string[] = [];
     for (const c of customers) {
       const first = c.history[0];
-      if (first.from !== null || first.to !== LifecycleStage.IDENTIFIED || first.at !== c.createdAt) problems.push(`${c.externalId}: first row ${JSON.stringify(first)}`);
+      if (first.from !== null || first.to !== LifecycleStage.IDENTIFIED || first.at !== c.createdAt)
+        problems.push(`${c.externalId}: first row ${JSON.stringify(first)}`);
       for (let i = 1; i < c.history.length; i++) {
         const h = c.history[i];
         if (h.from !== c.history[i - 1].to || !canTransition(h.from, h.to)) problems.push(`${c.externalId}: ${h.from} → ${h.to}`);
         if (h.at <= c.history[i - 1].at) problems.push(`${c.externalId}: row ${i} not after row ${i - 1}`);
         if (h.trigger !== StageChangeTrigger.MANUAL) {
           const move = AUTOMATIC_MOVES[h.trigger];
-          if (move.to !== h.to || !move.from.includes(h.from!)) problems.push(`${c.externalId}: ${h.trigger} cannot move ${h.from} → ${h.to}`);
+          if (move.to !== h.to || !move.from.includes(h.from!))
+            problems.push(`${c.externalId}: ${h.trigger} cannot move ${h.from} → ${h.to}`);
         }
       }
       const last = c.history[c.history.length - 1];
-      if (last.to !== c.stage || last.at !== c.stageEnteredAt) problems.push(`${c.externalId}: stage ${c.stage} @${c.stageEnteredAt} vs last row ${last.to} @${last.at}`);
+      if (last.to !== c.stage || last.at !== c.stageEnteredAt)
+        problems.push(`${c.externalId}: stage ${c.stage} @${c.stageEnteredAt} vs last row ${last.to} @${last.at}`);
       if (c.updatedAt > NOW.getTime() || c.updatedAt < c.stageEnteredAt) problems.push(`${c.externalId}: updatedAt ${c.updatedAt}`);
     }
     expect(problems).toEqual([]);
@@ -152,7 +155,8 @@ describe('generated population', () => {
     for (const c of customers) {
       const buys = new Map<number, number[]>();
       for (const p of c.purchases) buys.set(p.product, [...(buys.get(p.product) ?? []), p.at]);
-      if (c.holdings.length !== buys.size || c.holdings.some((h) => !buys.has(h.product))) problems.push(`${c.externalId}: holdings do not match products bought`);
+      if (c.holdings.length !== buys.size || c.holdings.some((h) => !buys.has(h.product)))
+        problems.push(`${c.externalId}: holdings do not match products bought`);
       for (const h of c.holdings) {
         const times = buys.get(h.product) ?? [];
         if (!times.includes(h.since)) problems.push(`${c.externalId}: holding since ${h.since} is no purchase`);
@@ -162,7 +166,8 @@ describe('generated population', () => {
         }
       }
       // A churned customer has given everything up.
-      if (c.stage === LifecycleStage.CHURNED && c.holdings.some((h) => h.closedAt === null)) problems.push(`${c.externalId}: churned with an active holding`);
+      if (c.stage === LifecycleStage.CHURNED && c.holdings.some((h) => h.closedAt === null))
+        problems.push(`${c.externalId}: churned with an active holding`);
     }
     expect(problems).toEqual([]);
     expect(closed).toBeGreaterThan(0);
@@ -203,7 +208,9 @@ describe('generated population', () => {
   it('gives drifting customers more negative or silent responses than steady ones', () => {
     const badShare = (stages: LifecycleStage[]) => {
       const ts = customers.filter((c) => stages.includes(c.stage)).flatMap((c) => c.touchpoints.filter((t) => t.at >= c.stageEnteredAt));
-      return ts.filter((t) => t.response === TouchpointResponse.NEGATIVE || t.response === TouchpointResponse.NO_RESPONSE).length / ts.length;
+      return (
+        ts.filter((t) => t.response === TouchpointResponse.NEGATIVE || t.response === TouchpointResponse.NO_RESPONSE).length / ts.length
+      );
     };
     const steady = badShare([LifecycleStage.RETAINED, LifecycleStage.EXPANDING, LifecycleStage.ADVOCATE]);
     const drifting = badShare([LifecycleStage.AT_RISK, LifecycleStage.DORMANT, LifecycleStage.CHURNED]);
@@ -228,7 +235,12 @@ describe('generated population', () => {
       .flatMap((c) => c.purchases)
       .filter((p) => {
         const product = PRODUCTS[p.product];
-        return p.quantity < product.quantity[0] || p.quantity > product.quantity[1] || p.amountCents > product.priceCents * p.quantity || !Number.isInteger(p.amountCents);
+        return (
+          p.quantity < product.quantity[0] ||
+          p.quantity > product.quantity[1] ||
+          p.amountCents > product.priceCents * p.quantity ||
+          !Number.isInteger(p.amountCents)
+        );
       });
     expect(problems).toEqual([]);
   });

@@ -167,7 +167,13 @@ const MANUAL_REASON: Partial<Record<LifecycleStage, string>> = {
   ADVOCATE: 'Promoter in the guest satisfaction survey.',
   DORMANT: 'No purchase or reply for months.',
 };
-const SOURCES = ['Signed up on the website.', 'Met us at a travel fair.', 'Replied to an advertising campaign.', 'Followed us on social media.', 'Called to ask about rates.'];
+const SOURCES = [
+  'Signed up on the website.',
+  'Met us at a travel fair.',
+  'Replied to an advertising campaign.',
+  'Followed us on social media.',
+  'Called to ask about rates.',
+];
 
 const MEMBERSHIP_RENEWAL_DAYS = 330;
 const ONCE_ONLY = new Set(PRODUCTS.flatMap((p, i) => (p.sku === 'EV-WED' ? [i] : [])));
@@ -335,7 +341,8 @@ export function generateCustomer(seed: string | number, index: number, now: Date
     for (;;) {
       t += Math.max(1000, Math.round(rng.exponential(1 / (rate * MAX_PURCHASE_LEVEL)) / 1000) * 1000);
       if (t >= seg.end) break;
-      if (rng.float() * MAX_PURCHASE_LEVEL < purchaseLevel(seg, t)) buy(pickProduct(rng, behaviour, bought, t, seg.stage === S.EXPANDING), t);
+      if (rng.float() * MAX_PURCHASE_LEVEL < purchaseLevel(seg, t))
+        buy(pickProduct(rng, behaviour, bought, t, seg.stage === S.EXPANDING), t);
     }
   }
 
@@ -346,12 +353,17 @@ export function generateCustomer(seed: string | number, index: number, now: Date
   for (const seg of segments) {
     const span = seg.end - seg.start;
     if (seg.stage === S.CHURNED) closures.push({ at: seg.start, share: 1 });
-    else if (seg.stage === S.AT_RISK) closures.push({ at: seg.start + Math.floor(rng.between(0, Math.min(30 * DAY, span)) / 1000) * 1000, share: 0.4 });
-    else if (seg.stage === S.DORMANT) closures.push({ at: seg.start + Math.floor(rng.between(0, Math.min(60 * DAY, span)) / 1000) * 1000, share: 0.35 });
+    else if (seg.stage === S.AT_RISK)
+      closures.push({ at: seg.start + Math.floor(rng.between(0, Math.min(30 * DAY, span)) / 1000) * 1000, share: 0.4 });
+    else if (seg.stage === S.DORMANT)
+      closures.push({ at: seg.start + Math.floor(rng.between(0, Math.min(60 * DAY, span)) / 1000) * 1000, share: 0.35 });
   }
   const open = new Map<number, GeneratedHolding>();
   const holdings: GeneratedHolding[] = [];
-  const events = [...purchases.map((p) => ({ at: p.at, purchase: p as GeneratedPurchase | null, closure: null as Closure | null })), ...closures.map((c) => ({ at: c.at, purchase: null, closure: c }))];
+  const events = [
+    ...purchases.map((p) => ({ at: p.at, purchase: p as GeneratedPurchase | null, closure: null as Closure | null })),
+    ...closures.map((c) => ({ at: c.at, purchase: null, closure: c })),
+  ];
   // Purchases sort before a closure at the same instant: a purchase never lands on a closed holding by accident.
   events.sort((a, b) => a.at - b.at || (a.purchase ? 0 : 1) - (b.purchase ? 0 : 1));
   for (const e of events) {
@@ -394,7 +406,8 @@ export function generateCustomer(seed: string | number, index: number, now: Date
       channel,
       direction,
       at,
-      campaign: forced?.campaign !== undefined ? forced.campaign : direction === Direction.OUTBOUND ? campaignFor(rng, seg, mood, behaviour) : null,
+      campaign:
+        forced?.campaign !== undefined ? forced.campaign : direction === Direction.OUTBOUND ? campaignFor(rng, seg, mood, behaviour) : null,
       product: offersProduct ? pickProduct(rng, behaviour, bought, at, true) : null,
       response,
       note: forced?.note !== undefined ? forced.note : noteFor(rng, response),
@@ -403,17 +416,32 @@ export function generateCustomer(seed: string | number, index: number, now: Date
   const touchRate = (behaviour.touchpointsPer30Days * chattiness) / (30 * DAY);
   segments.forEach((seg, i) => {
     if (seg.stage === S.ACQUIRED) {
-      touch(seg, seg.start, { channel: preferred[0] ?? Channel.WEB, direction: Direction.INBOUND, response: TouchpointResponse.POSITIVE_INTEREST, campaign: null, note: 'First enquiry' });
+      touch(seg, seg.start, {
+        channel: preferred[0] ?? Channel.WEB,
+        direction: Direction.INBOUND,
+        response: TouchpointResponse.POSITIVE_INTEREST,
+        campaign: null,
+        note: 'First enquiry',
+      });
     }
     if (seg.stage === S.AT_RISK && rng.chance(0.5)) {
       const prev = segments[i - 1];
-      const at = Math.max(prev.start + 1000, seg.start - Math.floor(rng.between(1, 5) * DAY / 1000) * 1000);
-      touch(prev, at, { direction: Direction.INBOUND, response: TouchpointResponse.NEGATIVE, campaign: null, note: rng.pick(NOTES.NEGATIVE) });
+      const at = Math.max(prev.start + 1000, seg.start - Math.floor((rng.between(1, 5) * DAY) / 1000) * 1000);
+      touch(prev, at, {
+        direction: Direction.INBOUND,
+        response: TouchpointResponse.NEGATIVE,
+        campaign: null,
+        note: rng.pick(NOTES.NEGATIVE),
+      });
     }
     if (seg.stage === S.REACTIVATED) {
       const prev = segments[i - 1];
-      const at = Math.max(prev.start + 1000, seg.start - Math.floor(rng.between(3, 20) * DAY / 1000) * 1000);
-      touch(prev, at, { direction: Direction.OUTBOUND, response: TouchpointResponse.POSITIVE_INTEREST, campaign: rng.pick(CAMPAIGNS.lapsed) });
+      const at = Math.max(prev.start + 1000, seg.start - Math.floor((rng.between(3, 20) * DAY) / 1000) * 1000);
+      touch(prev, at, {
+        direction: Direction.OUTBOUND,
+        response: TouchpointResponse.POSITIVE_INTEREST,
+        campaign: rng.pick(CAMPAIGNS.lapsed),
+      });
     }
     let t = seg.start;
     for (;;) {
@@ -473,7 +501,10 @@ function matchReferrals(rng: Rng, customers: GeneratedCustomer[], nowMs: number)
     return lo;
   };
   const fits = (referrer: GeneratedCustomer, c: GeneratedCustomer, at: number) =>
-    c.index !== referrer.index && !referredBy.has(c.index) && referredBy.get(referrer.index) !== c.index && (c.purchases.length === 0 || c.purchases[0].at >= at);
+    c.index !== referrer.index &&
+    !referredBy.has(c.index) &&
+    referredBy.get(referrer.index) !== c.index &&
+    (c.purchases.length === 0 || c.purchases[0].at >= at);
   const candidate = (referrer: GeneratedCustomer, at: number): GeneratedCustomer | null => {
     const lo = lowerBound(at - REFERRAL_WINDOW);
     const hi = lowerBound(at + 1);

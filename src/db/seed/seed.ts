@@ -106,6 +106,7 @@ export async function seedIfEmpty(ds: DataSource, customers: number, log: Logger
   }
   log.info('database is empty: seeding demo data', { customers });
   const summary = await seedDemoData(ds, { customers, progress: progressFor(log) });
-  if (summary) log.info('demo data seeded', { ...summary.rows, totalRows: summary.totalRows, ms: summary.ms, rowsPerSecond: summary.rowsPerSecond });
+  if (summary)
+    log.info('demo data seeded', { ...summary.rows, totalRows: summary.totalRows, ms: summary.ms, rowsPerSecond: summary.rowsPerSecond });
   return summary;
 }

@@ -18,7 +18,16 @@ export const CHUNK_ROWS = 5000;
 export type SeedTable = 'persona' | 'product' | 'customer' | 'stage_change' | 'purchase' | 'holding' | 'touchpoint' | 'referral';
 export type RowCounts = Record<SeedTable, number>;
 
-export const emptyCounts = (): RowCounts => ({ persona: 0, product: 0, customer: 0, stage_change: 0, purchase: 0, holding: 0, touchpoint: 0, referral: 0 });
+export const emptyCounts = (): RowCounts => ({
+  persona: 0,
+  product: 0,
+  customer: 0,
+  stage_change: 0,
+  purchase: 0,
+  holding: 0,
+  touchpoint: 0,
+  referral: 0,
+});
 
 export interface CatalogueIds {
   /** Database id per PERSONAS index. */
@@ -63,8 +72,12 @@ export async function writeCatalogue(qr: QueryRunner, counts: RowCounts): Promis
     [PRODUCTS.map((p) => p.sku), PRODUCTS.map((p) => p.name), PRODUCTS.map((p) => p.category), PRODUCTS.map((p) => money(p.priceCents))],
   );
   counts.product += insertedProducts.length;
-  const personas: { id: string; name: string }[] = await qr.query(`SELECT id::text, name FROM persona WHERE name = ANY($1::text[])`, [PERSONAS.map((p) => p.name)]);
-  const products: { id: string; sku: string }[] = await qr.query(`SELECT id::text, sku FROM product WHERE sku = ANY($1::text[])`, [PRODUCTS.map((p) => p.sku)]);
+  const personas: { id: string; name: string }[] = await qr.query(`SELECT id::text, name FROM persona WHERE name = ANY($1::text[])`, [
+    PERSONAS.map((p) => p.name),
+  ]);
+  const products: { id: string; sku: string }[] = await qr.query(`SELECT id::text, sku FROM product WHERE sku = ANY($1::text[])`, [
+    PRODUCTS.map((p) => p.sku),
+  ]);
   const personaId = new Map(personas.map((r) => [r.name, r.id]));
   const productId = new Map(products.map((r) => [r.sku, r.id]));
   return { persona: PERSONAS.map((p) => personaId.get(p.name)!), product: PRODUCTS.map((p) => productId.get(p.sku)!) };
@@ -165,7 +178,13 @@ export async function writeCohort(qr: QueryRunner, cohort: GeneratedCohort, ids:
     qr,
     `INSERT INTO referral (referrer_id, referred_id, source_channel, created_at, converted_at)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[])`,
-    [rs.map((r) => idOf.get(r.referrer)), rs.map((r) => idOf.get(r.referred)), rs.map((r) => r.channel), rs.map((r) => iso(r.at)), rs.map((r) => isoOrNull(r.convertedAt))],
+    [
+      rs.map((r) => idOf.get(r.referrer)),
+      rs.map((r) => idOf.get(r.referred)),
+      rs.map((r) => r.channel),
+      rs.map((r) => iso(r.at)),
+      rs.map((r) => isoOrNull(r.convertedAt)),
+    ],
   );
 }
 

@@ -112,7 +112,9 @@ export function compiledReadsPlugin(ds: DataSource): ApolloServerPlugin<Context>
             text = await queryText(ds, statement.sql, statement.params);
           } catch (err) {
             // Reported (masked, logged) by graphql-js at each compiled root field's path, as a failing resolver would be.
-            ctx.compiled = Object.fromEntries(plan.roots.filter((r) => r.kind !== 'resolver').map((r) => [r.key, new CompiledReadFailure(err)]));
+            ctx.compiled = Object.fromEntries(
+              plan.roots.filter((r) => r.kind !== 'resolver').map((r) => [r.key, new CompiledReadFailure(err)]),
+            );
             return null;
           }
           if (plan.pure) {
@@ -142,7 +144,8 @@ export class RawJson {
 
 /** Apollo's `stringifyResult`: JSON.stringify, except that a pure compiled read's text goes out verbatim. */
 export function stringifyResult(result: FormattedExecutionResult): string {
-  if (result.data instanceof RawJson && result.errors === undefined && result.extensions === undefined) return `{"data":${result.data.text}}\n`;
+  if (result.data instanceof RawJson && result.errors === undefined && result.extensions === undefined)
+    return `{"data":${result.data.text}}\n`;
   return `${JSON.stringify(result)}\n`;
 }
 

@@ -115,18 +115,27 @@ function objectJson(s: Statement, object: PlannedObject, row: string): string {
       }
       case 'embedded': {
         const e = s.alias('e');
-        pairs.push(pair(f.key, `(SELECT ${objectJson(s, f.object, e)} FROM (SELECT ${f.field.value(row)} AS v) ${e} WHERE ${e}.v IS NOT NULL)`));
+        pairs.push(
+          pair(f.key, `(SELECT ${objectJson(s, f.object, e)} FROM (SELECT ${f.field.value(row)} AS v) ${e} WHERE ${e}.v IS NOT NULL)`),
+        );
         break;
       }
       case 'embeddedList': {
         const e = s.alias('e');
-        pairs.push(pair(f.key, `(SELECT coalesce(json_agg(${objectJson(s, f.object, e)} ORDER BY ${f.field.order(e)}), '[]'::json) FROM ${f.field.from(e, row)})`));
+        pairs.push(
+          pair(
+            f.key,
+            `(SELECT coalesce(json_agg(${objectJson(s, f.object, e)} ORDER BY ${f.field.order(e)}), '[]'::json) FROM ${f.field.from(e, row)})`,
+          ),
+        );
         break;
       }
       case 'backReference': {
         const target = f.object.map;
         const t = s.alias('r');
-        pairs.push(pair(f.key, `(SELECT ${objectJson(s, f.object, t)} FROM ${target.table} ${t} WHERE ${t}.${f.field.column} = ${row}.id)`));
+        pairs.push(
+          pair(f.key, `(SELECT ${objectJson(s, f.object, t)} FROM ${target.table} ${t} WHERE ${t}.${f.field.column} = ${row}.id)`),
+        );
         break;
       }
       case 'connection':
@@ -152,7 +161,14 @@ function withMarker(s: Statement, pairs: string[]): string {
 }
 
 /** The key condition for a page after/before the request's cursor (as db/keyset.ts seekPlan). */
-function seekCondition(s: Statement, ordering: Ordering, keys: string[], req: PageRequest, fieldPrefix: string, sqlDirection: 'ASC' | 'DESC'): string | null {
+function seekCondition(
+  s: Statement,
+  ordering: Ordering,
+  keys: string[],
+  req: PageRequest,
+  fieldPrefix: string,
+  sqlDirection: 'ASC' | 'DESC',
+): string | null {
   if (!req.cursor) return null;
   const field = `${fieldPrefix}${req.cursorField}`;
   let values;
@@ -184,12 +200,16 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
     const { field } = c.source;
     ordering = field.ordering;
     const filter = args.filter as Record<string, unknown> | null | undefined;
-    filterSql = (row) => [`${row}.${field.parentColumn} = ${parentRow}.id`, ...(field.filter ? field.filter(filter, row, (v, t) => s.param(v, t)) : [])];
+    filterSql = (row) => [
+      `${row}.${field.parentColumn} = ${parentRow}.id`,
+      ...(field.filter ? field.filter(filter, row, (v, t) => s.param(v, t)) : []),
+    ];
   } else {
     const { list } = c.source;
     ordering = list.ordering(args);
     const filter = args.filter as Record<string, unknown> | null | undefined;
-    if (filter && list.filterClass && validateSync(Object.assign(new list.filterClass(), filter), VALIDATOR_OPTIONS).length) throw new UseResolvers();
+    if (filter && list.filterClass && validateSync(Object.assign(new list.filterClass(), filter), VALIDATOR_OPTIONS).length)
+      throw new UseResolvers();
     filterSql = (row) => {
       try {
         return list.filter ? list.filter(filter, row, (v, t) => s.param(v, t)) : [];
@@ -208,7 +228,8 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
   if (!c.needsRows) {
     // Only totalCount (and __typename): no page to read. Cursors are still checked, as the resolvers do.
     if (req.cursor) seekCondition(s, ordering, ordering.keys, req, c.argPrefix, 'ASC');
-    for (const part of c.parts) pairs.push(pair(part.key, part.kind === 'totalCount' ? countSql() : sqlString((part as { value: string }).value)));
+    for (const part of c.parts)
+      pairs.push(pair(part.key, part.kind === 'totalCount' ? countSql() : sqlString((part as { value: string }).value)));
     return withMarker(s, pairs);
   }
 
@@ -233,7 +254,8 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
   const hadCursor = req.cursor !== null ? 'true' : 'false';
   const q: PageSql = { clientOrder, reverseOrder, onPage, more, hadCursor, backward };
   // A first page that is not full holds every row: its size is the count, and the count query is skipped.
-  const total = () => (req.cursor === null && req.size > 0 ? `CASE WHEN count(*) <= ${size} THEN count(*)::int ELSE ${countSql()} END` : countSql());
+  const total = () =>
+    req.cursor === null && req.size > 0 ? `CASE WHEN count(*) <= ${size} THEN count(*)::int ELSE ${countSql()} END` : countSql();
   for (const part of c.parts) pairs.push(pair(part.key, part.kind === 'totalCount' ? total() : connectionPart(s, part, p, q)));
   return `(SELECT ${withMarker(s, pairs)} FROM (${page}) ${p})`;
 }
@@ -254,7 +276,9 @@ function connectionPart(s: Statement, part: Exclude<ConnectionPart, { kind: 'tot
     case 'nodes':
       return `coalesce(json_agg(${objectJson(s, part.object, p)} ORDER BY ${q.clientOrder}) ${q.onPage}, '[]'::json)`;
     case 'edges': {
-      const edge = part.parts.map((e) => pair(e.key, e.kind === 'typename' ? sqlString(e.value) : e.kind === 'cursor' ? `${p}.__c` : objectJson(s, e.object, p)));
+      const edge = part.parts.map((e) =>
+        pair(e.key, e.kind === 'typename' ? sqlString(e.value) : e.kind === 'cursor' ? `${p}.__c` : objectJson(s, e.object, p)),
+      );
       return `coalesce(json_agg(${withMarker(s, edge)} ORDER BY ${q.clientOrder}) ${q.onPage}, '[]'::json)`;
     }
     case 'pageInfo': {
@@ -346,7 +370,9 @@ function nodesJson(s: Statement, root: Extract<PlannedRoot, { kind: 'nodes' }>):
   });
   const i = s.alias('i');
   const found = s.alias('f');
-  const joined = lookups.length ? `LEFT JOIN (${lookups.join(' UNION ALL ')}) ${found} ON ${found}.pos = ${i}.pos` : `LEFT JOIN (SELECT NULL::int AS pos, NULL::json AS obj) ${found} ON false`;
+  const joined = lookups.length
+    ? `LEFT JOIN (${lookups.join(' UNION ALL ')}) ${found} ON ${found}.pos = ${i}.pos`
+    : `LEFT JOIN (SELECT NULL::int AS pos, NULL::json AS obj) ${found} ON false`;
   return `(SELECT json_agg(${found}.obj ORDER BY ${i}.pos) FROM generate_series(1, ${s.param(ids.length, 'int')}) ${i}(pos) ${joined})`;
 }
 

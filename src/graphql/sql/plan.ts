@@ -23,7 +23,15 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
-import type { BackReferenceField, ColumnField, ConnectionField, EmbeddedField, EmbeddedListField, ReferenceField, SqlObjectMap } from '../../db/sql-map';
+import type {
+  BackReferenceField,
+  ColumnField,
+  ConnectionField,
+  EmbeddedField,
+  EmbeddedListField,
+  ReferenceField,
+  SqlObjectMap,
+} from '../../db/sql-map';
 import { PERSONAL_EXTENSION } from '../../modules/auth/policy';
 import { ROOT_LISTS, SQL_OBJECTS, type RootList } from './registry';
 
@@ -52,11 +60,11 @@ export type ConnectionPart =
   | { key: string; kind: 'edges'; parts: EdgePart[] }
   | { key: string; kind: 'pageInfo'; parts: PageInfoPart[] };
 
-export type EdgePart = { key: string; kind: 'typename'; value: string } | { key: string; kind: 'cursor' } | { key: string; kind: 'node'; object: PlannedObject };
+export type EdgePart =
+  { key: string; kind: 'typename'; value: string } | { key: string; kind: 'cursor' } | { key: string; kind: 'node'; object: PlannedObject };
 
 export type PageInfoPart =
-  | { key: string; kind: 'typename'; value: string }
-  | { key: string; kind: 'hasNextPage' | 'hasPreviousPage' | 'startCursor' | 'endCursor' };
+  { key: string; kind: 'typename'; value: string } | { key: string; kind: 'hasNextPage' | 'hasPreviousPage' | 'startCursor' | 'endCursor' };
 
 export interface PlannedConnection {
   /** A child list (its parent column and ordering) or a root list. */
@@ -156,7 +164,11 @@ function planObject(ctx: PlanContext, type: GraphQLObjectType, nodes: readonly F
         break;
       }
       case 'connection':
-        fields.push({ key, kind: 'connection', connection: planConnection(ctx, { kind: 'child', field: mapped }, mapped.target, def, fieldNodes, `${name}.`) });
+        fields.push({
+          key,
+          kind: 'connection',
+          connection: planConnection(ctx, { kind: 'child', field: mapped }, mapped.target, def, fieldNodes, `${name}.`),
+        });
         break;
     }
   }
@@ -235,7 +247,11 @@ function planConnection(
 }
 
 /** Node types the compiler can answer `node(id:)` for, each with the selection planned for it. */
-function planNodeObjects(ctx: PlanContext, fieldDef: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[]): Map<string, PlannedObject> {
+function planNodeObjects(
+  ctx: PlanContext,
+  fieldDef: GraphQLField<unknown, unknown>,
+  nodes: readonly FieldNode[],
+): Map<string, PlannedObject> {
   const out = new Map<string, PlannedObject>();
   const abstract = getNamedType(fieldDef.type);
   if (!isAbstractType(abstract)) throw new NotCompiled();

@@ -91,8 +91,17 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
   const ids = [...customerIds];
 
   const purchases: {
-    id: string; days: number; first_day: number; last_day: number; total: number; total_text: string; repeat_total: number;
-    recent_total: number; earlier_total: number; first_at: Date; last_at: Date;
+    id: string;
+    days: number;
+    first_day: number;
+    last_day: number;
+    total: number;
+    total_text: string;
+    repeat_total: number;
+    recent_total: number;
+    earlier_total: number;
+    first_at: Date;
+    last_at: Date;
   }[] = await em.query(
     `WITH d AS (
        SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount) AS total,
@@ -116,7 +125,13 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
   // Lapsed: an ACTIVE holding bought at least twice whose last purchase is older than twice its
   // usual gap (and at least 90 days): the customer kept the product but stopped using it.
   const holdings: {
-    id: string; active: number; closed_recent: number; closed_earlier: number; lapsed: number; closed_recent_names: string[]; lapsed_names: string[];
+    id: string;
+    active: number;
+    closed_recent: number;
+    closed_earlier: number;
+    lapsed: number;
+    closed_recent_names: string[];
+    lapsed_names: string[];
   }[] = await em.query(
     `SELECT h.customer_id::text AS id,
             count(*) FILTER (WHERE h.status = 'ACTIVE')::int AS active,
@@ -137,7 +152,13 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
   );
 
   const touchpoints: {
-    id: string; complaints: number; negatives: number; unanswered: number; positives: number; last_outreach: Date | null; evidence: string[] | null;
+    id: string;
+    complaints: number;
+    negatives: number;
+    unanswered: number;
+    positives: number;
+    last_outreach: Date | null;
+    evidence: string[] | null;
   }[] = await em.query(
     `SELECT customer_id::text AS id,
             count(*) FILTER (WHERE recent AND direction = 'INBOUND' AND response = 'NEGATIVE')::int AS complaints,

@@ -39,18 +39,25 @@ export class ChurnModel {
   @Column({ name: 'customer_count', type: 'integer' })
   customerCount!: number;
 
-  @Field(() => Int, { description: 'Of those, customers who bought again on a later day within the calibration period (the Gamma-Gamma is fitted on them).' })
+  @Field(() => Int, {
+    description: 'Of those, customers who bought again on a later day within the calibration period (the Gamma-Gamma is fitted on them).',
+  })
   @Column({ name: 'repeat_customer_count', type: 'integer' })
   repeatCustomerCount!: number;
 
-  @Field(() => Int, { description: 'Transactions in the calibration period, counting all purchases of one customer on one UTC day as one.' })
+  @Field(() => Int, {
+    description: 'Transactions in the calibration period, counting all purchases of one customer on one UTC day as one.',
+  })
   @Column({ name: 'transaction_count', type: 'integer' })
   transactionCount!: number;
 
   @Column({ name: 'holding_customer_count', type: 'integer' })
   holdingCustomerCount!: number;
 
-  @Field({ description: 'Median gap between purchases of repeat buyers, in days: what "overdue" is measured against for customers with little history.' })
+  @Field({
+    description:
+      'Median gap between purchases of repeat buyers, in days: what "overdue" is measured against for customers with little history.',
+  })
   @Column({ name: 'typical_gap_days', type: 'double precision' })
   typicalGapDays!: number;
 
@@ -58,7 +65,9 @@ export class ChurnModel {
   @Column({ name: 'horizon_months', type: 'integer' })
   horizonMonths!: number;
 
-  @Field({ description: 'Discount rate per month applied to future spend in the predicted value (0.01 = 1 % a month, about 12.7 % a year).' })
+  @Field({
+    description: 'Discount rate per month applied to future spend in the predicted value (0.01 = 1 % a month, about 12.7 % a year).',
+  })
   @Column({ name: 'discount_rate', type: 'double precision' })
   discountRatePerMonth!: number;
 

@@ -44,7 +44,8 @@ const { MEDIUM, HIGH, CRITICAL } = RISK_LEVEL_THRESHOLDS;
 
 registerEnumType(ChurnModelTimeUnit, {
   name: 'ChurnModelTimeUnit',
-  description: 'The time unit the purchase models are fitted in. It changes the scale of the BG/NBD α (a rate per unit), not the predictions.',
+  description:
+    'The time unit the purchase models are fitted in. It changes the scale of the BG/NBD α (a rate per unit), not the predictions.',
   valuesConfig: {
     DAYS: { description: 'Calendar days of 24 hours.' },
     WEEKS: { description: 'Weeks of 7 days (the unit of the published CDNOW results).' },

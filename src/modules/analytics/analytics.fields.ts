@@ -43,13 +43,20 @@ function evidenceKind(t: Touchpoint): ChurnEvidenceKind {
 
 @Resolver(() => Customer)
 export class CustomerAnalyticsFields {
-  @FieldResolver(() => ChurnRisk, { nullable: true, description: 'How likely the customer is to leave, in which of the three ways, and why. Null until the customer has a purchase and a model has been fitted.' })
+  @FieldResolver(() => ChurnRisk, {
+    nullable: true,
+    description:
+      'How likely the customer is to leave, in which of the three ways, and why. Null until the customer has a purchase and a model has been fitted.',
+  })
   async churnRisk(@Root() customer: Customer, @Ctx() ctx: Context): Promise<ChurnRisk | null> {
     const score = await ctx.loaders.customerScore.load(customer.id);
     return score && toChurnRisk(score);
   }
 
-  @FieldResolver(() => LifetimeValue, { nullable: true, description: 'Historical spend and predicted value (CLV). Null until the customer has a purchase and a model has been fitted.' })
+  @FieldResolver(() => LifetimeValue, {
+    nullable: true,
+    description: 'Historical spend and predicted value (CLV). Null until the customer has a purchase and a model has been fitted.',
+  })
   async lifetimeValue(@Root() customer: Customer, @Ctx() ctx: Context): Promise<LifetimeValue | null> {
     const s = await ctx.loaders.customerScore.load(customer.id);
     if (!s) return null;
@@ -70,7 +77,10 @@ export class CustomerAnalyticsFields {
     };
   }
 
-  @FieldResolver(() => ValueTier, { nullable: true, description: 'VIP (top 20 % by predicted value), CORE (next 60 %) or LOW (bottom 20 %). Null until scored.' })
+  @FieldResolver(() => ValueTier, {
+    nullable: true,
+    description: 'VIP (top 20 % by predicted value), CORE (next 60 %) or LOW (bottom 20 %). Null until scored.',
+  })
   async valueTier(@Root() customer: Customer, @Ctx() ctx: Context): Promise<ValueTier | null> {
     return (await ctx.loaders.customerScore.load(customer.id))?.valueTier ?? null;
   }
@@ -95,16 +105,23 @@ export class CustomerAnalyticsFields {
 
 @Resolver(() => ChurnRisk)
 export class ChurnRiskFields {
-  @FieldResolver(() => [ChurnEvidence], { description: 'Touchpoints of the last 90 days behind the assessment: complaints, negative answers and unanswered outreach, newest first (at most 10).' })
+  @FieldResolver(() => [ChurnEvidence], {
+    description:
+      'Touchpoints of the last 90 days behind the assessment: complaints, negative answers and unanswered outreach, newest first (at most 10).',
+  })
   async evidence(@Root() risk: ChurnRisk, @Ctx() ctx: Context): Promise<ChurnEvidence[]> {
     const touchpoints = await ctx.loaders.touchpointById.loadMany(risk.evidenceTouchpointIds);
-    return touchpoints.filter((t): t is Touchpoint => t instanceof Object && !(t instanceof Error)).map((t) => ({ kind: evidenceKind(t), touchpoint: t }));
+    return touchpoints
+      .filter((t): t is Touchpoint => t instanceof Object && !(t instanceof Error))
+      .map((t) => ({ kind: evidenceKind(t), touchpoint: t }));
   }
 }
 
 @Resolver(() => ChurnModel)
 export class ChurnModelFields {
-  @FieldResolver(() => Date, { description: 'Last day of the calibration period (UTC midnight of that day); the models learned from purchases up to the end of it.' })
+  @FieldResolver(() => Date, {
+    description: 'Last day of the calibration period (UTC midnight of that day); the models learned from purchases up to the end of it.',
+  })
   calibrationEnd(@Root() model: ChurnModel): Date {
     return new Date(`${model.calibrationEnd}T00:00:00Z`);
   }
@@ -157,7 +174,10 @@ export class ReactivationCandidateFields {
     return id ? ctx.loaders.purchaseById.load(id) : null;
   }
 
-  @FieldResolver(() => Touchpoint, { nullable: true, description: 'Their latest touchpoint on any channel; null if none. Check it before reaching out again.' })
+  @FieldResolver(() => Touchpoint, {
+    nullable: true,
+    description: 'Their latest touchpoint on any channel; null if none. Check it before reaching out again.',
+  })
   async lastTouchpoint(@Root() c: ReactivationCandidate, @Ctx() ctx: Context): Promise<Touchpoint | null> {
     const id = await ctx.loaders.latestTouchpointId.load(c.customerId);
     return id ? ctx.loaders.touchpointById.load(id) : null;

@@ -13,7 +13,10 @@ export class FitChurnModelInput {
   @IsOptional()
   calibrationEnd?: Date | null;
 
-  @Field(() => ChurnModelTimeUnit, { nullable: true, description: 'Time unit of the fitted parameters (default WEEKS). Predictions do not depend on it.' })
+  @Field(() => ChurnModelTimeUnit, {
+    nullable: true,
+    description: 'Time unit of the fitted parameters (default WEEKS). Predictions do not depend on it.',
+  })
   @IsOptional()
   timeUnit?: ChurnModelTimeUnit | null;
 }

@@ -5,7 +5,13 @@ import { toPageRequest } from '../../shared/pagination';
 import { ChurnModel, type CustomerScore } from './analytics.entity';
 import { ValueTier, type ChurnRiskLevel } from './analytics.enums';
 import { FitChurnModelInput, ReactivationFilter } from './analytics.inputs';
-import { FitChurnModelPayload, ReactivationCandidate, ReactivationCandidateConnection, ReferralMetrics, ValueTierReport } from './analytics.types';
+import {
+  FitChurnModelPayload,
+  ReactivationCandidate,
+  ReactivationCandidateConnection,
+  ReferralMetrics,
+  ValueTierReport,
+} from './analytics.types';
 import type { ValueTierReport as ValueTierTotals } from './insights.service';
 import { MAX_TOP_REFERRERS } from './referral-metrics.service';
 
@@ -43,7 +49,10 @@ export function toReactivationCandidate(s: CustomerScore): ReactivationCandidate
 
 @Resolver()
 export class AnalyticsResolver {
-  @Query(() => ChurnModel, { nullable: true, description: 'The churn model every score currently comes from: parameters, fit quality, size and timings. Null before the first fit.' })
+  @Query(() => ChurnModel, {
+    nullable: true,
+    description: 'The churn model every score currently comes from: parameters, fit quality, size and timings. Null before the first fit.',
+  })
   churnModel(@Ctx() ctx: Context): Promise<ChurnModel | null> {
     return ctx.services.analytics.models.current(ctx.ds.manager);
   }
@@ -53,13 +62,18 @@ export class AnalyticsResolver {
       'Fits the purchase models (BG/NBD and Gamma-Gamma) on the purchase log up to `calibrationEnd`, scores every customer with a purchase, ranks value tiers, and makes the new model current. Customers whose churn risk rises into HIGH move to AT_RISK. Takes seconds on large bases; `npm run analytics:fit` does the same from the command line with a progress bar. Errors: BAD_USER_INPUT for a future calibration end or no (repeat) purchases; CONFLICT when a fit is already running.',
   })
   async fitChurnModel(
-    @Arg('input', () => FitChurnModelInput, { nullable: true, description: 'Calibration end and time unit; both optional.' }) input: FitChurnModelInput | null,
+    @Arg('input', () => FitChurnModelInput, { nullable: true, description: 'Calibration end and time unit; both optional.' })
+    input: FitChurnModelInput | null,
     @Ctx() ctx: Context,
   ): Promise<FitChurnModelPayload> {
     return ctx.services.analytics.models.fit(input ?? {});
   }
 
-  @Query(() => ValueTierReport, { nullable: true, description: 'Customers per value tier (VIP top 20 %, CORE next 60 %, LOW bottom 20 % by predicted value) with their share of revenue and of predicted value. Null before the first fit.' })
+  @Query(() => ValueTierReport, {
+    nullable: true,
+    description:
+      'Customers per value tier (VIP top 20 %, CORE next 60 %, LOW bottom 20 % by predicted value) with their share of revenue and of predicted value. Null before the first fit.',
+  })
   async valueTiers(@Ctx() ctx: Context): Promise<ValueTierReport | null> {
     const totals = await ctx.services.analytics.insights.valueTiers(ctx.ds.manager);
     return totals && toValueTierReport(totals);
@@ -71,18 +85,23 @@ export class AnalyticsResolver {
   })
   async reactivationCandidates(
     @Args() page: ConnectionArgs,
-    @Arg('filter', () => ReactivationFilter, { nullable: true, description: 'Conditions every candidate must meet.' }) filter: ReactivationFilter | null,
+    @Arg('filter', () => ReactivationFilter, { nullable: true, description: 'Conditions every candidate must meet.' })
+    filter: ReactivationFilter | null,
     @Ctx() ctx: Context,
   ) {
     const result = await ctx.services.analytics.insights.reactivationCandidates(ctx.ds.manager, filter, toPageRequest(page));
     return toConnection({ ...result, edges: result.edges.map((e) => ({ cursor: e.cursor, node: toReactivationCandidate(e.node) })) });
   }
 
-  @Query(() => ReferralMetrics, { description: 'Referral programme figures for the window [from, to): per source channel, against the overall lead conversion rate, with top referrers and ROI (when REFERRAL_COST is set).' })
+  @Query(() => ReferralMetrics, {
+    description:
+      'Referral programme figures for the window [from, to): per source channel, against the overall lead conversion rate, with top referrers and ROI (when REFERRAL_COST is set).',
+  })
   async referralMetrics(
     @Arg('from', () => Date, { description: 'Window start (inclusive).' }) from: Date,
     @Arg('to', () => Date, { description: 'Window end (exclusive); must be after `from`.' }) to: Date,
-    @Arg('topReferrers', () => Int, { defaultValue: 5, description: `How many top referrers to list (0–${MAX_TOP_REFERRERS}).` }) topReferrers: number,
+    @Arg('topReferrers', () => Int, { defaultValue: 5, description: `How many top referrers to list (0–${MAX_TOP_REFERRERS}).` })
+    topReferrers: number,
     @Ctx() ctx: Context,
   ): Promise<ReferralMetrics> {
     const m = await ctx.services.analytics.referrals.metrics(ctx.ds.manager, from, to, topReferrers);

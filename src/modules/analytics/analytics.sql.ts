@@ -28,7 +28,8 @@ export const customerInsightFields: Record<string, FieldMap> = {
   valueTier: {
     kind: 'column',
     format: 'plain',
-    sql: (r) => `(SELECT s.value_tier FROM customer_score s JOIN churn_model m ON m.id = s.model_id AND m.is_current WHERE s.customer_id = ${r}.id)`,
+    sql: (r) =>
+      `(SELECT s.value_tier FROM customer_score s JOIN churn_model m ON m.id = s.model_id AND m.is_current WHERE s.customer_id = ${r}.id)`,
   },
 };
 
@@ -60,7 +61,12 @@ export const churnRiskSql: SqlObjectMap = {
   row: {},
 };
 
-export const churnKindScoreSql: SqlObjectMap = { type: 'ChurnKindScore', table: '', fields: { kind: key('kind'), score: key('score'), explanation: key('explanation') }, row: {} };
+export const churnKindScoreSql: SqlObjectMap = {
+  type: 'ChurnKindScore',
+  table: '',
+  fields: { kind: key('kind'), score: key('score'), explanation: key('explanation') },
+  row: {},
+};
 
 export const churnRiskFactorSql: SqlObjectMap = {
   type: 'ChurnRiskFactor',
@@ -74,7 +80,12 @@ export const churnEvidenceSql: SqlObjectMap = {
   type: 'ChurnEvidence',
   table: '',
   fields: {
-    kind: { kind: 'column', format: 'plain', sql: (r) => `CASE WHEN ${r}.response = 'NO_RESPONSE' THEN 'NO_RESPONSE' WHEN ${r}.direction = 'INBOUND' THEN 'COMPLAINT' ELSE 'NEGATIVE_RESPONSE' END` },
+    kind: {
+      kind: 'column',
+      format: 'plain',
+      sql: (r) =>
+        `CASE WHEN ${r}.response = 'NO_RESPONSE' THEN 'NO_RESPONSE' WHEN ${r}.direction = 'INBOUND' THEN 'COMPLAINT' ELSE 'NEGATIVE_RESPONSE' END`,
+    },
     touchpoint: ref('Touchpoint', 'id'),
   },
   row: {},
@@ -93,13 +104,16 @@ export const lifetimeValueSql: SqlObjectMap = {
     expectedAverageSpend: col('expected_average_spend', 'money'),
     expectedSpend: col('expected_spend', 'money'),
     probabilityAlive: col('probability_alive'),
-    horizonMonths: { kind: 'column', format: 'plain', sql: (r) => `coalesce((SELECT m.horizon_months FROM churn_model m WHERE m.id = ${r}.model_id), 0)` },
+    horizonMonths: {
+      kind: 'column',
+      format: 'plain',
+      sql: (r) => `coalesce((SELECT m.horizon_months FROM churn_model m WHERE m.id = ${r}.model_id), 0)`,
+    },
     valueRank: col('value_rank'),
     scoredAt: col('scored_at', 'datetime'),
   },
   row: {},
 };
-
 
 /** The latest row of `table` for the score's customer, as the FROM clause of a reference. */
 const latestOf = (table: string) => (alias: string, score: string) =>
@@ -148,6 +162,11 @@ export const ANALYTICS_SQL: ModuleSql = {
   // The customer's stored insight joins the fields of the customers module's Customer.
   extend: { Customer: customerInsightFields },
   roots: {
-    reactivationCandidates: { target: 'ReactivationCandidate', ordering: () => REACTIVATION_ORDER, filter: reactivationListFilter, filterClass: ReactivationFilter },
+    reactivationCandidates: {
+      target: 'ReactivationCandidate',
+      ordering: () => REACTIVATION_ORDER,
+      filter: reactivationListFilter,
+      filterClass: ReactivationFilter,
+    },
   },
 };

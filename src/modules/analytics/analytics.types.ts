@@ -7,7 +7,10 @@ import { Channel } from '../touchpoints/touchpoint.enums';
 import { ChurnModel } from './analytics.entity';
 import { ChurnEvidenceKind, ChurnKind, ChurnRiskLevel, ValueTier } from './analytics.enums';
 
-@ObjectType({ description: 'Fitted BG/NBD parameters. While active a customer buys at a Poisson rate λ ~ Gamma(r, α); after each purchase they drop out for good with probability p ~ Beta(a, b).' })
+@ObjectType({
+  description:
+    'Fitted BG/NBD parameters. While active a customer buys at a Poisson rate λ ~ Gamma(r, α); after each purchase they drop out for good with probability p ~ Beta(a, b).',
+})
 export class BgNbdParameters {
   @Field(() => Float, { description: 'Shape of the purchase-rate distribution across customers (small = very unequal rates).' })
   r!: number;
@@ -17,7 +20,9 @@ export class BgNbdParameters {
   a!: number;
   @Field(() => Float, { description: 'Second shape of the dropout-probability distribution.' })
   b!: number;
-  @Field(() => Float, { description: 'Sample log-likelihood at these parameters (higher is better; compare only fits on the same data and time unit).' })
+  @Field(() => Float, {
+    description: 'Sample log-likelihood at these parameters (higher is better; compare only fits on the same data and time unit).',
+  })
   logLikelihood!: number;
   @Field(() => Int, { description: 'Optimiser iterations the fit took.' })
   iterations!: number;
@@ -27,7 +32,10 @@ export class BgNbdParameters {
   meanDropoutProbability!: number;
 }
 
-@ObjectType({ description: 'Fitted Gamma-Gamma spend parameters: each purchase value is Gamma(p, ν) with ν ~ Gamma(q, γ) across customers. Fitted on repeat purchases only.' })
+@ObjectType({
+  description:
+    'Fitted Gamma-Gamma spend parameters: each purchase value is Gamma(p, ν) with ν ~ Gamma(q, γ) across customers. Fitted on repeat purchases only.',
+})
 export class GammaGammaParameters {
   @Field(() => Float, { description: 'Shape of the purchase-value distribution of one customer.' })
   p!: number;
@@ -35,7 +43,7 @@ export class GammaGammaParameters {
   q!: number;
   @Field(() => Float, { description: 'Scale of the distribution of ν across customers.' })
   gamma!: number;
-  @Field(() => Float, { description: 'Log-likelihood of the customers\' mean repeat-purchase values.' })
+  @Field(() => Float, { description: "Log-likelihood of the customers' mean repeat-purchase values." })
   logLikelihood!: number;
   @Field(() => Int, { description: 'Customers in the spend fit (at least one repeat purchase with a positive amount).' })
   customerCount!: number;
@@ -65,7 +73,10 @@ export class ChurnKindScore {
 
 @ObjectType({ description: 'One input of the churn-risk score and how much of the score it explains.' })
 export class ChurnRiskFactor {
-  @Field({ description: 'Stable name: dropoutProbability, overdueRatio, productLoss, spendDecline, complaints, negativeResponses, unansweredOutreach or noRecentContact.' })
+  @Field({
+    description:
+      'Stable name: dropoutProbability, overdueRatio, productLoss, spendDecline, complaints, negativeResponses, unansweredOutreach or noRecentContact.',
+  })
   name!: string;
   @Field(() => Float, { description: 'The measured value, in the unit the description names.' })
   value!: number;
@@ -88,7 +99,9 @@ export class ChurnEvidence {
     'How likely the customer is to leave, why, and what supports it. Scored when the model was fitted and again after each new purchase; `scoredAt` says when.',
 })
 export class ChurnRisk {
-  @Field(() => Float, { description: 'Overall risk, 0 (staying) to 1 (leaving): the factors combined as independent warnings, 1 − Π(1 − strength).' })
+  @Field(() => Float, {
+    description: 'Overall risk, 0 (staying) to 1 (leaving): the factors combined as independent warnings, 1 − Π(1 − strength).',
+  })
   score!: number;
   @Field(() => ChurnRiskLevel, { description: 'The score as a level (thresholds in `ChurnRiskLevel`).' })
   level!: ChurnRiskLevel;
@@ -118,11 +131,16 @@ export class LifetimeValue {
   firstPurchaseAt!: Date;
   @Field({ description: 'Latest purchase when scored.' })
   lastPurchaseAt!: Date;
-  @Field(() => Money, { description: 'Predicted value (CLV): expected spend over the model horizon, discounted monthly (see `ChurnModel.horizonMonths` and `discountRatePerMonth`).' })
+  @Field(() => Money, {
+    description:
+      'Predicted value (CLV): expected spend over the model horizon, discounted monthly (see `ChurnModel.horizonMonths` and `discountRatePerMonth`).',
+  })
   predictedValue!: string;
   @Field(() => Float, { description: 'Expected purchase days over the horizon (undiscounted), from the BG/NBD.' })
   expectedPurchases!: number;
-  @Field(() => Money, { description: 'Expected value of one future purchase, from the Gamma-Gamma: the customer\'s own average blended with the population\'s.' })
+  @Field(() => Money, {
+    description: "Expected value of one future purchase, from the Gamma-Gamma: the customer's own average blended with the population's.",
+  })
   expectedAverageSpend!: string;
   @Field(() => Money, { description: 'expectedPurchases × expectedAverageSpend: expected spend over the horizon, undiscounted.' })
   expectedSpend!: string;
@@ -130,7 +148,10 @@ export class LifetimeValue {
   probabilityAlive!: number;
   @Field(() => Int, { description: 'Months ahead the predictions cover.' })
   horizonMonths!: number;
-  @Field(() => Int, { nullable: true, description: 'Rank by predicted value among all customers at the last full scoring (1 = most valuable); null if scored since.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Rank by predicted value among all customers at the last full scoring (1 = most valuable); null if scored since.',
+  })
   valueRank!: number | null;
   @Field({ description: 'When this was computed.' })
   scoredAt!: Date;
@@ -142,7 +163,9 @@ export class CrossSellRecommendation {
   productId!: string;
   @Field(() => Int, { description: '1 = best match.' })
   rank!: number;
-  @Field(() => Float, { description: 'Estimated share of similar customers (same products, same persona) who hold it, 0–1, shrunk toward 0 for small groups.' })
+  @Field(() => Float, {
+    description: 'Estimated share of similar customers (same products, same persona) who hold it, 0–1, shrunk toward 0 for small groups.',
+  })
   confidence!: number;
   @Field({ description: 'Why it is recommended, with the counts behind it.' })
   reason!: string;
@@ -151,9 +174,13 @@ export class CrossSellRecommendation {
 @ObjectType({ description: 'A dormant or lapsed customer worth winning back, with why.' })
 export class ReactivationCandidate {
   customerId!: string;
-  @Field(() => Float, { description: 'Ranking score: comebackProbability × valueIfReactivated, the expected gain of an approach (money units).' })
+  @Field(() => Float, {
+    description: 'Ranking score: comebackProbability × valueIfReactivated, the expected gain of an approach (money units).',
+  })
   score!: number;
-  @Field(() => Float, { description: 'Estimated chance they buy again after a win-back approach (25 % written off → 60 % likely active; touchpoints move it).' })
+  @Field(() => Float, {
+    description: 'Estimated chance they buy again after a win-back approach (25 % written off → 60 % likely active; touchpoints move it).',
+  })
   comebackProbability!: number;
   @Field(() => Money, { description: 'A year of their former buying: expected purchase value × purchases a year.' })
   valueIfReactivated!: string;
@@ -179,11 +206,11 @@ export class ValueTierSummary {
   customerCount!: number;
   @Field(() => Float, { description: 'Share of all scored customers, 0–1 (0.2 / 0.6 / 0.2 right after a fit).' })
   customerShare!: number;
-  @Field(() => Money, { description: 'What the tier\'s customers have spent so far.' })
+  @Field(() => Money, { description: "What the tier's customers have spent so far." })
   revenue!: string;
   @Field(() => Float, { description: 'Share of all revenue so far, 0–1.' })
   revenueShare!: number;
-  @Field(() => Money, { description: 'Sum of the tier\'s predicted values (CLV).' })
+  @Field(() => Money, { description: "Sum of the tier's predicted values (CLV)." })
   predictedValue!: string;
   @Field(() => Float, { description: 'Share of all predicted value, 0–1.' })
   predictedValueShare!: number;
@@ -193,7 +220,10 @@ export class ValueTierSummary {
   maxPredictedValue!: string | null;
 }
 
-@ObjectType({ description: 'The customer base split into VIP (top 20 % by predicted value), CORE (next 60 %) and LOW (bottom 20 %), with each tier\'s share of revenue and predicted value: does the 80:20 rule hold?' })
+@ObjectType({
+  description:
+    "The customer base split into VIP (top 20 % by predicted value), CORE (next 60 %) and LOW (bottom 20 %), with each tier's share of revenue and predicted value: does the 80:20 rule hold?",
+})
 export class ValueTierReport {
   @Field(() => [ValueTierSummary], { description: 'VIP, CORE and LOW, in that order.' })
   tiers!: ValueTierSummary[];
@@ -221,7 +251,11 @@ export class ReferralChannelMetrics {
   converted!: number;
   @Field(() => Float, { nullable: true, description: 'converted / referrals; null without referrals.' })
   conversionRate!: number | null;
-  @Field(() => Float, { nullable: true, description: 'conversionRate divided by the overall lead conversion rate (2 = referrals convert twice as often); null when either is unknown or the lead rate is 0.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'conversionRate divided by the overall lead conversion rate (2 = referrals convert twice as often); null when either is unknown or the lead rate is 0.',
+  })
   liftOverLeadConversion!: number | null;
   @Field(() => Money, { description: 'Everything those referred customers spent before the window end.' })
   revenue!: string;
@@ -248,13 +282,18 @@ export class TopReferrer {
   revenue!: string;
 }
 
-@ObjectType({ description: 'How the referral programme performs in a window [from, to): who refers, which channels convert, how that compares with all leads, and the return when a cost per referral is configured (REFERRAL_COST).' })
+@ObjectType({
+  description:
+    'How the referral programme performs in a window [from, to): who refers, which channels convert, how that compares with all leads, and the return when a cost per referral is configured (REFERRAL_COST).',
+})
 export class ReferralMetrics {
   @Field({ description: 'Window start (inclusive).' })
   from!: Date;
   @Field({ description: 'Window end (exclusive). Conversions and revenue are counted up to here.' })
   to!: Date;
-  @Field(() => [ReferralChannelMetrics], { description: 'One entry per source channel with referrals in the window, most referrals first.' })
+  @Field(() => [ReferralChannelMetrics], {
+    description: 'One entry per source channel with referrals in the window, most referrals first.',
+  })
   channels!: ReferralChannelMetrics[];
   @Field(() => ReferralChannelMetrics, { description: 'All channels together.' })
   total!: ReferralChannelMetrics;
@@ -268,6 +307,9 @@ export class ReferralMetrics {
   costPerReferral!: string | null;
   @Field(() => Money, { nullable: true, description: 'costPerReferral × referrals; null when no cost is configured.' })
   programmeCost!: string | null;
-  @Field(() => Float, { nullable: true, description: 'Return on investment, (revenue − programmeCost) / programmeCost; null without a configured cost or without referrals.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Return on investment, (revenue − programmeCost) / programmeCost; null without a configured cost or without referrals.',
+  })
   returnOnInvestment!: number | null;
 }

@@ -21,7 +21,15 @@ import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { lockCustomers } from '../customers/customer.lock';
 import { applyAutomaticMoves } from '../lifecycle/lifecycle.service';
-import { dayNumber, isoDay, loadCalibrationSummaries, loadScoringInputs, purchasingCustomerIds, snapshotHoldingStats, type ScoringInput } from './analytics.data';
+import {
+  dayNumber,
+  isoDay,
+  loadCalibrationSummaries,
+  loadScoringInputs,
+  purchasingCustomerIds,
+  snapshotHoldingStats,
+  type ScoringInput,
+} from './analytics.data';
 import { ChurnModel } from './analytics.entity';
 import { ChurnModelTimeUnit, TIME_UNIT_DAYS } from './analytics.enums';
 
@@ -131,7 +139,8 @@ export class ChurnModelService {
         `The calibration end ${isoDay(endDay)} is in the future. The models learn from purchases that have happened: use today (${isoDay(today)}) or an earlier day.`,
       );
     }
-    if (endDay < EARLIEST_CALIBRATION_DAY) throw badInput('input.calibrationEnd', `The calibration end ${isoDay(endDay)} is before 1900; check the date.`);
+    if (endDay < EARLIEST_CALIBRATION_DAY)
+      throw badInput('input.calibrationEnd', `The calibration end ${isoDay(endDay)} is before 1900; check the date.`);
 
     const lock = this.ds.createQueryRunner();
     await lock.connect();
@@ -157,12 +166,17 @@ export class ChurnModelService {
     this.touchedDuringFit = new Set();
     // Right after a bulk import the planner has no statistics and picks plans that made scoring
     // 15x slower in a 100k-customer trial; refreshing them samples a few thousand rows per table.
-    await this.ds.query(`ANALYZE purchase, holding, touchpoint, customer`).catch((err) => this.options.log?.warn('ANALYZE before the fit failed', { error: String(err) }));
+    await this.ds
+      .query(`ANALYZE purchase, holding, touchpoint, customer`)
+      .catch((err) => this.options.log?.warn('ANALYZE before the fit failed', { error: String(err) }));
     const rows = await loadCalibrationSummaries(this.ds.manager, endDay);
     onProgress('reading', 1, 1);
     const field = 'input.calibrationEnd';
     if (rows.length === 0) {
-      throw badInput(field, `There are no purchases on or before ${isoDay(endDay)}, so there is nothing to fit. Record purchases first, or choose a later calibration end.`);
+      throw badInput(
+        field,
+        `There are no purchases on or before ${isoDay(endDay)}, so there is nothing to fit. Record purchases first, or choose a later calibration end.`,
+      );
     }
     const repeaters = rows.filter((r) => r.x > 0);
     if (repeaters.length === 0) {
@@ -247,7 +261,14 @@ export class ChurnModelService {
       after = ids[ids.length - 1]!;
       await inTransaction(this.ds, async (em) => {
         const inputs = await loadScoringInputs(em, ids, asOf);
-        await this.writeScores(em, model.id, inputs, inputs.map((i) => scoreCustomer(scoring, i.features)), asOf, () => null);
+        await this.writeScores(
+          em,
+          model.id,
+          inputs,
+          inputs.map((i) => scoreCustomer(scoring, i.features)),
+          asOf,
+          () => null,
+        );
       });
       done += ids.length;
       onProgress('scoring', Math.min(done, total), total);
@@ -274,7 +295,12 @@ export class ChurnModelService {
 
     onProgress('activating', 0, 1);
     const crossing = await inTransaction(this.ds, async (em) => {
-      const previous = await em.getRepository(ChurnModel).createQueryBuilder('m').setLock('pessimistic_write').where('m.is_current').getOne();
+      const previous = await em
+        .getRepository(ChurnModel)
+        .createQueryBuilder('m')
+        .setLock('pessimistic_write')
+        .where('m.is_current')
+        .getOne();
       model.holdingCustomerCount = await snapshotHoldingStats(em, model.id);
       model.scoringMs = performance.now() - scoringStart;
       model.scoredAt = this.clock.now();
@@ -313,11 +339,14 @@ export class ChurnModelService {
     }
 
     // Purchases recorded while this run scored were re-scored with the old model; redo them.
-    const late: { id: string }[] = await this.ds.query(`SELECT DISTINCT customer_id::text AS id FROM purchase WHERE recorded_at >= $1`, [recordedSince]);
+    const late: { id: string }[] = await this.ds.query(`SELECT DISTINCT customer_id::text AS id FROM purchase WHERE recorded_at >= $1`, [
+      recordedSince,
+    ]);
     const lateIds = [...new Set([...late.map((r) => r.id), ...(this.touchedDuringFit ?? [])])];
     this.touchedDuringFit = null;
     let lateMoves = 0;
-    for (let i = 0; i < lateIds.length; i += this.batchSize) lateMoves += (await this.rescore(lateIds.slice(i, i + this.batchSize))).movedToAtRisk;
+    for (let i = 0; i < lateIds.length; i += this.batchSize)
+      lateMoves += (await this.rescore(lateIds.slice(i, i + this.batchSize))).movedToAtRisk;
 
     return { model, scoredCustomers: ranked.length, movedToAtRisk: moved + lateMoves };
   }
@@ -356,7 +385,9 @@ export class ChurnModelService {
   scheduleRescore(customerIds: readonly string[]): void {
     for (const id of customerIds) this.touchedDuringFit?.add(id);
     const job: Promise<unknown> = this.rescore(customerIds)
-      .catch((err) => this.options.log?.error('re-scoring after purchases failed', { customerIds: customerIds.slice(0, 20), error: String(err) }))
+      .catch((err) =>
+        this.options.log?.error('re-scoring after purchases failed', { customerIds: customerIds.slice(0, 20), error: String(err) }),
+      )
       .finally(() => this.pending.delete(job));
     this.pending.add(job);
   }
@@ -408,11 +439,32 @@ export class ChurnModelService {
       };
     });
     const columns = [
-      'scored_at timestamptz', 'frequency int', 'recency float8', 'age float8', 'monetary_value float8', 'purchase_days int', 'total_spend numeric',
-      'first_purchase_at timestamptz', 'last_purchase_at timestamptz', 'probability_alive float8', 'expected_purchases float8',
-      'expected_average_spend numeric', 'expected_spend numeric', 'predicted_value numeric', 'value_tier text', 'risk_score float8', 'risk_level text',
-      'account_churn float8', 'product_churn float8', 'decreased_spend float8', 'risk_detail jsonb', 'evidence_touchpoint_ids bigint[]',
-      'reactivation_score float8', 'comeback_probability float8', 'value_if_reactivated numeric', 'reactivation_reasons text[]',
+      'scored_at timestamptz',
+      'frequency int',
+      'recency float8',
+      'age float8',
+      'monetary_value float8',
+      'purchase_days int',
+      'total_spend numeric',
+      'first_purchase_at timestamptz',
+      'last_purchase_at timestamptz',
+      'probability_alive float8',
+      'expected_purchases float8',
+      'expected_average_spend numeric',
+      'expected_spend numeric',
+      'predicted_value numeric',
+      'value_tier text',
+      'risk_score float8',
+      'risk_level text',
+      'account_churn float8',
+      'product_churn float8',
+      'decreased_spend float8',
+      'risk_detail jsonb',
+      'evidence_touchpoint_ids bigint[]',
+      'reactivation_score float8',
+      'comeback_probability float8',
+      'value_if_reactivated numeric',
+      'reactivation_reasons text[]',
     ];
     const names = columns.map((c) => c.split(' ')[0]!);
     await em.query(
@@ -436,7 +488,12 @@ export class ChurnModelService {
     const customers = await lockCustomers(em, byId.keys(), { stageIn: AUTOMATIC_MOVES.CHURN_RISK.from });
     const candidates = customers.map((customer) => {
       const c = byId.get(customer.id)!;
-      return { customer, triggers: [{ trigger: StageChangeTrigger.CHURN_RISK, reason: `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).` }] as const };
+      return {
+        customer,
+        triggers: [
+          { trigger: StageChangeTrigger.CHURN_RISK, reason: `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).` },
+        ] as const,
+      };
     });
     return (await applyAutomaticMoves(em, candidates, at)).length;
   }

@@ -195,15 +195,24 @@ export class InsightsService {
     const model = await em.getRepository(ChurnModel).findOneBy({ isCurrent: true });
     if (!model) return null;
     // One pass: a row per tier and, with GROUPING SETS, the total row.
-    const rows: { is_total: boolean; tier: ValueTier | null; n: number; revenue: string; predicted: string; min: string | null; max: string | null; revenue_f: number; predicted_f: number }[] =
-      await em.query(
-        `SELECT GROUPING(value_tier) = 1 AS is_total, value_tier AS tier, count(*)::int AS n,
+    const rows: {
+      is_total: boolean;
+      tier: ValueTier | null;
+      n: number;
+      revenue: string;
+      predicted: string;
+      min: string | null;
+      max: string | null;
+      revenue_f: number;
+      predicted_f: number;
+    }[] = await em.query(
+      `SELECT GROUPING(value_tier) = 1 AS is_total, value_tier AS tier, count(*)::int AS n,
                 coalesce(sum(total_spend), 0)::text AS revenue, coalesce(sum(predicted_value), 0)::text AS predicted,
                 min(predicted_value)::text AS min, max(predicted_value)::text AS max,
                 coalesce(sum(total_spend), 0)::float8 AS revenue_f, coalesce(sum(predicted_value), 0)::float8 AS predicted_f
          FROM customer_score WHERE model_id = $1 GROUP BY GROUPING SETS ((value_tier), ())`,
-        [model.id],
-      );
+      [model.id],
+    );
     const t = rows.find((r) => r.is_total)!;
     const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
     const tiers = [ValueTier.VIP, ValueTier.CORE, ValueTier.LOW].map((tier) => {
@@ -228,7 +237,11 @@ export class InsightsService {
    * {@link LAPSED_ACCOUNT_CHURN}) under the current model, best reactivation score first, keyset
    * paged on (score, customer id). An empty page before the first fit.
    */
-  async reactivationCandidates(em: EntityManager, filter: ReactivationFilterInput | null | undefined, req: PageRequest): Promise<Page<CustomerScore>> {
+  async reactivationCandidates(
+    em: EntityManager,
+    filter: ReactivationFilterInput | null | undefined,
+    req: PageRequest,
+  ): Promise<Page<CustomerScore>> {
     const qb: SelectQueryBuilder<CustomerScore> = em
       .getRepository(CustomerScore)
       .createQueryBuilder('x')
@@ -246,12 +259,17 @@ export class InsightsService {
       if (filter.valueTierIn.length === 0) qb.andWhere('false');
       else qb.andWhere('x.value_tier IN (:...tiers)', { tiers: filter.valueTierIn });
     }
-    if (filter?.personaId) qb.andWhere('c.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
+    if (filter?.personaId)
+      qb.andWhere('c.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
     return pageFromQuery(qb, REACTIVATION_ORDER, req);
   }
 
   /** Latest touchpoint and latest purchase per customer, in key order. One statement each. */
-  static async latestPerCustomer(em: EntityManager, table: 'touchpoint' | 'purchase', customerIds: readonly string[]): Promise<(string | null)[]> {
+  static async latestPerCustomer(
+    em: EntityManager,
+    table: 'touchpoint' | 'purchase',
+    customerIds: readonly string[],
+  ): Promise<(string | null)[]> {
     const rows: { customer_id: string; id: string }[] = await em.query(
       `SELECT DISTINCT ON (customer_id) customer_id::text, id::text FROM ${table}
        WHERE customer_id = ANY($1::bigint[]) ORDER BY customer_id, occurred_at DESC, id DESC`,

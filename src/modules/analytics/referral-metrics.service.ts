@@ -144,7 +144,12 @@ export class ReferralMetricsService {
       channels,
       total,
       leadConversion: { customersCreated: leads.created, converted: leads.converted, conversionRate: leadRate },
-      topReferrers: top.map((t) => ({ customerId: t.id, referrals: t.referrals, converted: t.converted, revenue: fromCents(toCents(t.revenue)) })),
+      topReferrers: top.map((t) => ({
+        customerId: t.id,
+        referrals: t.referrals,
+        converted: t.converted,
+        revenue: fromCents(toCents(t.revenue)),
+      })),
       costPerReferral: this.costPerReferral,
       programmeCost,
       returnOnInvestment: roi,

@@ -50,7 +50,8 @@ describe('root fields × roles (generated from the schema)', () => {
   it('keeps key management for ADMIN and the write path for SERVICE', () => {
     expect(rolesFor('Mutation', 'createApiKey')).toEqual([Role.ADMIN]);
     expect(rolesFor('Query', 'apiKeys')).toEqual([Role.ADMIN]);
-    for (const m of ['createCustomer', 'updateCustomer', 'recordPurchases', 'recordTouchpoint', 'createReferral']) expect(rolesFor('Mutation', m)).toContain(Role.SERVICE);
+    for (const m of ['createCustomer', 'updateCustomer', 'recordPurchases', 'recordTouchpoint', 'createReferral'])
+      expect(rolesFor('Mutation', m)).toContain(Role.SERVICE);
     // A mutation nobody granted stays ADMIN-only.
     expect(rolesFor('Mutation', 'somethingNew')).toEqual([Role.ADMIN]);
   });
@@ -66,7 +67,8 @@ describe('personal fields', () => {
 
   it('include every field whose name says it identifies a person', () => {
     // Fields named like contact details or free-text notes must be marked; names of things (personas, products) are not personal.
-    const SUSPICIOUS = /^(e?mail\w*|email\w*|phone\w*|mobile\w*|notes?|comment\w*|address\w*|first_?name|last_?name|full_?name|birth\w*|date_?of_?birth|ip_?address|external_?id)$/i;
+    const SUSPICIOUS =
+      /^(e?mail\w*|email\w*|phone\w*|mobile\w*|notes?|comment\w*|address\w*|first_?name|last_?name|full_?name|birth\w*|date_?of_?birth|ip_?address|external_?id)$/i;
     const NOT_PERSONAL = new Set<string>([]);
     const marked = new Set(personalFields(schema));
     const unmarked: string[] = [];
@@ -78,7 +80,12 @@ describe('personal fields', () => {
       }
     }
     expect(unmarked).toEqual([]);
-    expect([...marked].filter((c) => c.startsWith('Customer.'))).toEqual(['Customer.email', 'Customer.externalId', 'Customer.name', 'Customer.phone']);
+    expect([...marked].filter((c) => c.startsWith('Customer.'))).toEqual([
+      'Customer.email',
+      'Customer.externalId',
+      'Customer.name',
+      'Customer.phone',
+    ]);
   });
 
   it('resolve only with pii:read (ADMIN holds every scope)', () => {
@@ -87,7 +94,9 @@ describe('personal fields', () => {
     expect(resolve(viewer(Role.ADMIN))).toBe('Ada');
     expect(resolve(viewer(Role.ANALYST, [Scope.PII_READ]))).toBe('Ada');
     for (const v of [viewer(Role.ANALYST), viewer(Role.PARTNER), viewer(Role.SERVICE), viewer(Role.ANONYMOUS)]) {
-      expect(() => resolve(v)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN', scope: 'pii:read' }) }));
+      expect(() => resolve(v)).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN', scope: 'pii:read' }) }),
+      );
     }
     expect(hasScope(viewer(Role.ADMIN), Scope.PII_READ)).toBe(true);
   });
@@ -99,7 +108,10 @@ describe('personal fields', () => {
         fields: { secret: { type: new GraphQLNonNull(GraphQLString), extensions: { personal: true } } },
       }),
       types: [
-        new GraphQLObjectType({ name: 'Person', fields: { email: { type: new GraphQLNonNull(GraphQLString), extensions: { personal: true } } } }),
+        new GraphQLObjectType({
+          name: 'Person',
+          fields: { email: { type: new GraphQLNonNull(GraphQLString), extensions: { personal: true } } },
+        }),
       ],
     });
     expect(() => applyAccessPolicy(broken)).toThrow(/Person\.email is marked @Personal\(\) but is non-null/);

@@ -156,7 +156,9 @@ export function applyAccessPolicy(schema: GraphQLSchema): GraphQLSchema {
       }
       if (field.extensions?.[PERSONAL_EXTENSION]) {
         if (isNonNullType(field.type)) {
-          throw new Error(`${type.name}.${field.name} is marked @Personal() but is non-null; make it nullable so hiding it does not null its parent.`);
+          throw new Error(
+            `${type.name}.${field.name} is marked @Personal() but is non-null; make it nullable so hiding it does not null its parent.`,
+          );
         }
         const coordinate = `${type.name}.${field.name}`;
         const resolve: GraphQLFieldResolver<unknown, unknown> = field.resolve ?? defaultFieldResolver;
@@ -164,7 +166,10 @@ export function applyAccessPolicy(schema: GraphQLSchema): GraphQLSchema {
           if (!hasScope(viewerOf(ctx), PERSONAL_DATA_SCOPE)) throw personalDataError(coordinate);
           return resolve(source, args, ctx, info);
         };
-        appendDescription(field, `Personal data: needs the \`${PERSONAL_DATA_SCOPE}\` scope; without it the value is null with a FORBIDDEN error at this path.`);
+        appendDescription(
+          field,
+          `Personal data: needs the \`${PERSONAL_DATA_SCOPE}\` scope; without it the value is null with a FORBIDDEN error at this path.`,
+        );
       }
     }
   }

@@ -9,13 +9,18 @@ import { ApiKeyRole, ApiKeySource, Scope } from './auth.enums';
  * reachable through `node(id:)` by roles that may use that field.
  */
 @Entity('api_key')
-@ObjectType({ description: 'An API key: who it is for, its role and scopes, and when it was used or revoked. The secret is shown once, when the key is created, and never stored.' })
+@ObjectType({
+  description:
+    'An API key: who it is for, its role and scopes, and when it was used or revoked. The secret is shown once, when the key is created, and never stored.',
+})
 export class ApiKey {
   /** Local key; the GraphQL `id` (an opaque global ID) is resolved in auth.resolver.ts. */
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Field({ description: 'The first characters of the key (e.g. `cgk_3f9a1c0d`), safe to show and log; it identifies the key without revealing it.' })
+  @Field({
+    description: 'The first characters of the key (e.g. `cgk_3f9a1c0d`), safe to show and log; it identifies the key without revealing it.',
+  })
   @Column({ type: 'text' })
   prefix!: string;
 
@@ -42,7 +47,10 @@ export class ApiKey {
   @Column({ name: 'rate_limit_per_minute', type: 'integer', nullable: true })
   rateLimitPerMinute!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Subscriptions this key may hold open at once, across all server instances; null means the server default.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Subscriptions this key may hold open at once, across all server instances; null means the server default.',
+  })
   @Column({ name: 'max_subscriptions', type: 'integer', nullable: true })
   maxSubscriptions!: number | null;
 
@@ -54,7 +62,10 @@ export class ApiKey {
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the key was revoked; null while it works. A revoked key fails at once, also on open WebSocket connections.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the key was revoked; null while it works. A revoked key fails at once, also on open WebSocket connections.',
+  })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 }

@@ -205,7 +205,8 @@ export class ApiKeyService {
   private async insert(em: EntityManager, input: NewApiKey, secret: string, prefix: string): Promise<ApiKey> {
     const label = input.label?.trim() ?? '';
     if (label.length < 1 || label.length > 200) throw badInput('input.label', 'label must be 1–200 characters.');
-    if (!Object.values(ApiKeyRole).includes(input.role)) throw badInput('input.role', `role must be one of ${Object.values(ApiKeyRole).join(', ')}.`);
+    if (!Object.values(ApiKeyRole).includes(input.role))
+      throw badInput('input.role', `role must be one of ${Object.values(ApiKeyRole).join(', ')}.`);
     const scopes = [...new Set(input.scopes ?? [])];
     const unknown = scopes.filter((s) => !ALL_SCOPES.includes(s));
     if (unknown.length) throw badInput('input.scopes', `Unknown scope ${unknown.join(', ')}; known scopes: ${ALL_SCOPES.join(', ')}.`);
@@ -222,9 +223,18 @@ export class ApiKeyService {
     }
     const repo = em.getRepository(ApiKey);
     const saved = await repo.save(
-      repo.create({ prefix, secretHash: hashApiKey(secret), label, role: input.role, scopes, source: input.source, rateLimitPerMinute: rate, maxSubscriptions: subs }),
+      repo.create({
+        prefix,
+        secretHash: hashApiKey(secret),
+        label,
+        role: input.role,
+        scopes,
+        source: input.source,
+        rateLimitPerMinute: rate,
+        maxSubscriptions: subs,
+      }),
     );
-    return (await repo.findOneByOrFail({ id: saved.id }));
+    return await repo.findOneByOrFail({ id: saved.id });
   }
 
   /**

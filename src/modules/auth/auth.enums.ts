@@ -26,7 +26,10 @@ registerEnumType(Scope, {
   name: 'Scope',
   description: 'An extra permission an API key may hold on top of its role.',
   valuesConfig: {
-    PII_READ: { description: 'Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them.' },
+    PII_READ: {
+      description:
+        'Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them.',
+    },
   },
 });
 

@@ -21,18 +21,27 @@ export class CreateApiKeyInput {
   @Field(() => ApiKeyRole, { description: 'What the key may do.' })
   role!: ApiKeyRole;
 
-  @Field(() => [Scope], { defaultValue: [], description: 'Extra permissions, e.g. `PII_READ` to read personal data (not for PARTNER keys).' })
+  @Field(() => [Scope], {
+    defaultValue: [],
+    description: 'Extra permissions, e.g. `PII_READ` to read personal data (not for PARTNER keys).',
+  })
   @ArrayMaxSize(10)
   scopes!: Scope[];
 
-  @Field(() => Int, { nullable: true, description: `Requests per minute for this key (1–${MAX_RATE_LIMIT_PER_MINUTE}); omit for the server default.` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Requests per minute for this key (1–${MAX_RATE_LIMIT_PER_MINUTE}); omit for the server default.`,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_RATE_LIMIT_PER_MINUTE)
   rateLimitPerMinute?: number | null;
 
-  @Field(() => Int, { nullable: true, description: `Subscriptions this key may hold open at once (0–${MAX_SUBSCRIPTIONS_LIMIT}); omit for the server default.` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Subscriptions this key may hold open at once (0–${MAX_SUBSCRIPTIONS_LIMIT}); omit for the server default.`,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -42,16 +51,19 @@ export class CreateApiKeyInput {
 
 @InputType({ description: 'The key to revoke.' })
 export class RevokeApiKeyInput {
-  @Field(() => ID, { description: 'The key\'s ID (from `apiKeys` or `createApiKey`).' })
+  @Field(() => ID, { description: "The key's ID (from `apiKeys` or `createApiKey`)." })
   id!: string;
 }
 
 @ObjectType({ description: 'Result of `createApiKey`.' })
 export class CreateApiKeyPayload {
-  @Field(() => ApiKey, { description: 'The new key\'s record.' })
+  @Field(() => ApiKey, { description: "The new key's record." })
   apiKey!: ApiKey;
 
-  @Field({ description: 'The key itself. Shown this once and stored nowhere (only its SHA-256 hash is kept): copy it now. Send it as `Authorization: Bearer <secret>`.' })
+  @Field({
+    description:
+      'The key itself. Shown this once and stored nowhere (only its SHA-256 hash is kept): copy it now. Send it as `Authorization: Bearer <secret>`.',
+  })
   secret!: string;
 }
 
@@ -63,13 +75,13 @@ export class RevokeApiKeyPayload {
 
 @ObjectType('Viewer', { description: 'Who is asking: the role and scopes of the API key this request used, and its limits.' })
 export class ViewerInfo {
-  @Field(() => ApiKeyRole, { description: 'The key\'s role.' })
+  @Field(() => ApiKeyRole, { description: "The key's role." })
   role!: ApiKeyRole;
 
   @Field(() => [Scope], { description: 'Scopes in effect (ADMIN holds all of them).' })
   scopes!: Scope[];
 
-  @Field(() => String, { nullable: true, description: 'The key\'s visible prefix.' })
+  @Field(() => String, { nullable: true, description: "The key's visible prefix." })
   keyPrefix!: string | null;
 
   @Field(() => Int, { description: 'Requests per minute this key may make.' })
@@ -104,12 +116,21 @@ export class AuthResolver {
   }
 
   @Mutation(() => CreateApiKeyPayload, { description: 'Creates an API key and returns its secret, once.' })
-  createApiKey(@Arg('input', () => CreateApiKeyInput, { description: 'The new key.' }) input: CreateApiKeyInput, @Ctx() ctx: Context): Promise<CreateApiKeyPayload> {
+  createApiKey(
+    @Arg('input', () => CreateApiKeyInput, { description: 'The new key.' }) input: CreateApiKeyInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreateApiKeyPayload> {
     return ctx.services.apiKeys.create({ ...input, source: ApiKeySource.API });
   }
 
-  @Mutation(() => RevokeApiKeyPayload, { description: 'Revokes an API key at once: HTTP requests with it fail from now on and WebSocket connections that used it are closed. Revoking a revoked key changes nothing.' })
-  async revokeApiKey(@Arg('input', () => RevokeApiKeyInput, { description: 'The key to revoke.' }) input: RevokeApiKeyInput, @Ctx() ctx: Context): Promise<RevokeApiKeyPayload> {
+  @Mutation(() => RevokeApiKeyPayload, {
+    description:
+      'Revokes an API key at once: HTTP requests with it fail from now on and WebSocket connections that used it are closed. Revoking a revoked key changes nothing.',
+  })
+  async revokeApiKey(
+    @Arg('input', () => RevokeApiKeyInput, { description: 'The key to revoke.' }) input: RevokeApiKeyInput,
+    @Ctx() ctx: Context,
+  ): Promise<RevokeApiKeyPayload> {
     return { apiKey: await ctx.services.apiKeys.revoke(fromGlobalId(input.id, 'ApiKey', 'input.id')) };
   }
 

@@ -56,7 +56,10 @@ export interface AuthSettings {
   maxSubscriptionsPerKey: number;
 }
 
-export const DEFAULT_AUTH_SETTINGS: AuthSettings = { rateLimits: DEFAULT_RATE_LIMITS, maxSubscriptionsPerKey: DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY };
+export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
+  rateLimits: DEFAULT_RATE_LIMITS,
+  maxSubscriptionsPerKey: DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY,
+};
 
 /** How often held rate-limit tokens past their hold time are given back (ms). */
 const RETURN_EVERY_MS = 5_000;
@@ -112,13 +115,23 @@ function connectionStringOf(ds: DataSource): string {
  * the cache honest. Call `start()` before serving and `stop()` while the
  * DataSource is still open.
  */
-export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; settings?: Partial<AuthSettings>; log: Logger; keyCache?: KeyCacheOptions }): AuthRuntime {
+export function createAuthRuntime(deps: {
+  ds: DataSource;
+  keys: ApiKeyService;
+  settings?: Partial<AuthSettings>;
+  log: Logger;
+  keyCache?: KeyCacheOptions;
+}): AuthRuntime {
   const settings: AuthSettings = { ...DEFAULT_AUTH_SETTINGS, ...deps.settings };
   const { ds, log } = deps;
   const limiter = new RateLimiter(ds, settings.rateLimits);
   const slots = new SubscriptionSlots(ds, { maxPerKey: settings.maxSubscriptionsPerKey });
   const revocations = new RevocationFeed(connectionStringOf(ds), log);
-  const keyCache = new KeyCache((hash) => deps.keys.lookup(hash), () => revocations.listening, deps.keyCache);
+  const keyCache = new KeyCache(
+    (hash) => deps.keys.lookup(hash),
+    () => revocations.listening,
+    deps.keyCache,
+  );
   // Connected or lost, the feed may have missed notices: start over from the database.
   revocations.onStateChange(() => keyCache.invalidateAll());
   // This instance's own revocations reach its cache at once; the mutation answers once the notice has
@@ -149,7 +162,11 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
     const token = apiKeyFrom(authorization);
     if (token === null) return ANONYMOUS_VIEWER;
     const v = await keyCache.authenticate(token);
-    return { ...v, rateLimitPerMinute: v.rateLimitPerMinute ?? settings.rateLimits.keyPerMinute, maxSubscriptions: v.maxSubscriptions ?? settings.maxSubscriptionsPerKey };
+    return {
+      ...v,
+      rateLimitPerMinute: v.rateLimitPerMinute ?? settings.rateLimits.keyPerMinute,
+      maxSubscriptions: v.maxSubscriptions ?? settings.maxSubscriptionsPerKey,
+    };
   };
   return {
     settings,
@@ -161,7 +178,8 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
     authenticate,
     async authenticateConnection(authorization) {
       const v = await authenticate(authorization);
-      if (v.role === Role.ANONYMOUS) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Send the API key as `connectionParams.authorization` ("Bearer <key>").');
+      if (v.role === Role.ANONYMOUS)
+        throw new DomainError(ErrorCode.UNAUTHENTICATED, 'Send the API key as `connectionParams.authorization` ("Bearer <key>").');
       return v;
     },
     rateLimit: (viewer, clientAddress) => limiter.take(viewer, clientAddress),
@@ -169,9 +187,11 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
     start() {
       if (timers.length) return;
       slots.start();
-      revocations.onRevoked((id) => keyCache.revoked(id)).catch((err: unknown) => {
-        log.error('the revocation feed could not start; API keys are looked up on every request', { error: String(err) });
-      });
+      revocations
+        .onRevoked((id) => keyCache.revoked(id))
+        .catch((err: unknown) => {
+          log.error('the revocation feed could not start; API keys are looked up on every request', { error: String(err) });
+        });
       every(RETURN_EVERY_MS, 'returning leased rate-limit tokens', () => limiter.returnExpired());
       every(UPKEEP_EVERY_MS, 'writing key uses', flushKeyUses);
       every(UPKEEP_EVERY_MS, 'pruning rate-limit buckets', () => limiter.prune());
@@ -181,7 +201,9 @@ export function createAuthRuntime(deps: { ds: DataSource; keys: ApiKeyService; s
       offRevokedHere();
       if (ds.isInitialized) {
         await flushKeyUses().catch((err: unknown) => log.warn('could not write key uses on shutdown', { error: String(err) }));
-        await limiter.drain().catch((err: unknown) => log.warn('could not give back leased rate-limit tokens on shutdown', { error: String(err) }));
+        await limiter
+          .drain()
+          .catch((err: unknown) => log.warn('could not give back leased rate-limit tokens on shutdown', { error: String(err) }));
       }
       await revocations.stop();
       await slots.stop();

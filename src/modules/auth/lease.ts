@@ -113,7 +113,12 @@ export class LeaseBook {
     const now = this.now();
     if (b.tokens >= 1) {
       b.tokens--;
-      return { allowed: true, limit: b.perMinute, remaining: Math.min(b.perMinute, b.tokens + Math.floor(this.poolNow(b, now))), retryAfterSeconds: 0 };
+      return {
+        allowed: true,
+        limit: b.perMinute,
+        remaining: Math.min(b.perMinute, b.tokens + Math.floor(this.poolNow(b, now))),
+        retryAfterSeconds: 0,
+      };
     }
     if (b.emptyUntil > now) {
       return { allowed: false, limit: b.perMinute, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil((b.emptyUntil - now) / 1000)) };

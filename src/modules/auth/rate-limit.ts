@@ -137,7 +137,9 @@ export class RateLimiter {
 
   /** Deletes buckets idle long enough to have refilled completely; returns how many. */
   async prune(): Promise<number> {
-    const res: [unknown[], number] = await this.ds.query(`${INFRA_SQL_TAG} DELETE FROM rate_limit_bucket WHERE updated_at < now() - interval '2 minutes'`);
+    const res: [unknown[], number] = await this.ds.query(
+      `${INFRA_SQL_TAG} DELETE FROM rate_limit_bucket WHERE updated_at < now() - interval '2 minutes'`,
+    );
     return Array.isArray(res) ? Number(res[1] ?? 0) : 0;
   }
 

@@ -136,7 +136,11 @@ export class RevocationFeed {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.connectionString, application_name: 'customer-graph-revocations', keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      application_name: 'customer-graph-revocations',
+      keepAlive: true,
+    });
     client.on('notification', (msg) => {
       if (msg.channel === REVOCATION_CHANNEL && msg.payload) this.emit(msg.payload);
     });
@@ -159,7 +163,9 @@ export class RevocationFeed {
     this.emitState(true);
     if (since) {
       // Catch up on revocations announced while we were not listening.
-      const missed = await client.query(`SELECT id::text AS id FROM api_key WHERE revoked_at >= $1::timestamptz - interval '5 seconds'`, [since]);
+      const missed = await client.query(`SELECT id::text AS id FROM api_key WHERE revoked_at >= $1::timestamptz - interval '5 seconds'`, [
+        since,
+      ]);
       for (const r of missed.rows as { id: string }[]) this.emit(r.id);
     }
   }

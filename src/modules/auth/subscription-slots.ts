@@ -63,7 +63,10 @@ export class SubscriptionSlots {
     const limit = this.limitFor(viewer);
     const id = randomUUID();
     await inTransaction(this.ds, async (em) => {
-      const key: unknown[] = await em.query(`${INFRA_SQL_TAG} SELECT 1 FROM api_key WHERE id = $1 AND revoked_at IS NULL FOR NO KEY UPDATE`, [apiKeyId]);
+      const key: unknown[] = await em.query(
+        `${INFRA_SQL_TAG} SELECT 1 FROM api_key WHERE id = $1 AND revoked_at IS NULL FOR NO KEY UPDATE`,
+        [apiKeyId],
+      );
       if (!key.length) throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This API key has been revoked.');
       const counted: { open: number }[] = await em.query(
         `${INFRA_SQL_TAG} SELECT count(*)::int AS open FROM subscription_slot
@@ -72,9 +75,17 @@ export class SubscriptionSlots {
       );
       const open = counted[0].open;
       if (open >= limit) {
-        throw new DomainError(ErrorCode.RATE_LIMITED, `This API key already holds ${open} open subscriptions, its limit; close one first.`, { limit, open });
+        throw new DomainError(
+          ErrorCode.RATE_LIMITED,
+          `This API key already holds ${open} open subscriptions, its limit; close one first.`,
+          { limit, open },
+        );
       }
-      await em.query(`${INFRA_SQL_TAG} INSERT INTO subscription_slot (id, api_key_id, instance_id) VALUES ($1, $2, $3)`, [id, apiKeyId, this.instanceId]);
+      await em.query(`${INFRA_SQL_TAG} INSERT INTO subscription_slot (id, api_key_id, instance_id) VALUES ($1, $2, $3)`, [
+        id,
+        apiKeyId,
+        this.instanceId,
+      ]);
     });
     this.held.add(id);
     return { id, apiKeyId };
@@ -100,8 +111,11 @@ export class SubscriptionSlots {
 
   /** One heartbeat: refresh ours, drop everybody's stale rows. */
   async heartbeat(): Promise<void> {
-    if (this.held.size) await this.ds.query(`${INFRA_SQL_TAG} UPDATE subscription_slot SET heartbeat_at = now() WHERE instance_id = $1`, [this.instanceId]);
-    await this.ds.query(`${INFRA_SQL_TAG} DELETE FROM subscription_slot WHERE heartbeat_at < now() - make_interval(secs => $1)`, [this.staleAfterMs / 1000]);
+    if (this.held.size)
+      await this.ds.query(`${INFRA_SQL_TAG} UPDATE subscription_slot SET heartbeat_at = now() WHERE instance_id = $1`, [this.instanceId]);
+    await this.ds.query(`${INFRA_SQL_TAG} DELETE FROM subscription_slot WHERE heartbeat_at < now() - make_interval(secs => $1)`, [
+      this.staleAfterMs / 1000,
+    ]);
   }
 
   /** Stops the heartbeat and releases every slot this instance holds. */

@@ -18,7 +18,7 @@ export class CustomerCommerceFields {
     return toConnection(await ctx.loaders.holdingsByCustomer(customer.id, toPageRequest(page, 'holdings.'), null, 'holdings.'));
   }
 
-  @FieldResolver(() => PurchaseConnection, { description: 'The customer\'s purchases, newest first.' })
+  @FieldResolver(() => PurchaseConnection, { description: "The customer's purchases, newest first." })
   async purchases(@Root() customer: Customer, @Args() page: ConnectionArgs, @Ctx() ctx: Context) {
     return toConnection(await ctx.loaders.purchasesByCustomer(customer.id, toPageRequest(page, 'purchases.'), null, 'purchases.'));
   }

@@ -34,7 +34,8 @@ export class CommerceResolver {
   @Query(() => ProductConnection, { description: 'The product catalogue, by SKU.' })
   async products(
     @Args() page: ConnectionArgs,
-    @Arg('filter', () => ProductFilter, { nullable: true, description: 'Conditions every product returned must meet.' }) filter: ProductFilter | null,
+    @Arg('filter', () => ProductFilter, { nullable: true, description: 'Conditions every product returned must meet.' })
+    filter: ProductFilter | null,
     @Ctx() ctx: Context,
   ) {
     const qb = ctx.ds.manager.getRepository(Product).createQueryBuilder('x');
@@ -43,7 +44,10 @@ export class CommerceResolver {
   }
 
   @Mutation(() => CreateProductPayload, { description: 'Adds a product to the catalogue.' })
-  async createProduct(@Arg('input', () => CreateProductInput, { description: 'The new product.' }) input: CreateProductInput, @Ctx() ctx: Context): Promise<CreateProductPayload> {
+  async createProduct(
+    @Arg('input', () => CreateProductInput, { description: 'The new product.' }) input: CreateProductInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreateProductPayload> {
     return { product: await ctx.services.commerce.createProduct(input) };
   }
 
@@ -51,12 +55,20 @@ export class CommerceResolver {
     description:
       'Records up to 1,000 purchases in one transaction: all are kept or none. Opens holdings for products bought, and applies the automatic stage moves FIRST_PURCHASE (IDENTIFIED/ACQUIRED → CONVERTED) and PURCHASE_AFTER_LAPSE (DORMANT/CHURNED → REACTIVATED). Emits PURCHASE_RECORDED per purchase.',
   })
-  async recordPurchases(@Arg('input', () => RecordPurchasesInput, { description: 'The purchases.' }) input: RecordPurchasesInput, @Ctx() ctx: Context): Promise<RecordPurchasesPayload> {
+  async recordPurchases(
+    @Arg('input', () => RecordPurchasesInput, { description: 'The purchases.' }) input: RecordPurchasesInput,
+    @Ctx() ctx: Context,
+  ): Promise<RecordPurchasesPayload> {
     return { purchases: await ctx.services.commerce.recordPurchases(input) };
   }
 
-  @Mutation(() => CloseHoldingPayload, { description: 'Marks a holding CLOSED: the customer gave the product up (this feeds product-churn risk).' })
-  async closeHolding(@Arg('input', () => CloseHoldingInput, { description: 'The holding to close.' }) input: CloseHoldingInput, @Ctx() ctx: Context): Promise<CloseHoldingPayload> {
+  @Mutation(() => CloseHoldingPayload, {
+    description: 'Marks a holding CLOSED: the customer gave the product up (this feeds product-churn risk).',
+  })
+  async closeHolding(
+    @Arg('input', () => CloseHoldingInput, { description: 'The holding to close.' }) input: CloseHoldingInput,
+    @Ctx() ctx: Context,
+  ): Promise<CloseHoldingPayload> {
     return { holding: await ctx.services.commerce.closeHolding(input) };
   }
 }

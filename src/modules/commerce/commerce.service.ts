@@ -50,7 +50,9 @@ export class CommerceService {
       const taken = () => conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
       if (await repo.existsBy({ sku: input.sku })) throw taken();
       try {
-        return await repo.save(repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }));
+        return await repo.save(
+          repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }),
+        );
       } catch (err) {
         // A concurrent create of the same SKU can pass the check above and commit first.
         if (isUniqueViolation(err, 'sku')) throw taken();
@@ -81,18 +83,29 @@ export class CommerceService {
       const customers = await lockCustomers(em, customerIds);
       const byId = new Map(customers.map((c) => [c.id, c]));
       const missingCustomer = items.find((it) => !byId.has(it.customerId));
-      if (missingCustomer) throw notFound('customer', input.purchases[missingCustomer.index].customerId, `input.purchases[${missingCustomer.index}].customerId`);
+      if (missingCustomer)
+        throw notFound(
+          'customer',
+          input.purchases[missingCustomer.index].customerId,
+          `input.purchases[${missingCustomer.index}].customerId`,
+        );
 
       const productIds = [...new Set(items.flatMap((it) => (it.productId ? [it.productId] : [])))];
       if (productIds.length) {
-        const found = new Set((await em.getRepository(Product).find({ where: { id: In(productIds) }, select: { id: true } })).map((p) => p.id));
+        const found = new Set(
+          (await em.getRepository(Product).find({ where: { id: In(productIds) }, select: { id: true } })).map((p) => p.id),
+        );
         const missingProduct = items.find((it) => it.productId && !found.has(it.productId));
-        if (missingProduct) throw notFound('product', input.purchases[missingProduct.index].productId!, `input.purchases[${missingProduct.index}].productId`);
+        if (missingProduct)
+          throw notFound('product', input.purchases[missingProduct.index].productId!, `input.purchases[${missingProduct.index}].productId`);
       }
 
       const hadPurchases = new Set(
         (
-          await em.query<{ customer_id: string }[]>(`SELECT DISTINCT customer_id::text FROM purchase WHERE customer_id = ANY($1::bigint[])`, [customerIds])
+          await em.query<{ customer_id: string }[]>(
+            `SELECT DISTINCT customer_id::text FROM purchase WHERE customer_id = ANY($1::bigint[])`,
+            [customerIds],
+          )
         ).map((r) => r.customer_id),
       );
 
@@ -100,7 +113,15 @@ export class CommerceService {
         .createQueryBuilder()
         .insert()
         .into(Purchase)
-        .values(items.map((it) => ({ customerId: it.customerId, productId: it.productId, occurredAt: it.occurredAt, quantity: it.quantity, amount: it.amount })))
+        .values(
+          items.map((it) => ({
+            customerId: it.customerId,
+            productId: it.productId,
+            occurredAt: it.occurredAt,
+            quantity: it.quantity,
+            amount: it.amount,
+          })),
+        )
         .returning('*')
         .execute();
       const rows = em.getRepository(Purchase).create(
@@ -134,7 +155,13 @@ export class CommerceService {
         type: CustomerEventType.PURCHASE_RECORDED,
         customerId: p.customerId,
         occurredAt: p.occurredAt,
-        payload: { purchaseId: p.id, productId: p.productId, quantity: p.quantity, amount: p.amount, occurredAt: p.occurredAt.toISOString() },
+        payload: {
+          purchaseId: p.id,
+          productId: p.productId,
+          quantity: p.quantity,
+          amount: p.amount,
+          occurredAt: p.occurredAt.toISOString(),
+        },
       }));
       await recordEvents(em, events);
 
@@ -154,13 +181,17 @@ export class CommerceService {
   }
 
   /** Opens (or re-opens) a holding for every (customer, product) bought. */
-  private async openHoldings(em: EntityManager, items: { customerId: string; productId: string | null; occurredAt: Date }[]): Promise<void> {
+  private async openHoldings(
+    em: EntityManager,
+    items: { customerId: string; productId: string | null; occurredAt: Date }[],
+  ): Promise<void> {
     const firstBuy = new Map<string, { customerId: string; productId: string; since: Date }>();
     for (const it of items) {
       if (!it.productId) continue;
       const key = `${it.customerId}:${it.productId}`;
       const prev = firstBuy.get(key);
-      if (!prev || it.occurredAt < prev.since) firstBuy.set(key, { customerId: it.customerId, productId: it.productId, since: it.occurredAt });
+      if (!prev || it.occurredAt < prev.since)
+        firstBuy.set(key, { customerId: it.customerId, productId: it.productId, since: it.occurredAt });
     }
     if (firstBuy.size === 0) return;
     const list = [...firstBuy.values()];
@@ -180,7 +211,12 @@ export class CommerceService {
     const closedAt = input.closedAt ?? now;
     if (closedAt.getTime() > now.getTime() + 60_000) throw badInput('input.closedAt', 'closedAt cannot be in the future.');
     return inTransaction(this.ds, async (em) => {
-      const holding = await em.getRepository(Holding).createQueryBuilder('h').setLock('pessimistic_write').where('h.id = :id', { id }).getOne();
+      const holding = await em
+        .getRepository(Holding)
+        .createQueryBuilder('h')
+        .setLock('pessimistic_write')
+        .where('h.id = :id', { id })
+        .getOne();
       if (!holding) throw notFound('holding', input.holdingId, 'input.holdingId');
       if (holding.status === HoldingStatus.CLOSED) throw conflict('input.holdingId', 'This holding is already closed.');
       if (closedAt < holding.since) throw badInput('input.closedAt', 'closedAt cannot be before the holding started.');
@@ -204,4 +240,3 @@ export class CommerceService {
     return keys.map((k) => byKey.get(`${k.customerId}:${k.productId}`) ?? { total: '0.00', count: 0 });
   }
 }
-

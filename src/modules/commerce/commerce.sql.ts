@@ -50,7 +50,8 @@ export const purchaseSql: SqlObjectMap = {
 };
 
 /** `Query.products(filter:)`: the same condition as CommerceResolver.products. */
-export const productListFilter: ChildFilterSql = (filter, r, param) => (filter?.category ? [`${r}.category = ${param(filter.category, 'text')}`] : []);
+export const productListFilter: ChildFilterSql = (filter, r, param) =>
+  filter?.category ? [`${r}.category = ${param(filter.category, 'text')}`] : [];
 
 /** `Query.products`: by SKU, then id. */
 export const BY_SKU: Ordering = { name: 'PRODUCT_SKU', keys: ['x.sku', 'x.id'], types: ['text', 'bigint'], direction: 'ASC' };

@@ -9,7 +9,7 @@ export class Product {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Field({ description: 'Stock-keeping unit: the product\'s unique business key.' })
+  @Field({ description: "Stock-keeping unit: the product's unique business key." })
   @Column({ type: 'text', unique: true })
   sku!: string;
 

@@ -14,7 +14,11 @@ export class Customer {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Field(() => String, { nullable: true, description: 'The customer\'s key in the system of record (CRM, shop), unique when set. It points at one person, so it counts as personal data.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The customer's key in the system of record (CRM, shop), unique when set. It points at one person, so it counts as personal data.",
+  })
   @Personal()
   @Column({ name: 'external_id', type: 'text', nullable: true, unique: true })
   externalId!: string | null;

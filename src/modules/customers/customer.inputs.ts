@@ -19,7 +19,10 @@ export class CreateCustomerInput {
   @MaxLength(254)
   email?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Phone number: digits, spaces, dashes, dots and brackets, optionally starting with +.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Phone number: digits, spaces, dashes, dots and brackets, optionally starting with +.',
+  })
   @IsOptional()
   @Matches(PHONE, { message: 'phone must be a phone number such as +1 555 010 2030' })
   phone?: string | null;
@@ -33,7 +36,10 @@ export class CreateCustomerInput {
   @IsOptional()
   personaId?: string | null;
 
-  @Field(() => LifecycleStage, { nullable: true, description: 'Starting stage (default IDENTIFIED). Any stage may start a history, e.g. when importing existing customers.' })
+  @Field(() => LifecycleStage, {
+    nullable: true,
+    description: 'Starting stage (default IDENTIFIED). Any stage may start a history, e.g. when importing existing customers.',
+  })
   @IsOptional()
   stage?: LifecycleStage | null;
 
@@ -43,7 +49,10 @@ export class CreateCustomerInput {
   reason?: string | null;
 }
 
-@InputType({ description: 'Changes to a customer\'s profile. Omitted fields stay as they are; `null` clears an optional field. The stage changes only through `transitionCustomerStage`.' })
+@InputType({
+  description:
+    "Changes to a customer's profile. Omitted fields stay as they are; `null` clears an optional field. The stage changes only through `transitionCustomerStage`.",
+})
 export class UpdateCustomerInput {
   @Field(() => ID, { description: 'The customer to change.' })
   id!: string;
@@ -85,7 +94,10 @@ export class CustomerFilter {
   @IsOptional()
   personaId?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Case-insensitive text that the name or email must contain (at most 100 characters).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive text that the name or email must contain (at most 100 characters).',
+  })
   @SearchesPersonalData()
   @IsOptional()
   @MaxLength(100)

@@ -16,7 +16,11 @@ import { Customer } from './customer.entity';
  * caller's transaction and returns those that exist, in id order. With
  * `stageIn`, only customers in one of those stages are locked and returned.
  */
-export async function lockCustomers(em: EntityManager, ids: Iterable<string>, options: { stageIn?: readonly LifecycleStage[] } = {}): Promise<Customer[]> {
+export async function lockCustomers(
+  em: EntityManager,
+  ids: Iterable<string>,
+  options: { stageIn?: readonly LifecycleStage[] } = {},
+): Promise<Customer[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
   const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id IN (:...ids)', { ids: unique });

@@ -23,27 +23,38 @@ export class UpdateCustomerPayload {
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Query(() => Customer, { nullable: true, description: 'One customer by ID; null if there is none.' })
-  customer(@Arg('id', () => ID, { description: 'The customer\'s global ID.' }) id: string, @Ctx() ctx: Context): Promise<Customer | null> {
+  customer(@Arg('id', () => ID, { description: "The customer's global ID." }) id: string, @Ctx() ctx: Context): Promise<Customer | null> {
     return ctx.loaders.customerById.load(fromGlobalId(id, 'Customer', 'id'));
   }
 
   @Query(() => CustomerConnection, { description: 'Customers, filtered and ordered, a page at a time.' })
   async customers(
     @Args() page: ConnectionArgs,
-    @Arg('filter', () => CustomerFilter, { nullable: true, description: 'Conditions every customer returned must meet.' }) filter: CustomerFilter | null,
-    @Arg('orderBy', () => CustomerOrder, { defaultValue: CustomerOrder.CREATED_AT_DESC, description: 'Order of the list (default newest first).' }) orderBy: CustomerOrder,
+    @Arg('filter', () => CustomerFilter, { nullable: true, description: 'Conditions every customer returned must meet.' })
+    filter: CustomerFilter | null,
+    @Arg('orderBy', () => CustomerOrder, {
+      defaultValue: CustomerOrder.CREATED_AT_DESC,
+      description: 'Order of the list (default newest first).',
+    })
+    orderBy: CustomerOrder,
     @Ctx() ctx: Context,
   ) {
     return toConnection(await ctx.services.customers.list(ctx.ds.manager, filter, orderBy, toPageRequest(page)));
   }
 
   @Mutation(() => CreateCustomerPayload, { description: 'Creates a customer and starts their stage history. Emits CUSTOMER_CREATED.' })
-  async createCustomer(@Arg('input', () => CreateCustomerInput, { description: 'The new customer.' }) input: CreateCustomerInput, @Ctx() ctx: Context): Promise<CreateCustomerPayload> {
+  async createCustomer(
+    @Arg('input', () => CreateCustomerInput, { description: 'The new customer.' }) input: CreateCustomerInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreateCustomerPayload> {
     return { customer: await ctx.services.customers.create(input) };
   }
 
-  @Mutation(() => UpdateCustomerPayload, { description: 'Changes a customer\'s profile. Emits CUSTOMER_UPDATED when anything changed.' })
-  async updateCustomer(@Arg('input', () => UpdateCustomerInput, { description: 'What to change.' }) input: UpdateCustomerInput, @Ctx() ctx: Context): Promise<UpdateCustomerPayload> {
+  @Mutation(() => UpdateCustomerPayload, { description: "Changes a customer's profile. Emits CUSTOMER_UPDATED when anything changed." })
+  async updateCustomer(
+    @Arg('input', () => UpdateCustomerInput, { description: 'What to change.' }) input: UpdateCustomerInput,
+    @Ctx() ctx: Context,
+  ): Promise<UpdateCustomerPayload> {
     return { customer: await ctx.services.customers.update(input) };
   }
 }

@@ -45,7 +45,6 @@ const externalIdTaken = (externalId: string | null | undefined) =>
 /** A LIKE pattern matching `text` anywhere, wildcards escaped so a search for "50%" means the text "50%". */
 export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-
 export class CustomerService {
   constructor(
     private readonly ds: DataSource,
@@ -115,7 +114,9 @@ export class CustomerService {
       if (input.personaId !== undefined) {
         changes.personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
       }
-      const changed = Object.keys(changes).filter((k) => (customer as unknown as Record<string, unknown>)[k] !== (changes as Record<string, unknown>)[k]);
+      const changed = Object.keys(changes).filter(
+        (k) => (customer as unknown as Record<string, unknown>)[k] !== (changes as Record<string, unknown>)[k],
+      );
       if (changed.length === 0) return customer;
       try {
         await em.getRepository(Customer).update({ id }, { ...changes, updatedAt: this.clock.now() });
@@ -123,7 +124,9 @@ export class CustomerService {
         if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
         throw err;
       }
-      await recordEvents(em, [{ type: CustomerEventType.CUSTOMER_UPDATED, customerId: id, occurredAt: this.clock.now(), payload: { fields: changed } }]);
+      await recordEvents(em, [
+        { type: CustomerEventType.CUSTOMER_UPDATED, customerId: id, occurredAt: this.clock.now(), payload: { fields: changed } },
+      ]);
       return (await em.getRepository(Customer).findOneBy({ id }))!;
     });
   }
@@ -135,7 +138,8 @@ export class CustomerService {
       if (filter.stageIn.length === 0) qb.andWhere('false');
       else qb.andWhere('x.stage IN (:...stages)', { stages: filter.stageIn });
     }
-    if (filter.personaId) qb.andWhere('x.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
+    if (filter.personaId)
+      qb.andWhere('x.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
     if (filter.search != null && filter.search.trim() !== '') {
       qb.andWhere("(x.name ILIKE :search ESCAPE '\\' OR x.email ILIKE :search ESCAPE '\\')", { search: likePattern(filter.search.trim()) });
     }
@@ -143,7 +147,9 @@ export class CustomerService {
     if (filter.createdTo) qb.andWhere('x.created_at < :createdTo', { createdTo: filter.createdTo });
     if (filter.hasProductId) {
       const productId = fromGlobalId(filter.hasProductId, 'Product', 'filter.hasProductId');
-      qb.andWhere("EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = x.id AND h.product_id = :productId AND h.status = 'ACTIVE')", { productId });
+      qb.andWhere("EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = x.id AND h.product_id = :productId AND h.status = 'ACTIVE')", {
+        productId,
+      });
     }
     return qb;
   }

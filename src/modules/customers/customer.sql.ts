@@ -26,7 +26,13 @@ export const customerSql: SqlObjectMap = {
     persona: ref('Persona', 'persona_id'),
     holdings: { kind: 'connection', target: 'Holding', parentColumn: 'customer_id', ordering: HOLDINGS_ORDER },
     purchases: { kind: 'connection', target: 'Purchase', parentColumn: 'customer_id', ordering: PURCHASES_ORDER },
-    touchpoints: { kind: 'connection', target: 'Touchpoint', parentColumn: 'customer_id', ordering: TOUCHPOINTS_ORDER, filter: touchpointFilter },
+    touchpoints: {
+      kind: 'connection',
+      target: 'Touchpoint',
+      parentColumn: 'customer_id',
+      ordering: TOUCHPOINTS_ORDER,
+      filter: touchpointFilter,
+    },
     referralsMade: { kind: 'connection', target: 'Referral', parentColumn: 'referrer_id', ordering: REFERRALS_ORDER },
     referredBy: { kind: 'backReference', target: 'Referral', column: 'referred_id' },
     stageHistory: { kind: 'connection', target: 'StageChange', parentColumn: 'customer_id', ordering: STAGE_HISTORY_ORDER },
@@ -40,7 +46,8 @@ export const customerListFilter: ChildFilterSql = (filter, r, param) => {
   const out: string[] = [];
   const stageIn = filter.stageIn as string[] | null | undefined;
   if (stageIn) out.push(stageIn.length === 0 ? 'false' : `${r}.stage = ANY(${param(stageIn, 'text[]')})`);
-  if (filter.personaId) out.push(`${r}.persona_id = ${param(fromGlobalId(filter.personaId as string, 'Persona', 'filter.personaId'), 'bigint')}`);
+  if (filter.personaId)
+    out.push(`${r}.persona_id = ${param(fromGlobalId(filter.personaId as string, 'Persona', 'filter.personaId'), 'bigint')}`);
   const search = filter.search as string | null | undefined;
   if (search != null && search.trim() !== '') {
     const p = param(likePattern(search.trim()), 'text');
@@ -50,7 +57,9 @@ export const customerListFilter: ChildFilterSql = (filter, r, param) => {
   if (filter.createdTo) out.push(`${r}.created_at < ${param(filter.createdTo, 'timestamptz')}`);
   if (filter.hasProductId) {
     const productId = fromGlobalId(filter.hasProductId as string, 'Product', 'filter.hasProductId');
-    out.push(`EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = ${r}.id AND h.product_id = ${param(productId, 'bigint')} AND h.status = 'ACTIVE')`);
+    out.push(
+      `EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = ${r}.id AND h.product_id = ${param(productId, 'bigint')} AND h.status = 'ACTIVE')`,
+    );
   }
   return out;
 };

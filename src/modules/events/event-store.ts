@@ -77,7 +77,10 @@ export class EventStore {
 
   /** Up to `limit` events after `afterSeq`, unfiltered, in seq order (the feed's read). */
   async readAfter(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.ds.query<Row[]>(`SELECT ${COLUMNS} FROM customer_event e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`, [afterSeq, limit]);
+    const rows = await this.ds.query<Row[]>(`SELECT ${COLUMNS} FROM customer_event e WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`, [
+      afterSeq,
+      limit,
+    ]);
     return rows.map(toEvent);
   }
 
@@ -133,7 +136,10 @@ export class EventStore {
    * another instance holds the pruning lock.
    */
   async prune(cutoff: Date): Promise<number> {
-    const [{ through }] = await this.ds.query<{ through: string | null }[]>(`SELECT max(seq) AS through FROM customer_event WHERE recorded_at < $1`, [cutoff]);
+    const [{ through }] = await this.ds.query<{ through: string | null }[]>(
+      `SELECT max(seq) AS through FROM customer_event WHERE recorded_at < $1`,
+      [cutoff],
+    );
     if (through === null) return 0;
     let deleted = 0;
     for (;;) {
@@ -152,7 +158,8 @@ export class EventStore {
         );
         const count = Number(row.n);
         // The last chunk also covers seqs below the cut-off that were never used or already gone.
-        if (count < PRUNE_CHUNK) await em.query(`UPDATE event_retention SET pruned_through = GREATEST(pruned_through, $1) WHERE id`, [through]);
+        if (count < PRUNE_CHUNK)
+          await em.query(`UPDATE event_retention SET pruned_through = GREATEST(pruned_through, $1) WHERE id`, [through]);
         return count;
       });
       if (n === null) return deleted;

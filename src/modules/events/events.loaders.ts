@@ -11,7 +11,11 @@ export function createEventLoaders(em: EntityManager, cache: boolean) {
     customerEventById: new DataLoader<string, CustomerEvent | null>(
       async (ids) => {
         const events = await store.bySeq(ids.map(Number).filter(Number.isSafeInteger));
-        return orderByKeys(ids, events.map((e) => toGraphQLEvent(e)), (e) => e.id);
+        return orderByKeys(
+          ids,
+          events.map((e) => toGraphQLEvent(e)),
+          (e) => e.id,
+        );
       },
       { cache },
     ),

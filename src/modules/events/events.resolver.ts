@@ -30,10 +30,12 @@ import {
 import { internalError } from '../../shared/errors';
 
 /** The event node types `node(id:)` resolves, each through the `customerEventById` loader (read by graphql/node.resolver.ts). */
-export const EVENT_NODE_TYPES: Readonly<Record<string, 'customerEventById'>> = Object.fromEntries(Object.values(EVENT_CLASSES).map((cls) => [cls.name, 'customerEventById']));
+export const EVENT_NODE_TYPES: Readonly<Record<string, 'customerEventById'>> = Object.fromEntries(
+  Object.values(EVENT_CLASSES).map((cls) => [cls.name, 'customerEventById']),
+);
 
 const AFTER_DESCRIPTION =
-  'Replay every matching event after this cursor (from an event\'s `cursor`, `resumeCursor` or `latestCustomerEventCursor`), then continue live, with no gap and no duplicate in between. Omit to receive only events committed from now on. A cursor older than the retention window fails with RESYNC_REQUIRED.';
+  "Replay every matching event after this cursor (from an event's `cursor`, `resumeCursor` or `latestCustomerEventCursor`), then continue live, with no gap and no duplicate in between. Omit to receive only events committed from now on. A cursor older than the retention window fails with RESYNC_REQUIRED.";
 
 type SubscribeData<F> = SubscribeResolverData<unknown, { filter?: F | null; after?: string | null }, Context>;
 
@@ -57,8 +59,13 @@ export class EventResolver {
   })
   async customerEventsPage(
     @Arg('first', () => Int, { nullable: true, description: 'How many events to return (default 50, at most 200).' }) first: number | null,
-    @Arg('after', () => String, { nullable: true, description: 'Return events after this cursor. A cursor older than the retention window fails with RESYNC_REQUIRED.' }) after: string | null,
-    @Arg('filter', () => CustomerEventFilter, { nullable: true, description: 'Which events to return.' }) filter: CustomerEventFilter | null,
+    @Arg('after', () => String, {
+      nullable: true,
+      description: 'Return events after this cursor. A cursor older than the retention window fails with RESYNC_REQUIRED.',
+    })
+    after: string | null,
+    @Arg('filter', () => CustomerEventFilter, { nullable: true, description: 'Which events to return.' })
+    filter: CustomerEventFilter | null,
     @Ctx() ctx: Context,
   ): Promise<Omit<CustomerEventConnection, 'totalCount'> & { readonly totalCount: Promise<number> }> {
     const page = await ctx.services.events.page(normalizeFilter(filter), first, after);
@@ -81,7 +88,8 @@ export class EventResolver {
   }
 
   @Query(() => String, {
-    description: 'The cursor of the newest event. Read it before loading your initial data, then subscribe with `after:` it, and nothing that changes in between is missed.',
+    description:
+      'The cursor of the newest event. Read it before loading your initial data, then subscribe with `after:` it, and nothing that changes in between is missed.',
   })
   latestCustomerEventCursor(@Ctx() ctx: Context): Promise<string> {
     return ctx.services.events.latestCursor();
@@ -95,7 +103,8 @@ export class EventResolver {
   })
   customerEventsLive(
     @Root() event: FeedEvent,
-    @Arg('filter', () => CustomerEventFilter, { nullable: true, validate: false, description: 'Which events to receive; omit for all.' }) _filter: CustomerEventFilter | null,
+    @Arg('filter', () => CustomerEventFilter, { nullable: true, validate: false, description: 'Which events to receive; omit for all.' })
+    _filter: CustomerEventFilter | null,
     @Arg('after', () => String, { nullable: true, validate: false, description: AFTER_DESCRIPTION }) _after: string | null,
   ): CustomerEvent {
     return toGraphQLEvent(event);
@@ -104,11 +113,17 @@ export class EventResolver {
   @Subscription(() => StageChangedEvent, {
     description:
       'Lifecycle stage changes, live, in commit order, manual and automatic alike (e.g. FIRST_PURCHASE → CONVERTED). Filter by target or source stage, persona or customer; resume with `after`.',
-    subscribe: (data: SubscribeData<StageChangeFilter>) => openStream(data, normalizeFilter(data.args.filter, 'filter', [CustomerEventType.STAGE_CHANGED])),
+    subscribe: (data: SubscribeData<StageChangeFilter>) =>
+      openStream(data, normalizeFilter(data.args.filter, 'filter', [CustomerEventType.STAGE_CHANGED])),
   })
   customerStageChanged(
     @Root() event: FeedEvent,
-    @Arg('filter', () => StageChangeFilter, { nullable: true, validate: false, description: 'Which stage changes to receive; omit for all.' }) _filter: StageChangeFilter | null,
+    @Arg('filter', () => StageChangeFilter, {
+      nullable: true,
+      validate: false,
+      description: 'Which stage changes to receive; omit for all.',
+    })
+    _filter: StageChangeFilter | null,
     @Arg('after', () => String, { nullable: true, validate: false, description: AFTER_DESCRIPTION }) _after: string | null,
   ): StageChangedEvent {
     return toGraphQLEvent(event) as StageChangedEvent;
@@ -170,7 +185,8 @@ export class ReferralCreatedEventFields {
   @FieldResolver(() => Customer, { description: 'The customer who was referred.' })
   async referred(@Root() event: ReferralCreatedEvent, @Ctx() ctx: Context): Promise<Customer> {
     const customer = await ctx.loaders.customerById.load(event.referredId);
-    if (!customer) throw internalError('the referred customer of an event does not exist', { referredId: event.referredId, eventId: event.id });
+    if (!customer)
+      throw internalError('the referred customer of an event does not exist', { referredId: event.referredId, eventId: event.id });
     return customer;
   }
 }

@@ -88,8 +88,7 @@ export class EventService {
     const feed = new EventFeed(this.ds, this.store, { url: opts.url, log: opts.log, ...opts.feed });
     await feed.start();
     this.feed = feed;
-    const runPrune = () =>
-      void this.prune().catch((err: Error) => opts.log.error('pruning old events failed', { error: err.message }));
+    const runPrune = () => void this.prune().catch((err: Error) => opts.log.error('pruning old events failed', { error: err.message }));
     runPrune();
     this.pruneTimer = setInterval(runPrune, opts.pruneIntervalMs ?? 3_600_000);
     this.pruneTimer.unref();

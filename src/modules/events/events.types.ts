@@ -23,11 +23,13 @@ registerEnumType(CustomerEventType, {
   description: 'The kinds of change the event feed reports. New kinds may be added; existing ones are never renamed.',
   valuesConfig: {
     CUSTOMER_CREATED: { description: 'A customer was created (`createCustomer`). Type: `CustomerCreatedEvent`.' },
-    CUSTOMER_UPDATED: { description: 'A customer\'s profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`.' },
-    STAGE_CHANGED: { description: 'A customer moved to another lifecycle stage, by hand or by an automatic rule. Type: `StageChangedEvent`.' },
+    CUSTOMER_UPDATED: { description: "A customer's profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`." },
+    STAGE_CHANGED: {
+      description: 'A customer moved to another lifecycle stage, by hand or by an automatic rule. Type: `StageChangedEvent`.',
+    },
     PURCHASE_RECORDED: { description: 'A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`.' },
     TOUCHPOINT_RECORDED: { description: 'An interaction with a customer was recorded. Type: `TouchpointRecordedEvent`.' },
-    REFERRAL_CREATED: { description: 'A customer referred someone (the event\'s customer is the referrer). Type: `ReferralCreatedEvent`.' },
+    REFERRAL_CREATED: { description: "A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`." },
   },
 });
 
@@ -45,13 +47,19 @@ export abstract class CustomerEvent {
   /** Loader shared by the events of one read (see feed.ts). */
   customers!: DataLoader<string, Customer | null> | null;
 
-  @Field({ description: 'Opaque position of this event in the feed. Pass it as `after` (to a subscription or `Query.customerEvents`) to get every event after this one.' })
+  @Field({
+    description:
+      'Opaque position of this event in the feed. Pass it as `after` (to a subscription or `Query.customerEvents`) to get every event after this one.',
+  })
   cursor!: string;
 
   @Field(() => CustomerEventType, { description: 'What kind of event this is; it also tells which object type you have.' })
   type!: CustomerEventType;
 
-  @Field({ description: 'When it happened in the business (for a purchase or touchpoint: when it took place, which may be earlier than when it was recorded).' })
+  @Field({
+    description:
+      'When it happened in the business (for a purchase or touchpoint: when it took place, which may be earlier than when it was recorded).',
+  })
   occurredAt!: Date;
 
   @Field({ description: 'When it was recorded in Customer Graph.' })
@@ -64,13 +72,19 @@ export class CustomerCreatedEvent extends CustomerEvent {
   stage!: LifecycleStage;
 }
 
-@ObjectType({ implements: [Node, CustomerEvent], description: 'A customer\'s profile changed.' })
+@ObjectType({ implements: [Node, CustomerEvent], description: "A customer's profile changed." })
 export class CustomerUpdatedEvent extends CustomerEvent {
-  @Field(() => [String], { description: 'Names of the `Customer` fields that changed: any of `name`, `email`, `phone`, `externalId`, `persona`. Read `customer` for the new values.' })
+  @Field(() => [String], {
+    description:
+      'Names of the `Customer` fields that changed: any of `name`, `email`, `phone`, `externalId`, `persona`. Read `customer` for the new values.',
+  })
   changedFields!: string[];
 }
 
-@ObjectType({ implements: [Node, CustomerEvent], description: 'A customer moved to another lifecycle stage, by hand or by an automatic rule (see `trigger`).' })
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'A customer moved to another lifecycle stage, by hand or by an automatic rule (see `trigger`).',
+})
 export class StageChangedEvent extends CustomerEvent {
   stageChangeId!: string | null;
 
@@ -81,7 +95,7 @@ export class StageChangedEvent extends CustomerEvent {
   to!: LifecycleStage;
 
   // Free text, like StageChange.reason (the same words): personal data.
-  @Field(() => String, { nullable: true, description: 'Why, as given with the move (or the automatic rule\'s explanation).' })
+  @Field(() => String, { nullable: true, description: "Why, as given with the move (or the automatic rule's explanation)." })
   @Personal()
   reason!: string | null;
 
@@ -162,13 +176,32 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
     customers: e.customers ?? null,
   });
   if (out instanceof CustomerCreatedEvent) out.stage = p.stage as LifecycleStage;
-  else if (out instanceof CustomerUpdatedEvent) out.changedFields = ((p.fields as string[] | undefined) ?? []).map((f) => UPDATED_FIELD_NAMES[f] ?? f);
+  else if (out instanceof CustomerUpdatedEvent)
+    out.changedFields = ((p.fields as string[] | undefined) ?? []).map((f) => UPDATED_FIELD_NAMES[f] ?? f);
   else if (out instanceof StageChangedEvent) {
-    Object.assign(out, { stageChangeId: str(p.stageChangeId), from: (p.from as LifecycleStage | null) ?? null, to: p.to, reason: str(p.reason), trigger: p.trigger ?? StageChangeTrigger.MANUAL });
+    Object.assign(out, {
+      stageChangeId: str(p.stageChangeId),
+      from: (p.from as LifecycleStage | null) ?? null,
+      to: p.to,
+      reason: str(p.reason),
+      trigger: p.trigger ?? StageChangeTrigger.MANUAL,
+    });
   } else if (out instanceof PurchaseRecordedEvent) {
-    Object.assign(out, { purchaseId: str(p.purchaseId), productId: str(p.productId), quantity: Number(p.quantity), amount: String(p.amount) });
+    Object.assign(out, {
+      purchaseId: str(p.purchaseId),
+      productId: str(p.productId),
+      quantity: Number(p.quantity),
+      amount: String(p.amount),
+    });
   } else if (out instanceof TouchpointRecordedEvent) {
-    Object.assign(out, { touchpointId: str(p.touchpointId), productId: str(p.productId), channel: p.channel, direction: p.direction, response: p.response, campaign: str(p.campaign) });
+    Object.assign(out, {
+      touchpointId: str(p.touchpointId),
+      productId: str(p.productId),
+      channel: p.channel,
+      direction: p.direction,
+      response: p.response,
+      campaign: str(p.campaign),
+    });
   } else if (out instanceof ReferralCreatedEvent) {
     Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
   }
@@ -184,7 +217,10 @@ export class CustomerEventFilter {
   @Field(() => [ID], { nullable: true, description: `Only events of these customers (global IDs). ${FILTER_LIST}` })
   customerIds?: string[] | null;
 
-  @Field(() => [ID], { nullable: true, description: `Only events of customers who had one of these personas when the event happened (global IDs). ${FILTER_LIST}` })
+  @Field(() => [ID], {
+    nullable: true,
+    description: `Only events of customers who had one of these personas when the event happened (global IDs). ${FILTER_LIST}`,
+  })
   personaIds?: string[] | null;
 }
 
@@ -196,7 +232,10 @@ export class StageChangeFilter {
   @Field(() => [LifecycleStage], { nullable: true, description: `Only moves out of one of these stages. ${FILTER_LIST}` })
   from?: LifecycleStage[] | null;
 
-  @Field(() => [ID], { nullable: true, description: `Only customers who had one of these personas when they moved (global IDs). ${FILTER_LIST}` })
+  @Field(() => [ID], {
+    nullable: true,
+    description: `Only customers who had one of these personas when they moved (global IDs). ${FILTER_LIST}`,
+  })
   personaIds?: string[] | null;
 
   @Field(() => [ID], { nullable: true, description: `Only these customers (global IDs). ${FILTER_LIST}` })
@@ -205,7 +244,7 @@ export class StageChangeFilter {
 
 @ObjectType({ description: 'One event in a page, with its cursor.' })
 export class CustomerEventEdge {
-  @Field({ description: 'The event\'s cursor (the same as `node.cursor`).' })
+  @Field({ description: "The event's cursor (the same as `node.cursor`)." })
   cursor!: string;
 
   @Field(() => CustomerEvent, { description: 'The event.' })

@@ -18,7 +18,10 @@ describe('event filters', () => {
   });
 
   it('requires every condition and any value of a list', () => {
-    const f = normalizeFilter({ types: [CustomerEventType.STAGE_CHANGED, CustomerEventType.PURCHASE_RECORDED], customerIds: [toGlobalId('Customer', 7), toGlobalId('Customer', 8)] });
+    const f = normalizeFilter({
+      types: [CustomerEventType.STAGE_CHANGED, CustomerEventType.PURCHASE_RECORDED],
+      customerIds: [toGlobalId('Customer', 7), toGlobalId('Customer', 8)],
+    });
     expect(matchesFilter(f, event())).toBe(true);
     expect(matchesFilter(f, event({ customerId: '9' }))).toBe(false);
     expect(matchesFilter(f, event({ type: CustomerEventType.CUSTOMER_CREATED }))).toBe(false);
@@ -43,16 +46,25 @@ describe('event filters', () => {
   });
 
   it('rejects IDs of the wrong type and over-long lists, naming the field', () => {
-    expect(() => normalizeFilter({ customerIds: [toGlobalId('Customer', 1), toGlobalId('Persona', 1)] })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: { field: 'filter.customerIds[1]' } }));
+    expect(() => normalizeFilter({ customerIds: [toGlobalId('Customer', 1), toGlobalId('Persona', 1)] })).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: { field: 'filter.customerIds[1]' } }),
+    );
     const many = Array.from({ length: MAX_FILTER_VALUES + 1 }, (_, i) => toGlobalId('Customer', i + 1));
-    expect(() => normalizeFilter({ customerIds: many })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: expect.objectContaining({ field: 'filter.customerIds' }) }));
+    expect(() => normalizeFilter({ customerIds: many })).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT', extensions: expect.objectContaining({ field: 'filter.customerIds' }) }),
+    );
   });
 
   it('builds the same conditions as SQL, numbering parameters from the given index', () => {
     expect(filterSql(MATCH_ALL, 3)).toEqual({ conditions: [], params: [] });
     const f = normalizeFilter({ types: [CustomerEventType.STAGE_CHANGED], personaIds: [toGlobalId('Persona', 3)], to: ['CONVERTED'] });
     expect(filterSql(f, 3)).toEqual({
-      conditions: ['e.type = ANY($3::text[])', 'e.persona_id = ANY($4::bigint[])', "e.type = 'STAGE_CHANGED'", "e.payload->>'to' = ANY($5::text[])"],
+      conditions: [
+        'e.type = ANY($3::text[])',
+        'e.persona_id = ANY($4::bigint[])',
+        "e.type = 'STAGE_CHANGED'",
+        "e.payload->>'to' = ANY($5::text[])",
+      ],
       params: [['STAGE_CHANGED'], ['3'], ['CONVERTED']],
     });
   });

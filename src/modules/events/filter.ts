@@ -57,7 +57,11 @@ function list<T, R>(values: readonly T[] | null | undefined, field: string, map:
  * `filter.customerIds[2]`) for an ID of the wrong type or a list that is too
  * long. `forceTypes` pins the event types (customerStageChanged).
  */
-export function normalizeFilter(input: EventFilterInput | null | undefined, field = 'filter', forceTypes?: readonly CustomerEventType[]): EventFilter {
+export function normalizeFilter(
+  input: EventFilterInput | null | undefined,
+  field = 'filter',
+  forceTypes?: readonly CustomerEventType[],
+): EventFilter {
   const validType = (t: CustomerEventType, path: string) => {
     if (!Object.values(CustomerEventType).includes(t)) throw badInput(path, `Unknown event type "${String(t)}".`);
     return t;

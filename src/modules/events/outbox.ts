@@ -56,6 +56,11 @@ const INSERT_EVENTS = `
  */
 export async function recordEvents(em: EntityManager, events: readonly NewCustomerEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map((e) => ({ type: e.type, customer_id: e.customerId, payload: e.payload, occurred_at: e.occurredAt.toISOString() }));
+  const rows = events.map((e) => ({
+    type: e.type,
+    customer_id: e.customerId,
+    payload: e.payload,
+    occurred_at: e.occurredAt.toISOString(),
+  }));
   await em.query(INSERT_EVENTS, [events.length, JSON.stringify(rows)]);
 }

@@ -44,7 +44,13 @@ class FakeFeed implements LiveSource {
     const matching = this.table.filter((e) => e.seq > afterSeq && (filter === MATCH_ALL || filter.customerIds?.has(e.customerId)));
     const events = matching.slice(0, limit);
     const full = events.length === limit;
-    return { events, head, prunedThrough: this.pruned, full, scannedThrough: full ? events[events.length - 1].seq : Math.max(head, afterSeq) };
+    return {
+      events,
+      head,
+      prunedThrough: this.pruned,
+      full,
+      scannedThrough: full ? events[events.length - 1].seq : Math.max(head, afterSeq),
+    };
   };
 }
 

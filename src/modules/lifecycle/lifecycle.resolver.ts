@@ -20,7 +20,8 @@ export class TransitionCustomerStagePayload {
 @Resolver()
 export class LifecycleResolver {
   @Mutation(() => TransitionCustomerStagePayload, {
-    description: 'Moves a customer to another stage. Only moves in the stage table are allowed; anything else is INVALID_STAGE_TRANSITION, naming the allowed targets. Emits STAGE_CHANGED.',
+    description:
+      'Moves a customer to another stage. Only moves in the stage table are allowed; anything else is INVALID_STAGE_TRANSITION, naming the allowed targets. Emits STAGE_CHANGED.',
   })
   async transitionCustomerStage(
     @Arg('input', () => TransitionCustomerStageInput, { description: 'Who moves where, and why.' }) input: TransitionCustomerStageInput,

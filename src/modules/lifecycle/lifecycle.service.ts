@@ -41,12 +41,16 @@ export async function recordInitialStage(em: EntityManager, customer: Customer, 
 function assertTransition(from: LifecycleStage, to: LifecycleStage): void {
   if (canTransition(from, to)) return;
   const allowed = allowedTransitions(from);
-  throw new DomainError(ErrorCode.INVALID_STAGE_TRANSITION, `A customer in ${from} cannot move to ${to}. Allowed from ${from}: ${allowed.join(', ') || 'none'}.`, {
-    field: 'input.to',
-    from,
-    to,
-    allowed,
-  });
+  throw new DomainError(
+    ErrorCode.INVALID_STAGE_TRANSITION,
+    `A customer in ${from} cannot move to ${to}. Allowed from ${from}: ${allowed.join(', ') || 'none'}.`,
+    {
+      field: 'input.to',
+      from,
+      to,
+      allowed,
+    },
+  );
 }
 
 /**
@@ -79,7 +83,15 @@ export async function moveStages(em: EntityManager, moves: readonly { customer: 
   );
   const changeId = new Map(rows.map((r) => [r.customer_id, r.id]));
   const changes = moves.map(({ customer, move }) =>
-    Object.assign(new StageChange(), { id: changeId.get(customer.id)!, customerId: customer.id, from: customer.stage, to: move.to, reason: move.reason, trigger: move.trigger, occurredAt: move.at }),
+    Object.assign(new StageChange(), {
+      id: changeId.get(customer.id)!,
+      customerId: customer.id,
+      from: customer.stage,
+      to: move.to,
+      reason: move.reason,
+      trigger: move.trigger,
+      occurredAt: move.at,
+    }),
   );
   for (const { customer, move } of moves) {
     customer.stage = move.to;
@@ -109,7 +121,10 @@ export async function moveStage(em: EntityManager, customer: Customer, move: Sta
  */
 export async function applyAutomaticMoves(
   em: EntityManager,
-  candidates: readonly { customer: Customer; triggers: readonly { trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>; reason: string }[] }[],
+  candidates: readonly {
+    customer: Customer;
+    triggers: readonly { trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>; reason: string }[];
+  }[],
   at: Date,
 ): Promise<StageChange[]> {
   const moves: { customer: Customer; move: StageMove }[] = [];
@@ -143,11 +158,20 @@ export class LifecycleService {
     private readonly clock: Clock,
   ) {}
 
-  async transition(input: { customerId: string; to: LifecycleStage; reason?: string | null }): Promise<{ customer: Customer; change: StageChange }> {
+  async transition(input: {
+    customerId: string;
+    to: LifecycleStage;
+    reason?: string | null;
+  }): Promise<{ customer: Customer; change: StageChange }> {
     const id = fromGlobalId(input.customerId, 'Customer', 'input.customerId');
     return inTransaction(this.ds, async (em) => {
       const customer = await lockCustomer(em, id, 'input.customerId');
-      const change = await moveStage(em, customer, { to: input.to, reason: input.reason?.trim() || null, trigger: StageChangeTrigger.MANUAL, at: this.clock.now() });
+      const change = await moveStage(em, customer, {
+        to: input.to,
+        reason: input.reason?.trim() || null,
+        trigger: StageChangeTrigger.MANUAL,
+        at: this.clock.now(),
+      });
       return { customer, change };
     });
   }

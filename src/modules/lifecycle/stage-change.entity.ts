@@ -6,7 +6,7 @@ import { LifecycleStage, StageChangeTrigger } from './stages';
 
 @Entity('stage_change')
 @Index(['customerId', 'occurredAt', 'id'])
-@ObjectType({ implements: Node, description: 'One move in a customer\'s lifecycle-stage history.' })
+@ObjectType({ implements: Node, description: "One move in a customer's lifecycle-stage history." })
 export class StageChange {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -14,7 +14,7 @@ export class StageChange {
   @Column({ name: 'customer_id', type: 'bigint' })
   customerId!: string;
 
-  @Field(() => LifecycleStage, { nullable: true, description: 'Stage before the move; null for the customer\'s first stage.' })
+  @Field(() => LifecycleStage, { nullable: true, description: "Stage before the move; null for the customer's first stage." })
   @Column({ name: 'from_stage', type: 'text', nullable: true })
   from!: LifecycleStage | null;
 

@@ -1,4 +1,14 @@
-import { ALL_STAGES, AUTOMATIC_MOVES, LifecycleStage, STAGE_TRANSITIONS, StageChangeTrigger, allowedTransitions, automaticMove, canTransition, describeTransitionTable } from './stages';
+import {
+  ALL_STAGES,
+  AUTOMATIC_MOVES,
+  LifecycleStage,
+  STAGE_TRANSITIONS,
+  StageChangeTrigger,
+  allowedTransitions,
+  automaticMove,
+  canTransition,
+  describeTransitionTable,
+} from './stages';
 
 describe('lifecycle stage table', () => {
   it('lists a row for every stage and only known stages as targets', () => {
@@ -58,7 +68,11 @@ describe('lifecycle stage table', () => {
   it('applies every automatic move exactly from its listed stages, for every stage', () => {
     for (const [trigger, move] of Object.entries(AUTOMATIC_MOVES)) {
       for (const s of ALL_STAGES) {
-        expect({ trigger, s, to: automaticMove(trigger as Exclude<StageChangeTrigger, 'MANUAL'>, s) }).toEqual({ trigger, s, to: move.from.includes(s) ? move.to : null });
+        expect({ trigger, s, to: automaticMove(trigger as Exclude<StageChangeTrigger, 'MANUAL'>, s) }).toEqual({
+          trigger,
+          s,
+          to: move.from.includes(s) ? move.to : null,
+        });
       }
     }
   });

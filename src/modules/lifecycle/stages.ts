@@ -80,7 +80,9 @@ export enum StageChangeTrigger {
  * Automatic moves, applied by the services when the event happens and the
  * table allows the move. Each writes a stage-history row like a manual move.
  */
-export const AUTOMATIC_MOVES: Readonly<Record<Exclude<StageChangeTrigger, 'MANUAL'>, { from: readonly LifecycleStage[]; to: LifecycleStage; description: string }>> = {
+export const AUTOMATIC_MOVES: Readonly<
+  Record<Exclude<StageChangeTrigger, 'MANUAL'>, { from: readonly LifecycleStage[]; to: LifecycleStage; description: string }>
+> = {
   FIRST_PURCHASE: {
     from: [LifecycleStage.IDENTIFIED, LifecycleStage.ACQUIRED],
     to: LifecycleStage.CONVERTED,
@@ -97,7 +99,14 @@ export const AUTOMATIC_MOVES: Readonly<Record<Exclude<StageChangeTrigger, 'MANUA
     description: 'The first referral a customer makes moves them to ADVOCATE, from ONBOARDED, EXPANDING, RETAINED or REACTIVATED.',
   },
   CHURN_RISK: {
-    from: [LifecycleStage.CONVERTED, LifecycleStage.ONBOARDED, LifecycleStage.EXPANDING, LifecycleStage.RETAINED, LifecycleStage.REACTIVATED, LifecycleStage.ADVOCATE],
+    from: [
+      LifecycleStage.CONVERTED,
+      LifecycleStage.ONBOARDED,
+      LifecycleStage.EXPANDING,
+      LifecycleStage.RETAINED,
+      LifecycleStage.REACTIVATED,
+      LifecycleStage.ADVOCATE,
+    ],
     to: LifecycleStage.AT_RISK,
     description: 'A churn-risk score that rises into HIGH or CRITICAL moves an active customer to AT_RISK.',
   },
@@ -122,7 +131,10 @@ registerEnumType(LifecycleStage, {
       .map(([from, to]) => `- ${from} → ${to.join(', ')}`)
       .join('\n'),
   valuesConfig: Object.fromEntries(
-    Object.entries(STAGE_DESCRIPTIONS).map(([stage, description]) => [stage, { description: `${description} May move to: ${STAGE_TRANSITIONS[stage as LifecycleStage].join(', ')}.` }]),
+    Object.entries(STAGE_DESCRIPTIONS).map(([stage, description]) => [
+      stage,
+      { description: `${description} May move to: ${STAGE_TRANSITIONS[stage as LifecycleStage].join(', ')}.` },
+    ]),
   ),
 });
 

@@ -23,7 +23,10 @@ export class PersonaResolver {
   }
 
   @Mutation(() => CreatePersonaPayload, { description: 'Creates a buyer persona.' })
-  async createPersona(@Arg('input', () => CreatePersonaInput, { description: 'The new persona.' }) input: CreatePersonaInput, @Ctx() ctx: Context): Promise<CreatePersonaPayload> {
+  async createPersona(
+    @Arg('input', () => CreatePersonaInput, { description: 'The new persona.' }) input: CreatePersonaInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreatePersonaPayload> {
     return { persona: await ctx.services.personas.create(input) };
   }
 }

@@ -16,7 +16,12 @@ export class PersonaService {
       if (await repo.existsBy({ name })) throw taken();
       try {
         return await repo.save(
-          repo.create({ name, description: input.description.trim(), goals: input.goals.map((g) => g.trim()), preferredChannels: [...new Set(input.preferredChannels)] }),
+          repo.create({
+            name,
+            description: input.description.trim(),
+            goals: input.goals.map((g) => g.trim()),
+            preferredChannels: [...new Set(input.preferredChannels)],
+          }),
         );
       } catch (err) {
         // A concurrent create of the same name can pass the check above and commit first.

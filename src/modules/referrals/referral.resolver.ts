@@ -17,21 +17,30 @@ export class CreateReferralPayload {
 @Resolver()
 export class ReferralResolver {
   @Mutation(() => CreateReferralPayload, {
-    description: 'Records that one customer referred another. A referrer\'s first referral moves them to ADVOCATE when their stage allows (FIRST_REFERRAL). Emits REFERRAL_CREATED.',
+    description:
+      "Records that one customer referred another. A referrer's first referral moves them to ADVOCATE when their stage allows (FIRST_REFERRAL). Emits REFERRAL_CREATED.",
   })
-  async createReferral(@Arg('input', () => CreateReferralInput, { description: 'Who referred whom.' }) input: CreateReferralInput, @Ctx() ctx: Context): Promise<CreateReferralPayload> {
+  async createReferral(
+    @Arg('input', () => CreateReferralInput, { description: 'Who referred whom.' }) input: CreateReferralInput,
+    @Ctx() ctx: Context,
+  ): Promise<CreateReferralPayload> {
     return { referral: await ctx.services.referrals.create(input) };
   }
 }
 
 @Resolver(() => Customer)
 export class CustomerReferralFields {
-  @FieldResolver(() => ReferralConnection, { description: 'Referrals this customer made, oldest first. `totalCount` is the referral count.' })
+  @FieldResolver(() => ReferralConnection, {
+    description: 'Referrals this customer made, oldest first. `totalCount` is the referral count.',
+  })
   async referralsMade(@Root() customer: Customer, @Args() page: ConnectionArgs, @Ctx() ctx: Context) {
     return toConnection(await ctx.loaders.referralsByReferrer(customer.id, toPageRequest(page, 'referralsMade.'), null, 'referralsMade.'));
   }
 
-  @FieldResolver(() => Referral, { nullable: true, description: 'The referral that brought this customer in; null if they came on their own.' })
+  @FieldResolver(() => Referral, {
+    nullable: true,
+    description: 'The referral that brought this customer in; null if they came on their own.',
+  })
   referredBy(@Root() customer: Customer, @Ctx() ctx: Context): Promise<Referral | null> {
     return ctx.loaders.referralByReferred.load(customer.id);
   }

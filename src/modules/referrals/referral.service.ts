@@ -32,7 +32,15 @@ export class ReferralService {
     return inTransaction(this.ds, async (em) => {
       const locked = new Map((await lockCustomers(em, [referrerId, referredId])).map((c) => [c.id, c]));
       // The lower id is named first when both are missing, as locking one by one in id order did.
-      for (const [id, field] of BigInt(referrerId) < BigInt(referredId) ? [[referrerId, 'input.referrerId'], [referredId, 'input.referredId']] : [[referredId, 'input.referredId'], [referrerId, 'input.referrerId']]) {
+      for (const [id, field] of BigInt(referrerId) < BigInt(referredId)
+        ? [
+            [referrerId, 'input.referrerId'],
+            [referredId, 'input.referredId'],
+          ]
+        : [
+            [referredId, 'input.referredId'],
+            [referrerId, 'input.referrerId'],
+          ]) {
         if (!locked.has(id)) throw notFound('customer', toGlobalId('Customer', id), field);
       }
       const repo = em.getRepository(Referral);
@@ -48,10 +56,19 @@ export class ReferralService {
          SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2::bigint) AS loop`,
         [referrerId, referredId],
       );
-      if (loop) throw conflict('input.referredId', 'The referred customer already referred this referrer (directly or through others), so this referral would make a loop.');
+      if (loop)
+        throw conflict(
+          'input.referredId',
+          'The referred customer already referred this referrer (directly or through others), so this referral would make a loop.',
+        );
       const earlier = await repo.countBy({ referrerId });
-      const [{ first_purchase }] = await em.query<{ first_purchase: Date | null }[]>(`SELECT min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = $1`, [referredId]);
-      const referral = await repo.save(repo.create({ referrerId, referredId, sourceChannel: input.sourceChannel, createdAt: now, convertedAt: first_purchase }));
+      const [{ first_purchase }] = await em.query<{ first_purchase: Date | null }[]>(
+        `SELECT min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = $1`,
+        [referredId],
+      );
+      const referral = await repo.save(
+        repo.create({ referrerId, referredId, sourceChannel: input.sourceChannel, createdAt: now, convertedAt: first_purchase }),
+      );
       await recordEvents(em, [
         {
           type: CustomerEventType.REFERRAL_CREATED,
@@ -60,7 +77,8 @@ export class ReferralService {
           payload: { referralId: referral.id, referrerId, referredId, sourceChannel: referral.sourceChannel },
         },
       ]);
-      if (earlier === 0) await applyAutomaticMove(em, locked.get(referrerId)!, StageChangeTrigger.FIRST_REFERRAL, 'Made a first referral.', now);
+      if (earlier === 0)
+        await applyAutomaticMove(em, locked.get(referrerId)!, StageChangeTrigger.FIRST_REFERRAL, 'Made a first referral.', now);
       return referral;
     });
   }

@@ -32,7 +32,7 @@ registerEnumType(Channel, {
   description: 'A channel a customer can be reached on or reach us through.',
   valuesConfig: {
     EMAIL: { description: 'Email, including newsletters and campaign mail.' },
-    DIRECT_MAIL: { description: 'Printed mail sent to the customer\'s address.' },
+    DIRECT_MAIL: { description: "Printed mail sent to the customer's address." },
     PHONE: { description: 'A phone call, either way.' },
     SMS: { description: 'A text message.' },
     WEB: { description: 'Our website or web app: visits, forms, chat.' },
@@ -45,7 +45,7 @@ registerEnumType(Channel, {
 
 registerEnumType(TouchpointResponse, {
   name: 'TouchpointResponse',
-  description: 'The customer\'s response to a touchpoint.',
+  description: "The customer's response to a touchpoint.",
   valuesConfig: {
     POSITIVE_INTEREST: { description: 'The customer showed interest (replied, clicked, asked for more).' },
     NEGATIVE: { description: 'The customer declined or reacted negatively (a complaint counts here).' },

@@ -16,10 +16,18 @@ export class CustomerTouchpointFields {
   async touchpoints(
     @Root() customer: Customer,
     @Args() page: ConnectionArgs,
-    @Arg('filter', () => TouchpointFilter, { nullable: true, description: 'Only touchpoints on these channels / with these responses.' }) filter: TouchpointFilter | null,
+    @Arg('filter', () => TouchpointFilter, { nullable: true, description: 'Only touchpoints on these channels / with these responses.' })
+    filter: TouchpointFilter | null,
     @Ctx() ctx: Context,
   ) {
-    return toConnection(await ctx.loaders.touchpointsByCustomer(customer.id, toPageRequest(page, 'touchpoints.'), touchpointFilterSql(filter), 'touchpoints.'));
+    return toConnection(
+      await ctx.loaders.touchpointsByCustomer(
+        customer.id,
+        toPageRequest(page, 'touchpoints.'),
+        touchpointFilterSql(filter),
+        'touchpoints.',
+      ),
+    );
   }
 }
 

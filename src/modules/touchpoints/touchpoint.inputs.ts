@@ -24,7 +24,10 @@ export class RecordTouchpointInput {
   @MaxLength(200)
   campaign?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'Product the touchpoint offered or was about, if any (a NEGATIVE response stops cross-selling it for a while).' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Product the touchpoint offered or was about, if any (a NEGATIVE response stops cross-selling it for a while).',
+  })
   @IsOptional()
   productId?: string | null;
 

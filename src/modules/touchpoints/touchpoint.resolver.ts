@@ -11,8 +11,13 @@ export class RecordTouchpointPayload {
 
 @Resolver()
 export class TouchpointResolver {
-  @Mutation(() => RecordTouchpointPayload, { description: 'Records an interaction with a customer and their response. Emits TOUCHPOINT_RECORDED.' })
-  async recordTouchpoint(@Arg('input', () => RecordTouchpointInput, { description: 'The touchpoint.' }) input: RecordTouchpointInput, @Ctx() ctx: Context): Promise<RecordTouchpointPayload> {
+  @Mutation(() => RecordTouchpointPayload, {
+    description: 'Records an interaction with a customer and their response. Emits TOUCHPOINT_RECORDED.',
+  })
+  async recordTouchpoint(
+    @Arg('input', () => RecordTouchpointInput, { description: 'The touchpoint.' }) input: RecordTouchpointInput,
+    @Ctx() ctx: Context,
+  ): Promise<RecordTouchpointPayload> {
     return { touchpoint: await ctx.services.touchpoints.record(input) };
   }
 }

@@ -39,7 +39,8 @@ export class TouchpointService {
     assertPlausibleDate(input.occurredAt, 'input.occurredAt', this.clock.now());
     return inTransaction(this.ds, async (em) => {
       await lockCustomer(em, customerId, 'input.customerId');
-      if (productId && !(await em.getRepository(Product).existsBy({ id: productId }))) throw notFound('product', input.productId!, 'input.productId');
+      if (productId && !(await em.getRepository(Product).existsBy({ id: productId })))
+        throw notFound('product', input.productId!, 'input.productId');
       const repo = em.getRepository(Touchpoint);
       const touchpoint = await repo.save(
         repo.create({
@@ -58,7 +59,14 @@ export class TouchpointService {
           type: CustomerEventType.TOUCHPOINT_RECORDED,
           customerId,
           occurredAt: touchpoint.occurredAt,
-          payload: { touchpointId: touchpoint.id, channel: touchpoint.channel, direction: touchpoint.direction, response: touchpoint.response, campaign: touchpoint.campaign, productId },
+          payload: {
+            touchpointId: touchpoint.id,
+            channel: touchpoint.channel,
+            direction: touchpoint.direction,
+            response: touchpoint.response,
+            campaign: touchpoint.campaign,
+            productId,
+          },
         },
       ]);
       return touchpoint;

@@ -8,10 +8,16 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Edge, type Page, type PagingArgs
 
 @ArgsType()
 export class ConnectionArgs implements PagingArgs {
-  @Field(() => Int, { nullable: true, description: `Return the first N items after \`after\` (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Return the first N items after \`after\` (default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}).`,
+  })
   first?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the item to start after (from `edges.cursor` or `pageInfo.endCursor`). Use with `first`.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the item to start after (from `edges.cursor` or `pageInfo.endCursor`). Use with `first`.',
+  })
   after?: string | null;
 
   @Field(() => Int, { nullable: true, description: `Return the last N items before \`before\` (at most ${MAX_PAGE_SIZE}).` })
@@ -32,7 +38,10 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: 'Cursor of the first item on this page; null when the page is empty.' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the last item on this page; null when the page is empty. Pass it as `after` for the next page.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last item on this page; null when the page is empty. Pass it as `after` for the next page.',
+  })
   endCursor!: string | null;
 }
 
