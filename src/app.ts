@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { connectionUrlOf } from './db/connection-url';
 import type { Config } from './config';
 import { getSchema } from './graphql/schema';
 import { createAuthRuntime, type AuthRuntime } from './modules/auth';
@@ -66,7 +67,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
   // The live feed listens before the port opens, so no subscriber can start before it.
   await services.events.start({
     log,
-    url: listenUrl(ds),
+    url: connectionUrlOf(ds, 'the event feed'),
     retentionDays: config.eventRetentionDays ?? 7,
     maxBuffered: config.eventSubscriptionBuffer,
     ...deps.events,
@@ -123,11 +124,4 @@ export async function startApp(deps: AppDeps): Promise<App> {
       await services.events.stop();
     },
   };
-}
-
-/** The connection string the event feed's LISTEN connection uses: the DataSource's own. */
-function listenUrl(ds: DataSource): string {
-  const url = (ds.options as { url?: string }).url;
-  if (!url) throw new Error('The DataSource must be created with a `url` (the event feed opens its own LISTEN connection with it).');
-  return url;
 }

@@ -30,7 +30,7 @@ import {
   snapshotHoldingStats,
   type ScoringInput,
 } from './analytics.data';
-import { ChurnModel } from './analytics.entity';
+import { ChurnModel, CustomerScore } from './analytics.entity';
 import { ChurnModelTimeUnit, TIME_UNIT_DAYS } from './analytics.enums';
 
 /** Months of future purchases that expected purchases, expected spend and CLV cover. */
@@ -92,6 +92,22 @@ function median(values: number[]): number {
   const sorted = values.slice().sort((u, v) => u - v);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** PostgreSQL's names for the column types the score entity uses (TypeORM writes `double precision`, `integer`). */
+const SQL_TYPE: Record<string, string> = { 'double precision': 'float8', integer: 'int' };
+
+/**
+ * The columns of `customer_score` below its key, read from the entity's
+ * metadata: their names and `name type` for `jsonb_to_recordset`. One source
+ * for the score columns, the entity.
+ */
+function scoreColumns(em: EntityManager): { names: string[]; columns: string[] } {
+  const cols = em.connection.getMetadata(CustomerScore).columns.filter((c) => !c.isPrimary);
+  return {
+    names: cols.map((c) => c.databaseName),
+    columns: cols.map((c) => `${c.databaseName} ${SQL_TYPE[String(c.type)] ?? String(c.type)}${c.isArray ? '[]' : ''}`),
+  };
 }
 
 export class ChurnModelService {
@@ -438,35 +454,7 @@ export class ChurnModelService {
         reactivation_reasons: r.reactivation.reasons,
       };
     });
-    const columns = [
-      'scored_at timestamptz',
-      'frequency int',
-      'recency float8',
-      'age float8',
-      'monetary_value float8',
-      'purchase_days int',
-      'total_spend numeric',
-      'first_purchase_at timestamptz',
-      'last_purchase_at timestamptz',
-      'probability_alive float8',
-      'expected_purchases float8',
-      'expected_average_spend numeric',
-      'expected_spend numeric',
-      'predicted_value numeric',
-      'value_tier text',
-      'risk_score float8',
-      'risk_level text',
-      'account_churn float8',
-      'product_churn float8',
-      'decreased_spend float8',
-      'risk_detail jsonb',
-      'evidence_touchpoint_ids bigint[]',
-      'reactivation_score float8',
-      'comeback_probability float8',
-      'value_if_reactivated numeric',
-      'reactivation_reasons text[]',
-    ];
-    const names = columns.map((c) => c.split(' ')[0]!);
+    const { names, columns } = scoreColumns(em);
     await em.query(
       `INSERT INTO customer_score (model_id, customer_id, ${names.join(', ')})
        SELECT $1::bigint, r.customer_id, ${names.map((n) => `r.${n}`).join(', ')}

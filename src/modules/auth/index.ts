@@ -17,6 +17,7 @@
  * from PostgreSQL (rate-limit.ts); key uses are written once a minute.
  */
 import type { DataSource } from 'typeorm';
+import { connectionUrlOf } from '../../db/connection-url';
 import type { Logger } from '../../shared/logger';
 import { apiKeyFrom, ApiKeyService } from './api-key.service';
 import { KeyCache, type KeyCacheOptions } from './key-cache';
@@ -103,12 +104,6 @@ export interface AuthRuntime {
   stop(): Promise<void>;
 }
 
-function connectionStringOf(ds: DataSource): string {
-  const url = (ds.options as { url?: string }).url;
-  if (!url) throw new Error('The DataSource needs a `url` so the revocation feed can open its own connection.');
-  return url;
-}
-
 /**
  * Builds the auth runtime of one server process: the cached key lookup, the
  * leasing rate limiter, subscription slots and the revocation feed that keeps
@@ -126,7 +121,7 @@ export function createAuthRuntime(deps: {
   const { ds, log } = deps;
   const limiter = new RateLimiter(ds, settings.rateLimits);
   const slots = new SubscriptionSlots(ds, { maxPerKey: settings.maxSubscriptionsPerKey });
-  const revocations = new RevocationFeed(connectionStringOf(ds), log);
+  const revocations = new RevocationFeed(connectionUrlOf(ds, 'the revocation feed'), log);
   const keyCache = new KeyCache(
     (hash) => deps.keys.lookup(hash),
     () => revocations.listening,

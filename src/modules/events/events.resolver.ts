@@ -130,6 +130,11 @@ export class EventResolver {
   }
 }
 
+/** The row an event refers to by an optional id: null when the event carries none. */
+function loadIfSet<T>(loader: { load(id: string): Promise<T | null> }, id: string | null | undefined): Promise<T | null> | null {
+  return id ? loader.load(id) : null;
+}
+
 @Resolver(() => CustomerEvent)
 export class CustomerEventFields {
   @FieldResolver(() => Customer, { description: 'The customer it happened to, as they are now (read when the event was delivered).' })
@@ -145,7 +150,7 @@ export class CustomerEventFields {
 export class StageChangedEventFields {
   @FieldResolver(() => StageChange, { nullable: true, description: 'The stage-history row written for this move.' })
   stageChange(@Root() event: StageChangedEvent, @Ctx() ctx: Context): Promise<StageChange | null> | null {
-    return event.stageChangeId ? ctx.loaders.stageChangeById.load(event.stageChangeId) : null;
+    return loadIfSet(ctx.loaders.stageChangeById, event.stageChangeId);
   }
 }
 
@@ -153,12 +158,12 @@ export class StageChangedEventFields {
 export class PurchaseRecordedEventFields {
   @FieldResolver(() => Purchase, { nullable: true, description: 'The purchase.' })
   purchase(@Root() event: PurchaseRecordedEvent, @Ctx() ctx: Context): Promise<Purchase | null> | null {
-    return event.purchaseId ? ctx.loaders.purchaseById.load(event.purchaseId) : null;
+    return loadIfSet(ctx.loaders.purchaseById, event.purchaseId);
   }
 
   @FieldResolver(() => Product, { nullable: true, description: 'The product bought, if known.' })
   product(@Root() event: PurchaseRecordedEvent, @Ctx() ctx: Context): Promise<Product | null> | null {
-    return event.productId ? ctx.loaders.productById.load(event.productId) : null;
+    return loadIfSet(ctx.loaders.productById, event.productId);
   }
 }
 
@@ -166,12 +171,12 @@ export class PurchaseRecordedEventFields {
 export class TouchpointRecordedEventFields {
   @FieldResolver(() => Touchpoint, { nullable: true, description: 'The touchpoint.' })
   touchpoint(@Root() event: TouchpointRecordedEvent, @Ctx() ctx: Context): Promise<Touchpoint | null> | null {
-    return event.touchpointId ? ctx.loaders.touchpointById.load(event.touchpointId) : null;
+    return loadIfSet(ctx.loaders.touchpointById, event.touchpointId);
   }
 
   @FieldResolver(() => Product, { nullable: true, description: 'The product it was about, if any.' })
   product(@Root() event: TouchpointRecordedEvent, @Ctx() ctx: Context): Promise<Product | null> | null {
-    return event.productId ? ctx.loaders.productById.load(event.productId) : null;
+    return loadIfSet(ctx.loaders.productById, event.productId);
   }
 }
 
@@ -179,7 +184,7 @@ export class TouchpointRecordedEventFields {
 export class ReferralCreatedEventFields {
   @FieldResolver(() => Referral, { nullable: true, description: 'The referral.' })
   referral(@Root() event: ReferralCreatedEvent, @Ctx() ctx: Context): Promise<Referral | null> | null {
-    return event.referralId ? ctx.loaders.referralById.load(event.referralId) : null;
+    return loadIfSet(ctx.loaders.referralById, event.referralId);
   }
 
   @FieldResolver(() => Customer, { description: 'The customer who was referred.' })
