@@ -13,6 +13,7 @@ import {
   UpdateCustomerDocument,
 } from '../generated/graphql';
 import { startEventsServer, waitUntil, type EventsTestServer } from './events-support';
+import { lockCustomers } from '../../src/modules/customers/customer.lock';
 
 const localId = (gid: string) => Buffer.from(gid, 'base64url').toString().split(':')[1];
 
@@ -54,6 +55,7 @@ describe('event order', () => {
     await t1.connect();
     await t1.startTransaction('READ COMMITTED');
     const [{ pid: t1Pid }] = await t1.query(`SELECT pg_backend_pid() AS pid`);
+    await lockCustomers(t1.manager, [localId(first.id)]);
     await recordEvents(t1.manager, [
       { type: CustomerEventType.CUSTOMER_UPDATED, customerId: localId(first.id), occurredAt: new Date(), payload: { fields: ['name'] } },
     ]);

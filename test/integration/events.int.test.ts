@@ -29,6 +29,7 @@ import {
 } from '../generated/graphql';
 import { ApiKeyRole, ApiKeySource } from '../../src/modules/auth/auth.enums';
 import { startEventsServer, subscribe, waitUntil, type EventsTestServer } from './events-support';
+import { lockCustomers } from '../../src/modules/customers/customer.lock';
 
 let s: EventsTestServer;
 let n = 0;
@@ -258,6 +259,7 @@ describe('customer event feed', () => {
     // A service that records its events and then fails: the transaction, events included, is gone.
     await expect(
       inTransaction(s.ds, async (em) => {
+        await lockCustomers(em, [localId]);
         await recordEvents(em, [
           { type: CustomerEventType.CUSTOMER_UPDATED, customerId: localId, occurredAt: new Date(), payload: { fields: ['name'] } },
         ]);

@@ -5,11 +5,42 @@
  * writers locking overlapping sets cannot deadlock; locks before events keeps
  * the outbox counter lock short (see events/outbox.ts).
  */
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, QueryRunner } from 'typeorm';
 import { notFound } from '../../shared/errors';
 import { toGlobalId } from '../../shared/global-id';
 import type { LifecycleStage } from '../lifecycle/stages';
 import { Customer } from './customer.entity';
+
+/** Customers each open transaction holds locked (or created), by its query runner. */
+const held = new WeakMap<QueryRunner, Set<string>>();
+
+function hold(em: EntityManager, ids: Iterable<string>): void {
+  const runner = em.queryRunner;
+  if (!runner) return;
+  const set = held.get(runner) ?? new Set<string>();
+  for (const id of ids) set.add(String(id));
+  held.set(runner, set);
+}
+
+/** Records that the caller's transaction created these customers: their new rows are its own until it commits. */
+export function holdNewCustomers(em: EntityManager, ids: Iterable<string>): void {
+  hold(em, ids);
+}
+
+/**
+ * The outbox rule, enforced: throws unless `em` is a transaction that locked
+ * (or created) every one of these customers. Called by recordEvents, so a
+ * writer that forgets to lock first fails in its first test run.
+ */
+export function assertCustomersHeld(em: EntityManager, ids: Iterable<string>): void {
+  const set = em.queryRunner?.isTransactionActive ? held.get(em.queryRunner) : undefined;
+  const missing = [...new Set(ids)].filter((id) => !set?.has(String(id)));
+  if (missing.length) {
+    throw new Error(
+      `Outbox rule: lock customers ${missing.join(', ')} with lockCustomers in this transaction before recording their events.`,
+    );
+  }
+}
 
 /**
  * Locks the customers with these ids (duplicates allowed) for the rest of the
@@ -25,7 +56,12 @@ export async function lockCustomers(
   if (unique.length === 0) return [];
   const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id IN (:...ids)', { ids: unique });
   if (options.stageIn) qb.andWhere('c.stage IN (:...stages)', { stages: [...options.stageIn] });
-  return qb.orderBy('c.id').getMany();
+  const customers = await qb.orderBy('c.id').getMany();
+  hold(
+    em,
+    customers.map((c) => c.id),
+  );
+  return customers;
 }
 
 /** Locks one customer like lockCustomers; NOT_FOUND naming `field` if it does not exist. */

@@ -16,7 +16,7 @@ import { recordEvents } from '../events/outbox';
 import { recordInitialStage } from '../lifecycle/lifecycle.service';
 import { Persona } from '../personas/persona.entity';
 import { Customer } from './customer.entity';
-import { lockCustomer } from './customer.lock';
+import { holdNewCustomers, lockCustomer } from './customer.lock';
 import { CustomerOrder, type CreateCustomerInput, type CustomerFilter, type UpdateCustomerInput } from './customer.inputs';
 
 const ts = (col: string) => ({ key: col, type: 'timestamptz' });
@@ -88,6 +88,7 @@ export class CustomerService {
         if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
         throw err;
       }
+      holdNewCustomers(em, [customer.id]);
       await recordInitialStage(em, customer, input.reason ?? null);
       await recordEvents(em, [
         { type: CustomerEventType.CUSTOMER_CREATED, customerId: customer.id, occurredAt: now, payload: { stage: customer.stage } },

@@ -30,6 +30,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { NewCustomerEvent } from './event-types';
+import { assertCustomersHeld } from '../customers/customer.lock';
 
 /** The NOTIFY channel every instance LISTENs on. */
 export const EVENTS_CHANNEL = 'customer_events';
@@ -51,11 +52,16 @@ const INSERT_EVENTS = `
  * Appends `events` to the outbox, in the order given, in `em`'s transaction
  * (one statement). Each event also records the customer's persona at that
  * moment, so persona filters see the persona the customer had when it happened.
- * Must run inside the mutation's transaction; see the file comment for the
- * locking rule.
+ * Must run inside the mutation's transaction, which must have locked (or
+ * created) every customer the events are about: see the file comment for the
+ * locking rule, which assertCustomersHeld enforces.
  */
 export async function recordEvents(em: EntityManager, events: readonly NewCustomerEvent[]): Promise<void> {
   if (events.length === 0) return;
+  assertCustomersHeld(
+    em,
+    events.map((e) => e.customerId),
+  );
   const rows = events.map((e) => ({
     type: e.type,
     customer_id: e.customerId,
