@@ -34,6 +34,7 @@ import { createDataSource, migrate } from '../src/db/data-source';
 import { canTransition, LifecycleStage, StageChangeTrigger } from '../src/modules/lifecycle/stages';
 import { ChurnModelService } from '../src/modules/analytics/churn-model.service';
 import type { Logger } from '../src/shared/logger';
+import { INBOUND_SHARE, RESPONSES, type Mood } from '../src/db/seed/generate';
 
 /** Bump when the meaning of the data set changes in a way the source hash would not show. */
 export const DATASET_VERSION = 1;
@@ -433,7 +434,6 @@ const MANUAL_REASON: Partial<Record<LifecycleStage, string>> = {
   ADVOCATE: 'Promoter in the guest satisfaction survey.',
   DORMANT: 'No purchase or reply for months.',
 };
-type Mood = 'prospect' | 'engaged' | 'drifting' | 'lapsed';
 const CAMPAIGNS: Record<Mood, readonly string[]> = {
   prospect: ['City-break offer', 'Business traveller welcome rate', 'Summer family holidays', 'Wedding open day'],
   engaged: ['Member newsletter', 'Spa weekend offer', 'Upgrade to executive', 'Meeting package launch', 'Anniversary surprise'],
@@ -444,23 +444,6 @@ const NOTES: Record<string, readonly string[]> = {
   POSITIVE_INTEREST: ['Asked for a quote.', 'Booked a follow-up call.', 'Liked the offer.'],
   NEGATIVE: ['Complained about the room.', 'Found the price too high.', 'Asked to be removed from mailings.'],
   CONTACT_LATER: ['Call back next month.', 'Busy season; try after the holidays.'],
-};
-const RESPONSES: Record<Mood, Record<string, number>> = {
-  prospect: { POSITIVE_INTEREST: 22, NEGATIVE: 6, NO_RESPONSE: 57, CONTACT_LATER: 15 },
-  engaged: { POSITIVE_INTEREST: 42, NEGATIVE: 7, NO_RESPONSE: 36, CONTACT_LATER: 15 },
-  drifting: { POSITIVE_INTEREST: 12, NEGATIVE: 28, NO_RESPONSE: 48, CONTACT_LATER: 12 },
-  lapsed: { POSITIVE_INTEREST: 5, NEGATIVE: 22, NO_RESPONSE: 66, CONTACT_LATER: 7 },
-};
-const INBOUND_SHARE: Record<Channel, number> = {
-  EMAIL: 0.15,
-  DIRECT_MAIL: 0,
-  PHONE: 0.5,
-  SMS: 0.1,
-  WEB: 0.85,
-  SOCIAL: 0.4,
-  IN_PERSON: 0.8,
-  EVENT: 0.3,
-  ADVERTISING: 0,
 };
 const REFERRAL_CHANNELS: Partial<Record<Channel, number>> = { IN_PERSON: 3, SOCIAL: 3, EMAIL: 2, WEB: 2, PHONE: 1, EVENT: 1 };
 

@@ -137,8 +137,9 @@ const TOUCH_LEVEL: Record<LifecycleStage, number> = {
   REACTIVATED: 1.2,
 };
 
-type Mood = 'prospect' | 'engaged' | 'drifting' | 'lapsed';
-const RESPONSES: Record<Mood, Record<TouchpointResponse, number>> = {
+/** How a customer in a stage tends to answer outreach (also used by the read benchmark's data set). */
+export type Mood = 'prospect' | 'engaged' | 'drifting' | 'lapsed';
+export const RESPONSES: Record<Mood, Record<TouchpointResponse, number>> = {
   prospect: { POSITIVE_INTEREST: 22, NEGATIVE: 6, NO_RESPONSE: 57, CONTACT_LATER: 15 },
   engaged: { POSITIVE_INTEREST: 42, NEGATIVE: 7, NO_RESPONSE: 36, CONTACT_LATER: 15 },
   drifting: { POSITIVE_INTEREST: 12, NEGATIVE: 28, NO_RESPONSE: 48, CONTACT_LATER: 12 },
@@ -146,7 +147,7 @@ const RESPONSES: Record<Mood, Record<TouchpointResponse, number>> = {
 };
 
 /** Chance that a touchpoint on the channel was started by the customer. */
-const INBOUND_SHARE: Record<Channel, number> = {
+export const INBOUND_SHARE: Record<Channel, number> = {
   EMAIL: 0.15,
   DIRECT_MAIL: 0,
   PHONE: 0.5,
