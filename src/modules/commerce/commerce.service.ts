@@ -41,24 +41,28 @@ export class CommerceService {
     this.purchaseListeners.push(listener);
   }
 
-  async createProduct(input: CreateProductInput): Promise<Product> {
+  async createProduct(input: CreateProductInput, outer?: EntityManager): Promise<Product> {
     if (input.price.startsWith('-')) throw badInput('input.price', 'price must be zero or more.');
     // product.price is numeric(12,2): Money allows two more integer digits than the column holds.
     if (input.price.split('.')[0].length > MAX_PRICE_INTEGER_DIGITS) throw badInput('input.price', `price must be at most ${MAX_PRICE}.`);
-    return inTransaction(this.ds, async (em) => {
-      const repo = em.getRepository(Product);
-      const taken = () => conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
-      if (await repo.existsBy({ sku: input.sku })) throw taken();
-      try {
-        return await repo.save(
-          repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }),
-        );
-      } catch (err) {
-        // A concurrent create of the same SKU can pass the check above and commit first.
-        if (isUniqueViolation(err, 'sku')) throw taken();
-        throw err;
-      }
-    });
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        const repo = em.getRepository(Product);
+        const taken = () => conflict('input.sku', `A product with SKU "${input.sku}" already exists.`);
+        if (await repo.existsBy({ sku: input.sku })) throw taken();
+        try {
+          return await repo.save(
+            repo.create({ sku: input.sku, name: input.name.trim(), category: input.category.trim(), price: input.price }),
+          );
+        } catch (err) {
+          // A concurrent create of the same SKU can pass the check above and commit first.
+          if (isUniqueViolation(err, 'sku')) throw taken();
+          throw err;
+        }
+      },
+      outer,
+    );
   }
 
   async recordPurchases(input: RecordPurchasesInput): Promise<Purchase[]> {
@@ -205,26 +209,30 @@ export class CommerceService {
     );
   }
 
-  async closeHolding(input: CloseHoldingInput): Promise<Holding> {
+  async closeHolding(input: CloseHoldingInput, outer?: EntityManager): Promise<Holding> {
     const id = fromGlobalId(input.holdingId, 'Holding', 'input.holdingId');
     const now = this.clock.now();
     const closedAt = input.closedAt ?? now;
     if (closedAt.getTime() > now.getTime() + 60_000) throw badInput('input.closedAt', 'closedAt cannot be in the future.');
-    return inTransaction(this.ds, async (em) => {
-      const holding = await em
-        .getRepository(Holding)
-        .createQueryBuilder('h')
-        .setLock('pessimistic_write')
-        .where('h.id = :id', { id })
-        .getOne();
-      if (!holding) throw notFound('holding', input.holdingId, 'input.holdingId');
-      if (holding.status === HoldingStatus.CLOSED) throw conflict('input.holdingId', 'This holding is already closed.');
-      if (closedAt < holding.since) throw badInput('input.closedAt', 'closedAt cannot be before the holding started.');
-      holding.status = HoldingStatus.CLOSED;
-      holding.closedAt = closedAt;
-      await em.getRepository(Holding).save(holding);
-      return holding;
-    });
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        const holding = await em
+          .getRepository(Holding)
+          .createQueryBuilder('h')
+          .setLock('pessimistic_write')
+          .where('h.id = :id', { id })
+          .getOne();
+        if (!holding) throw notFound('holding', input.holdingId, 'input.holdingId');
+        if (holding.status === HoldingStatus.CLOSED) throw conflict('input.holdingId', 'This holding is already closed.');
+        if (closedAt < holding.since) throw badInput('input.closedAt', 'closedAt cannot be before the holding started.');
+        holding.status = HoldingStatus.CLOSED;
+        holding.closedAt = closedAt;
+        await em.getRepository(Holding).save(holding);
+        return holding;
+      },
+      outer,
+    );
   }
 
   /** Total spend and purchase count per (customer, product), for holdings. */

@@ -64,72 +64,80 @@ export class CustomerService {
     }
   }
 
-  async create(input: CreateCustomerInput): Promise<Customer> {
-    return inTransaction(this.ds, async (em) => {
-      const personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
-      if (input.externalId) await this.assertExternalIdFree(em, input.externalId);
-      const now = this.clock.now();
-      const repo = em.getRepository(Customer);
-      let customer: Customer;
-      try {
-        customer = await repo.save(
-          repo.create({
-            name: input.name.trim(),
-            email: input.email?.trim() || null,
-            phone: input.phone?.trim() || null,
-            externalId: input.externalId ?? null,
-            personaId,
-            stage: input.stage ?? LifecycleStage.IDENTIFIED,
-            stageEnteredAt: now,
-          }),
-        );
-      } catch (err) {
-        // A concurrent insert can win the race the pre-check lost.
-        if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
-        throw err;
-      }
-      holdNewCustomers(em, [customer.id]);
-      await recordInitialStage(em, customer, input.reason ?? null);
-      await recordEvents(em, [
-        { type: CustomerEventType.CUSTOMER_CREATED, customerId: customer.id, occurredAt: now, payload: { stage: customer.stage } },
-      ]);
-      return customer;
-    });
+  async create(input: CreateCustomerInput, outer?: EntityManager): Promise<Customer> {
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        const personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
+        if (input.externalId) await this.assertExternalIdFree(em, input.externalId);
+        const now = this.clock.now();
+        const repo = em.getRepository(Customer);
+        let customer: Customer;
+        try {
+          customer = await repo.save(
+            repo.create({
+              name: input.name.trim(),
+              email: input.email?.trim() || null,
+              phone: input.phone?.trim() || null,
+              externalId: input.externalId ?? null,
+              personaId,
+              stage: input.stage ?? LifecycleStage.IDENTIFIED,
+              stageEnteredAt: now,
+            }),
+          );
+        } catch (err) {
+          // A concurrent insert can win the race the pre-check lost.
+          if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
+          throw err;
+        }
+        holdNewCustomers(em, [customer.id]);
+        await recordInitialStage(em, customer, input.reason ?? null);
+        await recordEvents(em, [
+          { type: CustomerEventType.CUSTOMER_CREATED, customerId: customer.id, occurredAt: now, payload: { stage: customer.stage } },
+        ]);
+        return customer;
+      },
+      outer,
+    );
   }
 
-  async update(input: UpdateCustomerInput): Promise<Customer> {
+  async update(input: UpdateCustomerInput, outer?: EntityManager): Promise<Customer> {
     const id = fromGlobalId(input.id, 'Customer', 'input.id');
-    return inTransaction(this.ds, async (em) => {
-      const customer = await lockCustomer(em, id, 'input.id');
-      const changes: Partial<Customer> = {};
-      if (input.name !== undefined) {
-        if (input.name === null) throw badInput('input.name', 'name cannot be cleared.');
-        changes.name = input.name.trim();
-      }
-      if (input.email !== undefined) changes.email = input.email?.trim() || null;
-      if (input.phone !== undefined) changes.phone = input.phone?.trim() || null;
-      if (input.externalId !== undefined) {
-        if (input.externalId) await this.assertExternalIdFree(em, input.externalId, id);
-        changes.externalId = input.externalId ?? null;
-      }
-      if (input.personaId !== undefined) {
-        changes.personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
-      }
-      const changed = Object.keys(changes).filter(
-        (k) => (customer as unknown as Record<string, unknown>)[k] !== (changes as Record<string, unknown>)[k],
-      );
-      if (changed.length === 0) return customer;
-      try {
-        await em.getRepository(Customer).update({ id }, { ...changes, updatedAt: this.clock.now() });
-      } catch (err) {
-        if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
-        throw err;
-      }
-      await recordEvents(em, [
-        { type: CustomerEventType.CUSTOMER_UPDATED, customerId: id, occurredAt: this.clock.now(), payload: { fields: changed } },
-      ]);
-      return (await em.getRepository(Customer).findOneBy({ id }))!;
-    });
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        const customer = await lockCustomer(em, id, 'input.id');
+        const changes: Partial<Customer> = {};
+        if (input.name !== undefined) {
+          if (input.name === null) throw badInput('input.name', 'name cannot be cleared.');
+          changes.name = input.name.trim();
+        }
+        if (input.email !== undefined) changes.email = input.email?.trim() || null;
+        if (input.phone !== undefined) changes.phone = input.phone?.trim() || null;
+        if (input.externalId !== undefined) {
+          if (input.externalId) await this.assertExternalIdFree(em, input.externalId, id);
+          changes.externalId = input.externalId ?? null;
+        }
+        if (input.personaId !== undefined) {
+          changes.personaId = input.personaId ? await this.personaIdOrThrow(em, input.personaId, 'input.personaId') : null;
+        }
+        const changed = Object.keys(changes).filter(
+          (k) => (customer as unknown as Record<string, unknown>)[k] !== (changes as Record<string, unknown>)[k],
+        );
+        if (changed.length === 0) return customer;
+        try {
+          await em.getRepository(Customer).update({ id }, { ...changes, updatedAt: this.clock.now() });
+        } catch (err) {
+          if (isUniqueViolation(err, 'external_id')) throw externalIdTaken(input.externalId);
+          throw err;
+        }
+        await recordEvents(em, [
+          { type: CustomerEventType.CUSTOMER_UPDATED, customerId: id, occurredAt: this.clock.now(), payload: { fields: changed } },
+        ]);
+        return (await em.getRepository(Customer).findOneBy({ id }))!;
+      },
+      outer,
+    );
   }
 
   private filtered(em: EntityManager, filter: CustomerFilter | null | undefined): SelectQueryBuilder<Customer> {

@@ -158,21 +158,28 @@ export class LifecycleService {
     private readonly clock: Clock,
   ) {}
 
-  async transition(input: {
-    customerId: string;
-    to: LifecycleStage;
-    reason?: string | null;
-  }): Promise<{ customer: Customer; change: StageChange }> {
+  async transition(
+    input: {
+      customerId: string;
+      to: LifecycleStage;
+      reason?: string | null;
+    },
+    outer?: EntityManager,
+  ): Promise<{ customer: Customer; change: StageChange }> {
     const id = fromGlobalId(input.customerId, 'Customer', 'input.customerId');
-    return inTransaction(this.ds, async (em) => {
-      const customer = await lockCustomer(em, id, 'input.customerId');
-      const change = await moveStage(em, customer, {
-        to: input.to,
-        reason: input.reason?.trim() || null,
-        trigger: StageChangeTrigger.MANUAL,
-        at: this.clock.now(),
-      });
-      return { customer, change };
-    });
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        const customer = await lockCustomer(em, id, 'input.customerId');
+        const change = await moveStage(em, customer, {
+          to: input.to,
+          reason: input.reason?.trim() || null,
+          trigger: StageChangeTrigger.MANUAL,
+          at: this.clock.now(),
+        });
+        return { customer, change };
+      },
+      outer,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId, toGlobalId } from '../../shared/global-id';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
@@ -24,62 +24,66 @@ export class ReferralService {
    * referred B). A referrer's first referral may make
    * them an ADVOCATE (see StageChangeTrigger.FIRST_REFERRAL).
    */
-  async create(input: CreateReferralInput): Promise<Referral> {
+  async create(input: CreateReferralInput, outer?: EntityManager): Promise<Referral> {
     const referrerId = fromGlobalId(input.referrerId, 'Customer', 'input.referrerId');
     const referredId = fromGlobalId(input.referredId, 'Customer', 'input.referredId');
     if (referrerId === referredId) throw badInput('input.referredId', 'A customer cannot refer themselves.');
     const now = this.clock.now();
-    return inTransaction(this.ds, async (em) => {
-      const locked = new Map((await lockCustomers(em, [referrerId, referredId])).map((c) => [c.id, c]));
-      // The lower id is named first when both are missing, as locking one by one in id order did.
-      for (const [id, field] of BigInt(referrerId) < BigInt(referredId)
-        ? [
-            [referrerId, 'input.referrerId'],
-            [referredId, 'input.referredId'],
-          ]
-        : [
-            [referredId, 'input.referredId'],
-            [referrerId, 'input.referrerId'],
-          ]) {
-        if (!locked.has(id)) throw notFound('customer', toGlobalId('Customer', id), field);
-      }
-      const repo = em.getRepository(Referral);
-      if (await repo.existsBy({ referredId })) throw conflict('input.referredId', 'This customer has already been referred by someone.');
-      // Walk up the referrer's chain of "referred by": meeting the referred customer there means they
-      // brought the referrer in (directly or through others), so this referral would close a loop.
-      const [{ loop }] = await em.query<{ loop: boolean }[]>(
-        `WITH RECURSIVE chain(id, depth) AS (
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        const locked = new Map((await lockCustomers(em, [referrerId, referredId])).map((c) => [c.id, c]));
+        // The lower id is named first when both are missing, as locking one by one in id order did.
+        for (const [id, field] of BigInt(referrerId) < BigInt(referredId)
+          ? [
+              [referrerId, 'input.referrerId'],
+              [referredId, 'input.referredId'],
+            ]
+          : [
+              [referredId, 'input.referredId'],
+              [referrerId, 'input.referrerId'],
+            ]) {
+          if (!locked.has(id)) throw notFound('customer', toGlobalId('Customer', id), field);
+        }
+        const repo = em.getRepository(Referral);
+        if (await repo.existsBy({ referredId })) throw conflict('input.referredId', 'This customer has already been referred by someone.');
+        // Walk up the referrer's chain of "referred by": meeting the referred customer there means they
+        // brought the referrer in (directly or through others), so this referral would close a loop.
+        const [{ loop }] = await em.query<{ loop: boolean }[]>(
+          `WITH RECURSIVE chain(id, depth) AS (
            SELECT $1::bigint, 0
            UNION ALL
            SELECT r.referrer_id, chain.depth + 1 FROM referral r JOIN chain ON r.referred_id = chain.id WHERE chain.depth < 10000
          )
          SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2::bigint) AS loop`,
-        [referrerId, referredId],
-      );
-      if (loop)
-        throw conflict(
-          'input.referredId',
-          'The referred customer already referred this referrer (directly or through others), so this referral would make a loop.',
+          [referrerId, referredId],
         );
-      const earlier = await repo.countBy({ referrerId });
-      const [{ first_purchase }] = await em.query<{ first_purchase: Date | null }[]>(
-        `SELECT min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = $1`,
-        [referredId],
-      );
-      const referral = await repo.save(
-        repo.create({ referrerId, referredId, sourceChannel: input.sourceChannel, createdAt: now, convertedAt: first_purchase }),
-      );
-      await recordEvents(em, [
-        {
-          type: CustomerEventType.REFERRAL_CREATED,
-          customerId: referrerId,
-          occurredAt: now,
-          payload: { referralId: referral.id, referrerId, referredId, sourceChannel: referral.sourceChannel },
-        },
-      ]);
-      if (earlier === 0)
-        await applyAutomaticMove(em, locked.get(referrerId)!, StageChangeTrigger.FIRST_REFERRAL, 'Made a first referral.', now);
-      return referral;
-    });
+        if (loop)
+          throw conflict(
+            'input.referredId',
+            'The referred customer already referred this referrer (directly or through others), so this referral would make a loop.',
+          );
+        const earlier = await repo.countBy({ referrerId });
+        const [{ first_purchase }] = await em.query<{ first_purchase: Date | null }[]>(
+          `SELECT min(occurred_at) AS first_purchase FROM purchase WHERE customer_id = $1`,
+          [referredId],
+        );
+        const referral = await repo.save(
+          repo.create({ referrerId, referredId, sourceChannel: input.sourceChannel, createdAt: now, convertedAt: first_purchase }),
+        );
+        await recordEvents(em, [
+          {
+            type: CustomerEventType.REFERRAL_CREATED,
+            customerId: referrerId,
+            occurredAt: now,
+            payload: { referralId: referral.id, referrerId, referredId, sourceChannel: referral.sourceChannel },
+          },
+        ]);
+        if (earlier === 0)
+          await applyAutomaticMove(em, locked.get(referrerId)!, StageChangeTrigger.FIRST_REFERRAL, 'Made a first referral.', now);
+        return referral;
+      },
+      outer,
+    );
   }
 }

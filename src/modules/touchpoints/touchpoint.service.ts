@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
 import type { ChildFilter } from '../../db/keyset';
 import { inTransaction } from '../../db/transaction';
@@ -33,43 +33,47 @@ export class TouchpointService {
     private readonly clock: Clock,
   ) {}
 
-  async record(input: RecordTouchpointInput): Promise<Touchpoint> {
+  async record(input: RecordTouchpointInput, outer?: EntityManager): Promise<Touchpoint> {
     const customerId = fromGlobalId(input.customerId, 'Customer', 'input.customerId');
     const productId = input.productId ? fromGlobalId(input.productId, 'Product', 'input.productId') : null;
     assertPlausibleDate(input.occurredAt, 'input.occurredAt', this.clock.now());
-    return inTransaction(this.ds, async (em) => {
-      await lockCustomer(em, customerId, 'input.customerId');
-      if (productId && !(await em.getRepository(Product).existsBy({ id: productId })))
-        throw notFound('product', input.productId!, 'input.productId');
-      const repo = em.getRepository(Touchpoint);
-      const touchpoint = await repo.save(
-        repo.create({
-          customerId,
-          channel: input.channel,
-          direction: input.direction,
-          occurredAt: input.occurredAt,
-          response: input.response,
-          campaign: input.campaign?.trim() || null,
-          productId,
-          note: input.note ?? null,
-        }),
-      );
-      await recordEvents(em, [
-        {
-          type: CustomerEventType.TOUCHPOINT_RECORDED,
-          customerId,
-          occurredAt: touchpoint.occurredAt,
-          payload: {
-            touchpointId: touchpoint.id,
-            channel: touchpoint.channel,
-            direction: touchpoint.direction,
-            response: touchpoint.response,
-            campaign: touchpoint.campaign,
+    return inTransaction(
+      this.ds,
+      async (em) => {
+        await lockCustomer(em, customerId, 'input.customerId');
+        if (productId && !(await em.getRepository(Product).existsBy({ id: productId })))
+          throw notFound('product', input.productId!, 'input.productId');
+        const repo = em.getRepository(Touchpoint);
+        const touchpoint = await repo.save(
+          repo.create({
+            customerId,
+            channel: input.channel,
+            direction: input.direction,
+            occurredAt: input.occurredAt,
+            response: input.response,
+            campaign: input.campaign?.trim() || null,
             productId,
+            note: input.note ?? null,
+          }),
+        );
+        await recordEvents(em, [
+          {
+            type: CustomerEventType.TOUCHPOINT_RECORDED,
+            customerId,
+            occurredAt: touchpoint.occurredAt,
+            payload: {
+              touchpointId: touchpoint.id,
+              channel: touchpoint.channel,
+              direction: touchpoint.direction,
+              response: touchpoint.response,
+              campaign: touchpoint.campaign,
+              productId,
+            },
           },
-        },
-      ]);
-      return touchpoint;
-    });
+        ]);
+        return touchpoint;
+      },
+      outer,
+    );
   }
 }
