@@ -19,7 +19,7 @@ export interface Ordering {
   direction: 'ASC' | 'DESC';
 }
 
-interface SeekPlan {
+export interface SeekPlan {
   condition: string | null;
   params: unknown[];
   sqlDirection: 'ASC' | 'DESC';
@@ -62,7 +62,7 @@ export function isCursorValueOfType(value: CursorValue, type: string): boolean {
 }
 
 /** The WHERE condition and ORDER BY direction for one page; `paramOffset` numbers the $n placeholders. */
-function seekPlan(ordering: Ordering, req: PageRequest, fieldPrefix: string, paramOffset: number): SeekPlan {
+export function seekPlan(ordering: Ordering, req: PageRequest, fieldPrefix: string, paramOffset: number): SeekPlan {
   const reverse = req.direction === 'backward';
   const sqlDirection = reverse ? (ordering.direction === 'ASC' ? 'DESC' : 'ASC') : ordering.direction;
   if (!req.cursor) return { condition: null, params: [], sqlDirection };
@@ -105,6 +105,22 @@ function finishPage<T>(rows: { node: T; cursor: string }[], req: PageRequest, to
 }
 
 /**
+ * Adds `condition` (SQL with $1-based placeholders for `params`) to a query
+ * builder, as named parameters with `prefix` (TypeORM has no positional ones).
+ */
+export function andWhereNumbered<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  condition: string,
+  params: readonly unknown[],
+  prefix: string,
+): void {
+  qb.andWhere(
+    condition.replace(/\$(\d+)/g, (_, n) => `:${prefix}${n}`),
+    Object.fromEntries(params.map((v, i) => [`${prefix}${i + 1}`, v])),
+  );
+}
+
+/**
  * One page from a query builder whose main alias is `x` and whose filters are
  * already applied. Issues one statement (plus one COUNT if `totalCount` is read).
  */
@@ -124,8 +140,7 @@ export async function pageFromQuery<T extends ObjectLiteral>(
   ordering.keys.forEach((k, i) => pageQb.addSelect(`(${k})::text`, `__k${i}`));
   if (plan.condition) {
     // Rewrite $n placeholders as named TypeORM parameters.
-    const named = plan.condition.replace(/\$(\d+)/g, (_, n) => `:__c${n}`);
-    pageQb.andWhere(named, Object.fromEntries(plan.params.map((v, i) => [`__c${i + 1}`, v])));
+    andWhereNumbered(pageQb, plan.condition, plan.params, '__c');
   }
   ordering.keys.forEach((k, i) => (i === 0 ? pageQb.orderBy(k, plan.sqlDirection) : pageQb.addOrderBy(k, plan.sqlDirection)));
   pageQb.limit(req.size + 1);

@@ -7,7 +7,7 @@
  * Every SQL fragment is a function of the row alias, so the compiler can nest
  * the same type at any depth under its own alias.
  */
-import type { Ordering } from './keyset';
+import type { ChildFilter, Ordering } from './keyset';
 
 /** How a column's value is written into the JSON response. */
 export type JsonFormat =
@@ -121,4 +121,18 @@ export interface RootList {
   filter?: ChildFilterSql;
   /** The input class of the `filter` argument, validated as its resolver would (class-validator). */
   filterClass?: new () => object;
+}
+
+/**
+ * A ChildFilterSql as the resolver path's ChildFilter (SQL over alias `x`
+ * with $1-based parameters), so both paths share one filter rule; null when
+ * the filter adds no condition.
+ */
+export function toChildFilter(filterSql: ChildFilterSql, filter: Record<string, unknown> | null | undefined): ChildFilter | null {
+  const params: unknown[] = [];
+  const parts = filterSql(filter, 'x', (value, type) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  });
+  return parts.length ? { sql: parts.join(' AND '), params } : null;
 }

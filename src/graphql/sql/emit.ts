@@ -14,8 +14,7 @@
 import { validateSync } from 'class-validator';
 import type { GraphQLField, FieldNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
-import { decodeCursor } from '../../shared/cursor';
-import { isCursorValueOfType, type Ordering } from '../../db/keyset';
+import { seekPlan, type Ordering, type SeekPlan } from '../../db/keyset';
 import type { JsonFormat } from '../../db/sql-map';
 import { assertRootFieldAllowed } from '../../modules/auth/access';
 import { hasScope, Scope, type Viewer } from '../../modules/auth/viewer';
@@ -160,26 +159,20 @@ function withMarker(s: Statement, pairs: string[]): string {
   return jsonObject(s.mixed ? [...pairs, pair('$cg', 'true')] : pairs);
 }
 
-/** The key condition for a page after/before the request's cursor (as db/keyset.ts seekPlan). */
-function seekCondition(
-  s: Statement,
-  ordering: Ordering,
-  keys: string[],
-  req: PageRequest,
-  fieldPrefix: string,
-  sqlDirection: 'ASC' | 'DESC',
-): string | null {
-  if (!req.cursor) return null;
-  const field = `${fieldPrefix}${req.cursorField}`;
-  let values;
+/**
+ * db/keyset.ts's seek plan for this page (direction, and the key condition
+ * after/before the cursor) on alias `row`, its values added as this
+ * statement's parameters. A cursor the resolvers would refuse hands over to them.
+ */
+function seek(s: Statement, ordering: Ordering, req: PageRequest, fieldPrefix: string, row: string): SeekPlan {
+  let plan: SeekPlan;
   try {
-    values = decodeCursor(req.cursor, ordering.name, ordering.keys.length, field);
+    plan = seekPlan(ordering, req, fieldPrefix, s.params.length);
   } catch {
     throw new UseResolvers();
   }
-  if (!values.every((v, i) => isCursorValueOfType(v, ordering.types[i]))) throw new UseResolvers();
-  const placeholders = values.map((v, i) => s.param(v, ordering.types[i]));
-  return `(${keys.join(', ')}) ${sqlDirection === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`;
+  s.params.push(...plan.params);
+  return { ...plan, condition: plan.condition && onAlias(plan.condition, row) };
 }
 
 function pageRequest(args: Record<string, unknown>, prefix: string): PageRequest {
@@ -227,7 +220,11 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
   };
   if (!c.needsRows) {
     // Only totalCount (and __typename): no page to read. Cursors are still checked, as the resolvers do.
-    if (req.cursor) seekCondition(s, ordering, ordering.keys, req, c.argPrefix, 'ASC');
+    try {
+      seekPlan(ordering, req, c.argPrefix, 0);
+    } catch {
+      throw new UseResolvers();
+    }
     for (const part of c.parts)
       pairs.push(pair(part.key, part.kind === 'totalCount' ? countSql() : sqlString((part as { value: string }).value)));
     return withMarker(s, pairs);
@@ -237,10 +234,9 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
   const p = s.alias('p');
   const keys = ordering.keys.map((k) => onAlias(k, t));
   const backward = req.direction === 'backward';
-  const sqlDirection = backward ? (ordering.direction === 'ASC' ? 'DESC' : 'ASC') : ordering.direction;
   const conds = filterSql(t);
-  const seek = seekCondition(s, ordering, keys, req, c.argPrefix, sqlDirection);
-  if (seek) conds.push(seek);
+  const { condition, sqlDirection } = seek(s, ordering, req, c.argPrefix, t);
+  if (condition) conds.push(condition);
   const orderBy = keys.map((k) => `${k} ${sqlDirection}`).join(', ');
   const limit = s.param(req.size === 0 ? 0 : req.size + 1, 'int');
   const size = s.param(req.size, 'int');

@@ -2,9 +2,10 @@ import { Arg, Args, Ctx, Field, Mutation, ObjectType, Query, Resolver } from 'ty
 import type { Context } from '../context';
 import { ConnectionArgs, ConnectionType, toConnection } from '../../shared/graphql/connection';
 import { toPageRequest } from '../../shared/pagination';
-import { pageFromQuery } from '../../db/keyset';
+import { andWhereNumbered, pageFromQuery } from '../../db/keyset';
+import { toChildFilter } from '../../db/sql-map';
 import { CloseHoldingInput, CreateProductInput, ProductFilter, RecordPurchasesInput } from './commerce.inputs';
-import { BY_SKU } from './commerce.sql';
+import { BY_SKU, productListFilter } from './commerce.sql';
 import { Holding } from './holding.entity';
 import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
@@ -39,7 +40,9 @@ export class CommerceResolver {
     @Ctx() ctx: Context,
   ) {
     const qb = ctx.ds.manager.getRepository(Product).createQueryBuilder('x');
-    if (filter?.category) qb.andWhere('x.category = :category', { category: filter.category });
+    // The same condition the read compiler uses (commerce.sql.ts).
+    const conditions = toChildFilter(productListFilter, filter as Record<string, unknown> | null);
+    if (conditions) andWhereNumbered(qb, conditions.sql, conditions.params, '__f');
     return toConnection(await pageFromQuery(qb, BY_SKU, toPageRequest(page)));
   }
 

@@ -1,4 +1,4 @@
-import { customerOrdering } from './customer.service';
+import { customerOrdering } from './customer.sql';
 import { CustomerOrder } from './customer.inputs';
 
 describe('customer orderings', () => {

@@ -6,7 +6,8 @@ import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
 import type { Page, PageRequest } from '../../shared/pagination';
 import { LifecycleStage } from '../lifecycle/stages';
-import { pageFromQuery, type Ordering } from '../../db/keyset';
+import { andWhereNumbered, pageFromQuery } from '../../db/keyset';
+import { toChildFilter } from '../../db/sql-map';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
@@ -17,33 +18,11 @@ import { recordInitialStage } from '../lifecycle/lifecycle.service';
 import { Persona } from '../personas/persona.entity';
 import { Customer } from './customer.entity';
 import { holdNewCustomers, lockCustomer } from './customer.lock';
-import { CustomerOrder, type CreateCustomerInput, type CustomerFilter, type UpdateCustomerInput } from './customer.inputs';
-
-const ts = (col: string) => ({ key: col, type: 'timestamptz' });
-const ORDER_KEYS: Record<CustomerOrder, { keys: { key: string; type: string }[]; direction: 'ASC' | 'DESC' }> = {
-  CREATED_AT_ASC: { keys: [ts('x.created_at')], direction: 'ASC' },
-  CREATED_AT_DESC: { keys: [ts('x.created_at')], direction: 'DESC' },
-  NAME_ASC: { keys: [{ key: 'x.name', type: 'text' }], direction: 'ASC' },
-  NAME_DESC: { keys: [{ key: 'x.name', type: 'text' }], direction: 'DESC' },
-  LAST_PURCHASE_AT_ASC: { keys: [ts("COALESCE(x.last_purchase_at, '-infinity'::timestamptz)")], direction: 'ASC' },
-  LAST_PURCHASE_AT_DESC: { keys: [ts("COALESCE(x.last_purchase_at, '-infinity'::timestamptz)")], direction: 'DESC' },
-};
-
-export function customerOrdering(order: CustomerOrder): Ordering {
-  const spec = ORDER_KEYS[order];
-  return {
-    name: order,
-    keys: [...spec.keys.map((k) => k.key), 'x.id'],
-    types: [...spec.keys.map((k) => k.type), 'bigint'],
-    direction: spec.direction,
-  };
-}
+import type { CreateCustomerInput, CustomerFilter, CustomerOrder, UpdateCustomerInput } from './customer.inputs';
+import { customerListFilter, customerOrdering } from './customer.sql';
 
 const externalIdTaken = (externalId: string | null | undefined) =>
   conflict('input.externalId', `Another customer already has external id "${externalId}".`);
-
-/** A LIKE pattern matching `text` anywhere, wildcards escaped so a search for "50%" means the text "50%". */
-export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export class CustomerService {
   constructor(
@@ -142,24 +121,9 @@ export class CustomerService {
 
   private filtered(em: EntityManager, filter: CustomerFilter | null | undefined): SelectQueryBuilder<Customer> {
     const qb = em.getRepository(Customer).createQueryBuilder('x');
-    if (!filter) return qb;
-    if (filter.stageIn) {
-      if (filter.stageIn.length === 0) qb.andWhere('false');
-      else qb.andWhere('x.stage IN (:...stages)', { stages: filter.stageIn });
-    }
-    if (filter.personaId)
-      qb.andWhere('x.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
-    if (filter.search != null && filter.search.trim() !== '') {
-      qb.andWhere("(x.name ILIKE :search ESCAPE '\\' OR x.email ILIKE :search ESCAPE '\\')", { search: likePattern(filter.search.trim()) });
-    }
-    if (filter.createdFrom) qb.andWhere('x.created_at >= :createdFrom', { createdFrom: filter.createdFrom });
-    if (filter.createdTo) qb.andWhere('x.created_at < :createdTo', { createdTo: filter.createdTo });
-    if (filter.hasProductId) {
-      const productId = fromGlobalId(filter.hasProductId, 'Product', 'filter.hasProductId');
-      qb.andWhere("EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = x.id AND h.product_id = :productId AND h.status = 'ACTIVE')", {
-        productId,
-      });
-    }
+    // The same conditions the read compiler uses (customer.sql.ts).
+    const conditions = toChildFilter(customerListFilter, filter as Record<string, unknown> | null | undefined);
+    if (conditions) andWhereNumbered(qb, conditions.sql, conditions.params, '__f');
     return qb;
   }
 

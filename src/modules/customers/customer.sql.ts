@@ -1,4 +1,5 @@
 /** How customers are stored, for the read compiler (see db/sql-map.ts). */
+import type { Ordering } from '../../db/keyset';
 import { col, idText, ref, type ChildFilterSql, type SqlObjectMap } from '../../db/sql-map';
 import type { ModuleSql } from '../module';
 import { fromGlobalId } from '../../shared/global-id';
@@ -8,7 +9,29 @@ import { REFERRALS_ORDER } from '../referrals/referral.loaders';
 import { touchpointFilter } from '../touchpoints/touchpoint.sql';
 import { TOUCHPOINTS_ORDER } from '../touchpoints/touchpoint.loaders';
 import { CustomerFilter, CustomerOrder } from './customer.inputs';
-import { customerOrdering, likePattern } from './customer.service';
+
+const ts = (col: string) => ({ key: col, type: 'timestamptz' });
+const ORDER_KEYS: Record<CustomerOrder, { keys: { key: string; type: string }[]; direction: 'ASC' | 'DESC' }> = {
+  CREATED_AT_ASC: { keys: [ts('x.created_at')], direction: 'ASC' },
+  CREATED_AT_DESC: { keys: [ts('x.created_at')], direction: 'DESC' },
+  NAME_ASC: { keys: [{ key: 'x.name', type: 'text' }], direction: 'ASC' },
+  NAME_DESC: { keys: [{ key: 'x.name', type: 'text' }], direction: 'DESC' },
+  LAST_PURCHASE_AT_ASC: { keys: [ts("COALESCE(x.last_purchase_at, '-infinity'::timestamptz)")], direction: 'ASC' },
+  LAST_PURCHASE_AT_DESC: { keys: [ts("COALESCE(x.last_purchase_at, '-infinity'::timestamptz)")], direction: 'DESC' },
+};
+
+export function customerOrdering(order: CustomerOrder): Ordering {
+  const spec = ORDER_KEYS[order];
+  return {
+    name: order,
+    keys: [...spec.keys.map((k) => k.key), 'x.id'],
+    types: [...spec.keys.map((k) => k.type), 'bigint'],
+    direction: spec.direction,
+  };
+}
+
+/** A LIKE pattern matching `text` anywhere, wildcards escaped so a search for "50%" means the text "50%". */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export const customerSql: SqlObjectMap = {
   type: 'Customer',

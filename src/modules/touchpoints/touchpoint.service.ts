@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
 import type { ChildFilter } from '../../db/keyset';
+import { toChildFilter } from '../../db/sql-map';
 import { inTransaction } from '../../db/transaction';
 import { notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
@@ -11,20 +12,11 @@ import { recordEvents } from '../events/outbox';
 import { lockCustomer } from '../customers/customer.lock';
 import { Touchpoint } from './touchpoint.entity';
 import type { RecordTouchpointInput, TouchpointFilter } from './touchpoint.inputs';
+import { touchpointFilter } from './touchpoint.sql';
 
 /** SQL for a touchpoint filter over alias `x` (null when it filters nothing). */
 export function touchpointFilterSql(filter: TouchpointFilter | null | undefined): ChildFilter | null {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (filter?.channelIn) {
-    params.push(filter.channelIn);
-    parts.push(`x.channel = ANY($${params.length}::text[])`);
-  }
-  if (filter?.responseIn) {
-    params.push(filter.responseIn);
-    parts.push(`x.response = ANY($${params.length}::text[])`);
-  }
-  return parts.length ? { sql: parts.join(' AND '), params } : null;
+  return toChildFilter(touchpointFilter, filter as Record<string, unknown> | null | undefined);
 }
 
 export class TouchpointService {
