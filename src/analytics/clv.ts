@@ -39,15 +39,11 @@ export interface ClvInput {
 }
 
 /** Output of {@link customerLifetimeValue}. */
-export interface ClvResult {
+export interface ClvResult extends PurchaseOutlook {
   /** Discounted expected spend over the horizon (monetary unit). */
   value: number;
   /** E(Z | z̄, x), expected value of one future transaction. */
   expectedAverageSpend: number;
-  /** Undiscounted expected transactions over the whole horizon, E[Y(KΔ)]. */
-  expectedTransactions: number;
-  /** Σ_k of each period's expected transactions discounted by (1 + d)^k. */
-  discountedTransactions: number;
 }
 
 /**
@@ -60,23 +56,40 @@ export interface ClvResult {
  * data (lifetimes' default "month" is 30 model units there).
  */
 export function customerLifetimeValue(input: ClvInput): ClvResult {
-  const K = input.horizonPeriods ?? DEFAULT_HORIZON_PERIODS;
-  const delta = input.periodLength ?? WEEKS_PER_MONTH;
-  const d = input.discountRate ?? DEFAULT_DISCOUNT_RATE;
+  const { customer } = input;
+  const outlook = purchaseOutlook(input.bgnbd, customer, input);
+  const spend = conditionalExpectedSpend(input.gammaGamma, customer.frequency, customer.monetaryValue);
+  return { value: spend * outlook.discountedTransactions, expectedAverageSpend: spend, ...outlook };
+}
+
+/** The purchase half of the CLV: it depends on (x, t_x, T) only, so customers with the same summary share it. */
+export interface PurchaseOutlook {
+  /** Undiscounted expected transactions over the whole horizon, E[Y(KΔ)]. */
+  expectedTransactions: number;
+  /** Σ_k of each period's expected transactions discounted by (1 + d)^k. */
+  discountedTransactions: number;
+}
+
+/** Expected transactions over the horizon, plain and discounted, with ClvInput's defaults and contract. */
+export function purchaseOutlook(
+  bgnbd: BgNbdParams,
+  customer: RfmSummary,
+  horizon: Pick<ClvInput, 'horizonPeriods' | 'periodLength' | 'discountRate'>,
+): PurchaseOutlook {
+  const K = horizon.horizonPeriods ?? DEFAULT_HORIZON_PERIODS;
+  const delta = horizon.periodLength ?? WEEKS_PER_MONTH;
+  const d = horizon.discountRate ?? DEFAULT_DISCOUNT_RATE;
   if (!Number.isInteger(K) || K < 0) throw new RangeError(`horizonPeriods must be an integer >= 0, got ${K}`);
   if (!(delta > 0) || !Number.isFinite(delta)) throw new RangeError(`periodLength must be finite and > 0, got ${delta}`);
   if (!(d > -1) || !Number.isFinite(d)) throw new RangeError(`discountRate must be finite and > -1, got ${d}`);
-
-  const { customer } = input;
-  const spend = conditionalExpectedSpend(input.gammaGamma, customer.frequency, customer.monetaryValue);
   let previous = 0;
   let discounted = 0;
   let factor = 1;
   for (let k = 1; k <= K; k++) {
-    const cumulative = expectedTransactions(input.bgnbd, customer, k * delta);
+    const cumulative = expectedTransactions(bgnbd, customer, k * delta);
     factor /= 1 + d;
     discounted += (cumulative - previous) * factor;
     previous = cumulative;
   }
-  return { value: spend * discounted, expectedAverageSpend: spend, expectedTransactions: previous, discountedTransactions: discounted };
+  return { expectedTransactions: previous, discountedTransactions: discounted };
 }

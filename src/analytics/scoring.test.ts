@@ -1,5 +1,5 @@
 import { probabilityAlive } from './bgnbd';
-import { scoreCustomer, shrunkGapDays, tierFromCutoffs, type CustomerFeatures, type ScoringModel } from './scoring';
+import { createScorer, scoreCustomer, shrunkGapDays, tierFromCutoffs, type CustomerFeatures, type ScoringModel } from './scoring';
 
 // The published CDNOW parameters (weeks).
 const model: ScoringModel = {
@@ -104,5 +104,20 @@ describe('helpers', () => {
     expect(tierFromCutoffs(10, null, null)).toBe('CORE');
     // All values equal: nobody is both.
     expect(tierFromCutoffs(5, 5, 5)).toBe('LOW');
+  });
+});
+
+describe('createScorer', () => {
+  it('gives exactly what scoreCustomer gives, whether customers share a purchase summary or not', () => {
+    const score = createScorer(model);
+    const customers = [
+      features(),
+      // Same (x, t_x, T) as the first, other spend and signals: shares the purchase outlook, not the spend.
+      features({ customerId: '2', repeatSpend: 100, totalSpend: 150, complaints: 2 }),
+      features({ customerId: '3', purchaseDays: 1, lastPurchaseDay: 10_000 - 272, repeatSpend: 0 }),
+      features({ customerId: '4', purchaseDays: 1, lastPurchaseDay: 10_000 - 272, repeatSpend: 0, totalSpend: 5 }),
+      features({ customerId: '5', purchaseDays: 7, firstPurchaseDay: 10_000 - 700, lastPurchaseDay: 10_000 - 3 }),
+    ];
+    for (const f of [...customers, ...customers]) expect(score(f)).toEqual(scoreCustomer(model, f));
   });
 });

@@ -9,7 +9,8 @@
  */
 import { probabilityAlive, type BgNbdParams } from './bgnbd';
 import { assessChurnRisk, EARLIER_WINDOW_DAYS, RECENT_WINDOW_DAYS, type ChurnRiskAssessment, type ChurnSignals } from './churn-risk';
-import { customerLifetimeValue } from './clv';
+import { purchaseOutlook, type PurchaseOutlook } from './clv';
+import { conditionalExpectedSpend } from './gamma-gamma';
 import type { GammaGammaParams } from './gamma-gamma';
 import { reactivationPotential, type ReactivationPotential } from './reactivation';
 
@@ -109,6 +110,26 @@ export function shrunkGapDays(repeatPurchases: number, spanDays: number, populat
  * Deterministic.
  */
 export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): CustomerScoreResult {
+  return scoreWith(model, f, null);
+}
+
+/**
+ * A scorer for many customers with one model: the same results as scoreCustomer, but P(alive)
+ * and the expected purchases (the series evaluations that are most of the scoring time) are
+ * computed once per distinct (x, t_x, T), which many customers share: everyone who bought once
+ * on the same day, for one.
+ */
+export function createScorer(model: ScoringModel): (f: CustomerFeatures) => CustomerScoreResult {
+  const shared = new Map<string, SharedOutlook>();
+  return (f) => scoreWith(model, f, shared);
+}
+
+/** What customers with the same purchase summary share. */
+interface SharedOutlook extends PurchaseOutlook {
+  probabilityAlive: number;
+}
+
+function scoreWith(model: ScoringModel, f: CustomerFeatures, shared: Map<string, SharedOutlook> | null): CustomerScoreResult {
   if (!Number.isInteger(f.purchaseDays) || f.purchaseDays < 1)
     throw new RangeError(`customer ${f.customerId}: purchaseDays must be an integer >= 1`);
   if (!(f.firstPurchaseDay <= f.lastPurchaseDay && f.lastPurchaseDay <= f.scoreDay)) {
@@ -117,21 +138,29 @@ export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): Custome
   const unit = model.timeUnitDays;
   const x = f.purchaseDays - 1;
   const spanDays = f.lastPurchaseDay - f.firstPurchaseDay;
-  const summary = { frequency: x, recency: spanDays / unit, T: (f.scoreDay - f.firstPurchaseDay) / unit };
+  const ageDays = f.scoreDay - f.firstPurchaseDay;
+  const summary = { frequency: x, recency: spanDays / unit, T: ageDays / unit };
   // Refunds netted into a day can push the repeat mean below zero; the spend model needs z̄ ≥ 0.
   const monetaryValue = x > 0 ? Math.max(0, f.repeatSpend / x) : 0;
-  const pAlive = probabilityAlive(model.bgnbd, summary);
-  // Quarterly steps when the horizon allows: a third of the series evaluations (the bulk of the
-  // scoring time), discounting each quarter's purchases at its end at the compounded monthly rate.
-  const step = model.horizonMonths % CLV_STEP_MONTHS === 0 ? CLV_STEP_MONTHS : 1;
-  const clv = customerLifetimeValue({
-    bgnbd: model.bgnbd,
-    gammaGamma: model.gammaGamma,
-    customer: { ...summary, monetaryValue },
-    horizonPeriods: model.horizonMonths / step,
-    periodLength: (step * DAYS_PER_MONTH) / unit,
-    discountRate: (1 + model.discountRatePerMonth) ** step - 1,
-  });
+  const key = `${x}|${spanDays}|${ageDays}`;
+  let outlook = shared?.get(key);
+  if (!outlook) {
+    // Quarterly steps when the horizon allows: a third of the series evaluations, discounting
+    // each quarter's purchases at its end at the compounded monthly rate.
+    const step = model.horizonMonths % CLV_STEP_MONTHS === 0 ? CLV_STEP_MONTHS : 1;
+    outlook = {
+      probabilityAlive: probabilityAlive(model.bgnbd, summary),
+      ...purchaseOutlook(model.bgnbd, summary, {
+        horizonPeriods: model.horizonMonths / step,
+        periodLength: (step * DAYS_PER_MONTH) / unit,
+        discountRate: (1 + model.discountRatePerMonth) ** step - 1,
+      }),
+    };
+    shared?.set(key, outlook);
+  }
+  const pAlive = outlook.probabilityAlive;
+  const expectedAverageSpend = conditionalExpectedSpend(model.gammaGamma, x, monetaryValue);
+  const clv = { ...outlook, expectedAverageSpend, value: expectedAverageSpend * outlook.discountedTransactions };
 
   const gap = shrunkGapDays(x, spanDays, model.typicalGapDays);
   const daysSinceLast = f.scoreDay - f.lastPurchaseDay;

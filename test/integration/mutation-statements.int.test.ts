@@ -77,11 +77,12 @@ const BUDGETS: Record<string, number> = {
   // SET TRANSACTION, lock both customers, already referred?, loop check, referrer's referral count, referred's first purchase, INSERT,
   // outbox (REFERRAL_CREATED), FIRST_REFERRAL move (UPDATE customer with INSERT stage_change, outbox); payload: customers (one batch).
   createReferral: 11,
-  // Advisory lock, clock, ANALYZE, calibration summaries, INSERT model; scoring: count, 2 id batches, SET TRANSACTION, 3 input reads, INSERT scores;
-  // tiers: read values, UPDATE; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics, reload and UPDATE the model, crossings;
+  // Advisory lock, clock, stale statistics?, ANALYZE, calibration summaries, INSERT model; scoring: purchasing customers, 3 input reads (one id range);
+  // ranked in memory, then SET TRANSACTION, COPY scores with tiers; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics,
+  // reload and UPDATE the model, crossings;
   // moves: SET TRANSACTION, lock the customers, one statement moving all of them (UPDATE customer with INSERT stage_change), their outbox; late purchases, unlock.
   // The payload is the model in memory.
-  fitChurnModel: 29,
+  fitChurnModel: 26,
   // SET TRANSACTION, lock the customers, products exist?, which customers bought before, INSERT purchases, upsert holdings, UPDATE last_purchase_at,
   // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer with INSERT stage_change, outbox);
   // background re-score: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels, upsert scores; payload: products, customers.

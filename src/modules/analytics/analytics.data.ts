@@ -69,26 +69,32 @@ export interface ScoringInput {
   evidenceTouchpointIds: string[];
 }
 
-/** Up to `limit` ids of customers with at least one purchase, after `afterId`, in id order. One statement. */
-export async function purchasingCustomerIds(em: EntityManager, afterId: string, limit: number): Promise<string[]> {
-  const rows: { id: string }[] = await em.query(
-    `SELECT c.id::text AS id FROM customer c
-     WHERE c.id > $1::bigint AND EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id)
-     ORDER BY c.id LIMIT $2`,
-    [afterId, limit],
-  );
+/** Ids of every customer with at least one purchase, in id order. One statement. */
+export async function purchasingCustomerIds(em: EntityManager): Promise<string[]> {
+  const rows: { id: string }[] = await em.query(`SELECT customer_id::text AS id FROM purchase GROUP BY customer_id ORDER BY customer_id`);
   return rows.map((r) => r.id);
 }
 
+/** Which customers to read: these ids, or every customer with an id from `from` to `to` (inclusive). */
+export type CustomerSelection = readonly string[] | { from: string; to: string };
+
+/** The selection as a predicate on `column` with its one parameter ($1): an array either way. */
+function selectionSql(selection: CustomerSelection, column: string): { predicate: string; param: string[] } {
+  if (Array.isArray(selection)) return { predicate: `${column} = ANY($1::bigint[])`, param: [...(selection as readonly string[])] };
+  const { from, to } = selection as { from: string; to: string };
+  return { predicate: `${column} BETWEEN ($1::bigint[])[1] AND ($1::bigint[])[2]`, param: [from, to] };
+}
+
 /**
- * Scoring features for the given customers as of `asOf` (purchases, holdings and touchpoints up
- * to that instant). Customers without purchases are left out. Three statements.
+ * Scoring features for the selected customers as of `asOf` (purchases, holdings and touchpoints
+ * up to that instant), in id order. Customers without purchases are left out. Three statements.
+ * A range reads its customers with one scan per table instead of one index probe per id.
  */
-export async function loadScoringInputs(em: EntityManager, customerIds: readonly string[], asOf: Date): Promise<ScoringInput[]> {
-  if (customerIds.length === 0) return [];
+export async function loadScoringInputs(em: EntityManager, customers: CustomerSelection, asOf: Date): Promise<ScoringInput[]> {
+  if (Array.isArray(customers) && customers.length === 0) return [];
   const scoreDay = dayNumber(asOf);
   const scoreDate = isoDay(scoreDay);
-  const ids = [...customerIds];
+  const { predicate, param: ids } = selectionSql(customers, 'customer_id');
 
   const purchases: {
     id: string;
@@ -106,7 +112,7 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
     `WITH d AS (
        SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount) AS total,
               min(occurred_at) AS first_at, max(occurred_at) AS last_at
-       FROM purchase WHERE customer_id = ANY($1::bigint[]) AND occurred_at <= $2
+       FROM purchase WHERE ${predicate} AND occurred_at <= $2
        GROUP BY 1, 2
      ), f AS (
        SELECT d.*, min(day) OVER (PARTITION BY customer_id) AS first_day FROM d
@@ -118,7 +124,7 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
             coalesce(sum(total) FILTER (WHERE day > $3::date - $4::int), 0)::float8 AS recent_total,
             coalesce(sum(total) FILTER (WHERE day <= $3::date - $4::int AND day > $3::date - $4::int - $5::int), 0)::float8 AS earlier_total,
             min(first_at) AS first_at, max(last_at) AS last_at
-     FROM f GROUP BY customer_id`,
+     FROM f GROUP BY customer_id ORDER BY customer_id`,
     [ids, asOf, scoreDate, RECENT_WINDOW_DAYS, EARLIER_WINDOW_DAYS],
   );
 
@@ -146,7 +152,7 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
        SELECT count(*) >= 2 AND max(x.occurred_at) < $2::timestamptz - greatest(interval '90 days', 2 * (max(x.occurred_at) - min(x.occurred_at)) / greatest(count(*) - 1, 1)) AS lapsed
        FROM purchase x WHERE x.customer_id = h.customer_id AND x.product_id = h.product_id AND x.occurred_at <= $2
      ) ps ON h.status = 'ACTIVE'
-     WHERE h.customer_id = ANY($1::bigint[]) AND h.since <= $2
+     WHERE h.${predicate} AND h.since <= $2
      GROUP BY h.customer_id`,
     [ids, asOf, RECENT_CLOSURE_DAYS],
   );
@@ -168,7 +174,7 @@ export async function loadScoringInputs(em: EntityManager, customerIds: readonly
             max(occurred_at) FILTER (WHERE direction = 'OUTBOUND') AS last_outreach,
             (array_agg(id::text ORDER BY occurred_at DESC, id DESC) FILTER (WHERE recent AND (response = 'NEGATIVE' OR (direction = 'OUTBOUND' AND response = 'NO_RESPONSE'))))[1:10] AS evidence
      FROM (SELECT t.*, t.occurred_at > $2::timestamptz - make_interval(days => $3) AS recent FROM touchpoint t
-           WHERE t.customer_id = ANY($1::bigint[]) AND t.occurred_at <= $2) t
+           WHERE t.${predicate} AND t.occurred_at <= $2) t
      GROUP BY customer_id`,
     [ids, asOf, ENGAGEMENT_WINDOW_DAYS, CONTACT_WINDOW_DAYS],
   );

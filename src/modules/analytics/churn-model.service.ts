@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { fitBgNbd, fitGammaGamma, assignValueTiers, type RfmSummary, type SpendSummary } from '../../analytics';
 import { isHighRisk } from '../../analytics/churn-risk';
-import { scoreCustomer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
+import { createScorer, scoreCustomer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
+import { copyRow, copyRows, type CopyValue } from '../../db/copy';
 import { AUTOMATIC_MOVES, StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict } from '../../shared/errors';
@@ -37,10 +38,12 @@ import { ChurnModelTimeUnit, TIME_UNIT_DAYS } from './analytics.enums';
 export const DEFAULT_HORIZON_MONTHS = 12;
 /** Monthly discount rate of the CLV (1 % a month ≈ 12.7 % a year). */
 export const DEFAULT_DISCOUNT_RATE_PER_MONTH = 0.01;
-/** Customers scored per statement batch. */
-export const SCORING_BATCH_SIZE = 2000;
+/** Customers read per scoring statement (a range of ids; the scores themselves are written in one COPY). */
+export const SCORING_BATCH_SIZE = 10_000;
 /** Stage moves per transaction after a fit. */
-export const MOVE_BATCH_SIZE = 200;
+export const MOVE_BATCH_SIZE = 2000;
+/** The tables scoring reads: their planner statistics are refreshed before a fit when stale. */
+const SCORED_TABLES = ['purchase', 'holding', 'touchpoint', 'customer'];
 
 /** A customer whose risk level just rose into HIGH or CRITICAL. */
 interface Crossing {
@@ -102,11 +105,45 @@ const SQL_TYPE: Record<string, string> = { 'double precision': 'float8', integer
  * metadata: their names and `name type` for `jsonb_to_recordset`. One source
  * for the score columns, the entity.
  */
-function scoreColumns(em: EntityManager): { names: string[]; columns: string[] } {
+function scoreColumns(em: EntityManager): { names: string[]; types: string[]; columns: string[] } {
   const cols = em.connection.getMetadata(CustomerScore).columns.filter((c) => !c.isPrimary);
+  const types = cols.map((c) => `${SQL_TYPE[String(c.type)] ?? String(c.type)}${c.isArray ? '[]' : ''}`);
+  return { names: cols.map((c) => c.databaseName), types, columns: cols.map((c, i) => `${c.databaseName} ${types[i]}`) };
+}
+
+/** The tier columns, written after the ranking (a full fit) or from the cut-offs (a re-score). */
+const TIER_COLUMNS = ['value_tier', 'value_rank'];
+
+/** One customer's `customer_score` row below its key, by column name. */
+function scoreRecord(input: ScoringInput, r: CustomerScoreResult, asOf: Date, tier: string | null): Record<string, unknown> {
   return {
-    names: cols.map((c) => c.databaseName),
-    columns: cols.map((c) => `${c.databaseName} ${SQL_TYPE[String(c.type)] ?? String(c.type)}${c.isArray ? '[]' : ''}`),
+    scored_at: asOf.toISOString(),
+    frequency: r.frequency,
+    recency: r.recency,
+    age: r.age,
+    monetary_value: r.monetaryValue,
+    purchase_days: input.features.purchaseDays,
+    total_spend: input.totalSpendText,
+    first_purchase_at: input.firstPurchaseAt.toISOString(),
+    last_purchase_at: input.lastPurchaseAt.toISOString(),
+    probability_alive: r.probabilityAlive,
+    expected_purchases: r.expectedPurchases,
+    expected_average_spend: money(r.expectedAverageSpend),
+    expected_spend: money(r.expectedSpend),
+    predicted_value: money(r.predictedValue),
+    value_tier: tier,
+    value_rank: null,
+    risk_score: r.risk.score,
+    risk_level: r.risk.level,
+    account_churn: r.risk.kinds[0]!.score,
+    product_churn: r.risk.kinds[1]!.score,
+    decreased_spend: r.risk.kinds[2]!.score,
+    risk_detail: { kinds: r.risk.kinds, factors: r.risk.factors },
+    evidence_touchpoint_ids: input.evidenceTouchpointIds,
+    reactivation_score: r.reactivation.score,
+    comeback_probability: r.reactivation.comebackProbability,
+    value_if_reactivated: money(r.reactivation.valueIfReactivated),
+    reactivation_reasons: r.reactivation.reasons,
   };
 }
 
@@ -180,11 +217,7 @@ export class ChurnModelService {
     // began before this instant but commits during scoring is caught by touchedDuringFit instead.
     const [{ since }] = await this.ds.query(`SELECT clock_timestamp() AS since`);
     this.touchedDuringFit = new Set();
-    // Right after a bulk import the planner has no statistics and picks plans that made scoring
-    // 15x slower in a 100k-customer trial; refreshing them samples a few thousand rows per table.
-    await this.ds
-      .query(`ANALYZE purchase, holding, touchpoint, customer`)
-      .catch((err) => this.options.log?.warn('ANALYZE before the fit failed', { error: String(err) }));
+    await this.refreshStaleStatistics();
     const rows = await loadCalibrationSummaries(this.ds.manager, endDay);
     onProgress('reading', 1, 1);
     const field = 'input.calibrationEnd';
@@ -266,45 +299,42 @@ export class ChurnModelService {
   private async scoreAndActivate(model: ChurnModel, recordedSince: Date, onProgress: FitProgress): Promise<FitResult> {
     const scoringStart = performance.now();
     const asOf = this.clock.now();
-    const [{ total }] = await this.ds.query(`SELECT count(DISTINCT customer_id)::int AS total FROM purchase`);
-    const scoring = scoringModelOf(model);
-    let done = 0;
-    let after = '0';
-    onProgress('scoring', 0, total);
-    for (;;) {
-      const ids = await purchasingCustomerIds(this.ds.manager, after, this.batchSize);
-      if (ids.length === 0) break;
-      after = ids[ids.length - 1]!;
-      await inTransaction(this.ds, async (em) => {
-        const inputs = await loadScoringInputs(em, ids, asOf);
-        await this.writeScores(
-          em,
-          model.id,
-          inputs,
-          inputs.map((i) => scoreCustomer(scoring, i.features)),
-          asOf,
-          () => null,
-        );
-      });
-      done += ids.length;
-      onProgress('scoring', Math.min(done, total), total);
+    const ids = await purchasingCustomerIds(this.ds.manager);
+    const score = createScorer(scoringModelOf(model));
+    const columns = scoreColumns(this.ds.manager);
+    const names = columns.names.filter((n) => !TIER_COLUMNS.includes(n));
+    const types = names.map((n) => columns.types[columns.names.indexOf(n)]);
+    // Every customer is scored before anything is written, so the value tiers are ranked in memory
+    // and written with the scores: one COPY, no second pass over the rows. What is kept per customer
+    // until then is its row, already in COPY format, and its value.
+    const rows: { id: string; value: number; line: string }[] = [];
+    onProgress('scoring', 0, ids.length);
+    for (let i = 0; i < ids.length; i += this.batchSize) {
+      const range = { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! };
+      for (const input of await loadScoringInputs(this.ds.manager, range, asOf)) {
+        const record = scoreRecord(input, score(input.features), asOf, null);
+        const fields = names.map((n, c) => (types[c] === 'jsonb' ? { json: record[n] } : record[n])) as CopyValue[];
+        rows.push({ id: input.features.customerId, value: Number(record.predicted_value), line: copyRow(fields) });
+      }
+      onProgress('scoring', Math.min(i + this.batchSize, ids.length), ids.length);
     }
 
     onProgress('ranking', 0, 1);
-    const values: { id: string; value: number }[] = await this.ds.query(
-      `SELECT customer_id::text AS id, predicted_value::float8 AS value FROM customer_score WHERE model_id = $1`,
-      [model.id],
+    const ranked = assignValueTiers(rows.map((r) => ({ id: Number(r.id), value: r.value })));
+    const rankOf = new Map(ranked.map((r) => [String(r.id), r]));
+    await inTransaction(this.ds, (em) =>
+      copyRows(
+        em,
+        'customer_score',
+        ['model_id', 'customer_id', ...names, ...TIER_COLUMNS],
+        (function* () {
+          for (const row of rows) {
+            const { tier, rank } = rankOf.get(row.id)!;
+            yield `${model.id}\t${row.id}\t${row.line.slice(0, -1)}\t${tier}\t${rank}\n`;
+          }
+        })(),
+      ),
     );
-    const ranked = assignValueTiers(values.map((v) => ({ id: Number(v.id), value: v.value })));
-    for (let i = 0; i < ranked.length; i += 20_000) {
-      const chunk = ranked.slice(i, i + 20_000);
-      await this.ds.query(
-        `UPDATE customer_score s SET value_tier = u.tier, value_rank = u.rank
-         FROM unnest($2::bigint[], $3::text[], $4::int[]) AS u(id, tier, rank)
-         WHERE s.model_id = $1 AND s.customer_id = u.id`,
-        [model.id, chunk.map((r) => String(r.id)), chunk.map((r) => r.tier), chunk.map((r) => r.rank)],
-      );
-    }
     const vip = ranked.filter((r) => r.tier === 'VIP');
     const low = ranked.filter((r) => r.tier === 'LOW');
     onProgress('ranking', 1, 1);
@@ -368,6 +398,25 @@ export class ChurnModelService {
   }
 
   /**
+   * Right after a bulk import the planner has no statistics and picks plans that made scoring
+   * 15x slower in a 100k-customer trial. ANALYZE samples each table it is given, which costs a
+   * scan of small tables, so only tables changed by more than a tenth since their last analysis
+   * (or never analysed) are refreshed. Failure only costs speed: logged, not thrown.
+   */
+  private async refreshStaleStatistics(): Promise<void> {
+    try {
+      const stale: { name: string }[] = await this.ds.query(
+        `SELECT relname AS name FROM pg_stat_user_tables
+         WHERE relname = ANY($1) AND (coalesce(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1000))`,
+        [SCORED_TABLES],
+      );
+      if (stale.length) await this.ds.query(`ANALYZE ${stale.map((t) => t.name).join(', ')}`);
+    } catch (err) {
+      this.options.log?.warn('ANALYZE before the fit failed', { error: String(err) });
+    }
+  }
+
+  /**
    * Re-scores the given customers with the current model as of now (all their purchases,
    * holdings and touchpoints to date). Value tiers come from the current model's cut-offs.
    * Returns how many were scored and moved to AT_RISK. A no-op before the first fit.
@@ -422,38 +471,7 @@ export class ChurnModelService {
     tierOf: (r: CustomerScoreResult) => string | null,
   ): Promise<void> {
     if (results.length === 0) return;
-    const records = results.map((r, i) => {
-      const input = inputs[i]!;
-      return {
-        customer_id: r.customerId,
-        scored_at: asOf.toISOString(),
-        frequency: r.frequency,
-        recency: r.recency,
-        age: r.age,
-        monetary_value: r.monetaryValue,
-        purchase_days: input.features.purchaseDays,
-        total_spend: input.totalSpendText,
-        first_purchase_at: input.firstPurchaseAt.toISOString(),
-        last_purchase_at: input.lastPurchaseAt.toISOString(),
-        probability_alive: r.probabilityAlive,
-        expected_purchases: r.expectedPurchases,
-        expected_average_spend: money(r.expectedAverageSpend),
-        expected_spend: money(r.expectedSpend),
-        predicted_value: money(r.predictedValue),
-        value_tier: tierOf(r),
-        risk_score: r.risk.score,
-        risk_level: r.risk.level,
-        account_churn: r.risk.kinds[0]!.score,
-        product_churn: r.risk.kinds[1]!.score,
-        decreased_spend: r.risk.kinds[2]!.score,
-        risk_detail: { kinds: r.risk.kinds, factors: r.risk.factors },
-        evidence_touchpoint_ids: input.evidenceTouchpointIds,
-        reactivation_score: r.reactivation.score,
-        comeback_probability: r.reactivation.comebackProbability,
-        value_if_reactivated: money(r.reactivation.valueIfReactivated),
-        reactivation_reasons: r.reactivation.reasons,
-      };
-    });
+    const records = results.map((r, i) => ({ customer_id: r.customerId, ...scoreRecord(inputs[i]!, r, asOf, tierOf(r)) }));
     const { names, columns } = scoreColumns(em);
     await em.query(
       `INSERT INTO customer_score (model_id, customer_id, ${names.join(', ')})

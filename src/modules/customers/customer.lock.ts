@@ -54,7 +54,7 @@ export async function lockCustomers(
 ): Promise<Customer[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
-  const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id IN (:...ids)', { ids: unique });
+  const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = ANY(:ids)', { ids: unique });
   if (options.stageIn) qb.andWhere('c.stage IN (:...stages)', { stages: [...options.stageIn] });
   const customers = await qb.orderBy('c.id').getMany();
   hold(

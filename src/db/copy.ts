@@ -1,0 +1,70 @@
+/**
+ * Bulk writes with PostgreSQL's COPY (text format), through pg-copy-streams on
+ * the EntityManager's own connection, so a COPY joins the caller's transaction.
+ * COPY skips the per-row executor work of INSERT … SELECT and the JSON
+ * round-trip of jsonb_to_recordset: for tens of thousands of wide rows it is
+ * several times faster.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { EntityManager } from 'typeorm';
+
+/** A value as COPY's text format writes it: null, a scalar, a text array, or anything for jsonb (written as JSON). */
+export type CopyValue = string | number | boolean | Date | null | readonly string[] | { json: unknown };
+
+// COPY text format: backslash starts an escape; tab, newline and carriage return separate fields and rows.
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const escapeCopy = (text: string) => text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
+
+/** A PostgreSQL array literal of text elements: every element quoted, `"` and `\` escaped. */
+export function arrayLiteral(items: readonly string[]): string {
+  return `{${items.map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
+/** One field in COPY text format. */
+export function copyField(value: CopyValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'string') return escapeCopy(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return escapeCopy(arrayLiteral(value as readonly string[]));
+  return escapeCopy(JSON.stringify((value as { json: unknown }).json));
+}
+
+/** One row (fields in the COPY statement's column order), newline-terminated. */
+export function copyRow(fields: readonly CopyValue[]): string {
+  return `${fields.map(copyField).join('\t')}\n`;
+}
+
+/** The raw node-postgres client behind a TypeORM EntityManager's query runner. */
+async function rawClient(em: EntityManager): Promise<{ query(stream: unknown): NodeJS.WritableStream }> {
+  const runner = em.queryRunner;
+  if (!runner) throw new Error('copyRows needs an EntityManager with a query runner (inside inTransaction).');
+  // TypeORM keeps the pg client it checked out of the pool on the runner; connect() returns it.
+  return (await runner.connect()) as { query(stream: unknown): NodeJS.WritableStream };
+}
+
+/**
+ * Streams `rows` (lines from copyRow) into `COPY <table> (<columns>) FROM STDIN` on `em`'s
+ * connection. Lines are sent in chunks of about 256 kB; backpressure is respected.
+ */
+export async function copyRows(em: EntityManager, table: string, columns: readonly string[], rows: Iterable<string>): Promise<void> {
+  const client = await rawClient(em);
+  const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
+  // The stream bypasses TypeORM's query method, so report the statement to its logger (statement counters listen there).
+  em.connection.logger.logQuery(sql, [], em.queryRunner);
+  const sink = client.query(copyFrom(sql));
+  function* chunks(): Generator<string> {
+    let buffer = '';
+    for (const row of rows) {
+      buffer += row;
+      if (buffer.length >= 262_144) {
+        yield buffer;
+        buffer = '';
+      }
+    }
+    if (buffer) yield buffer;
+  }
+  await pipeline(Readable.from(chunks()), sink as NodeJS.WritableStream);
+}
