@@ -38,16 +38,9 @@ describe('fitBgNbd on CDNOW (weeks, calibration to 1997-09-30)', () => {
     expect(Math.abs(fit.logLikelihood - -9582.429)).toBeLessThan(1e-3);
   });
 
-  it('is deterministic and fits in well under 300 ms', () => {
-    // Best of three warm runs, so a busy CI worker does not make the timing flaky (typical: ~60 ms).
-    let best = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < 3; k++) {
-      const t0 = performance.now();
-      const again = fitBgNbd(customers);
-      best = Math.min(best, performance.now() - t0);
-      expect(again).toEqual(fit);
-    }
-    expect(best).toBeLessThan(300);
+  // Speed is measured by npm run bench:analytics, not asserted here.
+  it('is deterministic', () => {
+    for (let k = 0; k < 2; k++) expect(fitBgNbd(customers)).toEqual(fit);
   });
 
   it('reports the log-likelihood it maximised', () => {

@@ -133,6 +133,13 @@ export const FACTOR_DESCRIPTIONS: readonly (readonly [string, string])[] = [
   ],
 ];
 
+const DESCRIPTION_BY_NAME = new Map(FACTOR_DESCRIPTIONS);
+
+/** What a factor measures, by its name; undefined for a name this version does not know. */
+export function factorDescription(name: string): string | undefined {
+  return DESCRIPTION_BY_NAME.get(name);
+}
+
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 // A factor at exactly 1 would make −ln(1 − s) infinite and swallow every other contribution.
 const MAX_STRENGTH = 0.999;

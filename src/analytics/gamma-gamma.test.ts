@@ -24,14 +24,9 @@ describe('fitGammaGamma on CDNOW (946 repeat customers)', () => {
     expect(Math.abs(fit.logLikelihood - -4055.9177)).toBeLessThan(1e-3);
   });
 
-  it('is deterministic, fast, and its LL matches gammaGammaLogLikelihood', () => {
-    let best = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < 3; k++) {
-      const t0 = performance.now();
-      expect(fitGammaGamma(customers)).toEqual(fit);
-      best = Math.min(best, performance.now() - t0);
-    }
-    expect(best).toBeLessThan(300);
+  // Speed is measured by npm run bench:analytics, not asserted here.
+  it('is deterministic, and its LL matches gammaGammaLogLikelihood', () => {
+    for (let k = 0; k < 2; k++) expect(fitGammaGamma(customers)).toEqual(fit);
     const repeaters = customers.filter(isGammaGammaEligible);
     expect(gammaGammaLogLikelihood(fit.params, repeaters)).toBeCloseTo(fit.logLikelihood, 8);
   });

@@ -100,6 +100,9 @@ export interface SqlObjectMap {
 }
 
 /** Shorthands for maps. */
+/** A string as an SQL literal (quotes doubled). */
+export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
 export const col = (name: string, format: JsonFormat = 'plain'): ColumnField => ({ kind: 'column', sql: (r) => `${r}.${name}`, format });
 /** A key of an embedded jsonb object, as stored (numbers keep their digits). */
 export const key = (name: string): ColumnField => ({ kind: 'column', sql: (r) => `${r}.v->'${name}'`, format: 'plain' });

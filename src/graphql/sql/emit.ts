@@ -15,7 +15,7 @@ import { validateSync } from 'class-validator';
 import type { GraphQLField, FieldNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
 import { seekPlan, type Ordering, type SeekPlan } from '../../db/keyset';
-import type { JsonFormat } from '../../db/sql-map';
+import { sqlString, type JsonFormat } from '../../db/sql-map';
 import { assertRootFieldAllowed } from '../../modules/auth/access';
 import { hasScope, Scope, type Viewer } from '../../modules/auth/viewer';
 import { parseGlobalId, fromGlobalId } from '../../shared/global-id';
@@ -56,8 +56,6 @@ class Statement {
     }
   }
 }
-
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 function jsonObject(pairs: string[]): string {
   return `json_build_object(${pairs.join(', ')})`;

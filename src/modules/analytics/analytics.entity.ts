@@ -105,7 +105,8 @@ export class ChurnModel {
 /** The stored shape of the risk explanation (customer_score.risk_detail). */
 export interface StoredRiskDetail {
   kinds: { kind: 'ACCOUNT_CHURN' | 'PRODUCT_CHURN' | 'DECREASED_SPEND'; score: number; explanation: string }[];
-  factors: { name: string; value: number; contribution: number; description: string }[];
+  /** Descriptions are not stored (the code has them: factorDescription); rows scored before that kept them. */
+  factors: { name: string; value: number; contribution: number; description?: string }[];
 }
 
 /** One customer's scores under one model. Internal: exposed through Customer fields. */

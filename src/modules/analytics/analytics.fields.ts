@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { populationMeanSpend } from '../../analytics/gamma-gamma';
+import { factorDescription } from '../../analytics/churn-risk';
 import type { Context } from '../context';
 import { badInput } from '../../shared/errors';
 import { Product } from '../commerce/product.entity';
@@ -30,7 +31,7 @@ function toChurnRisk(s: CustomerScore): ChurnRisk {
     accountChurn: kind(ChurnKind.ACCOUNT_CHURN),
     productChurn: kind(ChurnKind.PRODUCT_CHURN),
     decreasedSpend: kind(ChurnKind.DECREASED_SPEND),
-    factors: s.riskDetail.factors,
+    factors: s.riskDetail.factors.map((f) => ({ ...f, description: factorDescription(f.name) ?? f.description ?? '' })),
     scoredAt: s.scoredAt,
     evidenceTouchpointIds: s.evidenceTouchpointIds.map(String),
   };

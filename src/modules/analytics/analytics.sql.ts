@@ -4,8 +4,9 @@
  * customer's row in `customer_score` under the current model, as
  * analytics.fields.ts reads them. Cross-sell is computed in TypeScript.
  */
-import { col, idText, key, ref, type ChildFilterSql, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
+import { col, idText, key, ref, sqlString, type ChildFilterSql, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
 import { fromGlobalId } from '../../shared/global-id';
+import { FACTOR_DESCRIPTIONS } from '../../analytics/churn-risk';
 import { LifecycleStage } from '../lifecycle/stages';
 import type { ModuleSql } from '../module';
 import { ReactivationFilter } from './analytics.inputs';
@@ -71,7 +72,18 @@ export const churnKindScoreSql: SqlObjectMap = {
 export const churnRiskFactorSql: SqlObjectMap = {
   type: 'ChurnRiskFactor',
   table: '',
-  fields: { name: key('name'), value: key('value'), contribution: key('contribution'), description: key('description') },
+  fields: {
+    name: key('name'),
+    value: key('value'),
+    contribution: key('contribution'),
+    // Stored scores keep no descriptions (the same for every customer): they come from the code, as in analytics.fields.ts.
+    description: {
+      kind: 'column',
+      format: 'plain',
+      sql: (r) =>
+        `coalesce(CASE ${r}.v->>'name' ${FACTOR_DESCRIPTIONS.map(([n, d]) => `WHEN ${sqlString(n)} THEN ${sqlString(d)}`).join(' ')} END, ${r}.v->>'description', '')`,
+    },
+  },
   row: {},
 };
 

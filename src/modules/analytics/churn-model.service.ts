@@ -138,7 +138,7 @@ function scoreRecord(input: ScoringInput, r: CustomerScoreResult, asOf: Date, ti
     account_churn: r.risk.kinds[0]!.score,
     product_churn: r.risk.kinds[1]!.score,
     decreased_spend: r.risk.kinds[2]!.score,
-    risk_detail: { kinds: r.risk.kinds, factors: r.risk.factors },
+    risk_detail: { kinds: r.risk.kinds, factors: r.risk.factors.map(({ name, value, contribution }) => ({ name, value, contribution })) },
     evidence_touchpoint_ids: input.evidenceTouchpointIds,
     reactivation_score: r.reactivation.score,
     comeback_probability: r.reactivation.comebackProbability,
