@@ -1,5 +1,5 @@
 /**
- * `npm run bench:fit [-- --source cdnow-master|cdnow|synthetic --customers 100000 --runs 2 --phases]`
+ * `npm run bench:fit [-- --source cdnow-master|cdnow|synthetic|demo --customers 100000 --runs 2 --phases]`
  *
  * A churn fit end to end through the API: the `fitChurnModel` mutation over HTTP with the real
  * clock, so it reads the purchase log, fits BG/NBD and Gamma-Gamma, scores every customer, ranks
@@ -10,8 +10,10 @@
  *
  * Sources: `cdnow-master` (23,570 customers, 69,659 purchases, the full CDNOW cohort from
  * ../shared/data/cdnow/), `cdnow` (the 2,357-customer sample of test/fixtures/cdnow), or
- * `synthetic` (`--customers` customers with 1–12 purchases each over three years).
- * The log is loaded by SQL (the import path is timed by bench:import), customers in stage CONVERTED.
+ * `synthetic` (`--customers` customers with 1–12 purchases each over three years), or `demo`
+ * (the demo generator of `npm run seed` with `--customers`: personas, holdings, touchpoints and
+ * stage histories as well, the heaviest input per customer). CDNOW and synthetic logs are loaded
+ * by SQL (the import path is timed by bench:import), their customers in stage CONVERTED.
  *
  * Database: DATABASE_URL's server when set, otherwise an embedded PostgreSQL in bench/.data/
  * (shared with bench:read). The database cg_bench_fit is recreated every run.
@@ -28,6 +30,7 @@ import pg from 'pg';
 import { startApp } from '../src/app';
 import { createDataSource, migrate } from '../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
+import { DEFAULT_SEED, seedDemoData } from '../src/db/seed/seed';
 import { ChurnModelService, type FitPhase } from '../src/modules/analytics/churn-model.service';
 import { createLogger } from '../src/shared/logger';
 import { loadElog } from '../test/fixtures/cdnow/load';
@@ -143,8 +146,10 @@ async function main(): Promise<void> {
         ? loadElog().map((r) => ({ customer: r.customerId, day: r.date, quantity: r.quantity, amount: r.amount }))
         : source === 'synthetic'
           ? syntheticLog(Number(values.customers))
-          : null;
-  if (!rows) throw new Error(`--source must be cdnow-master, cdnow or synthetic, not ${source}`);
+          : source === 'demo'
+            ? []
+            : null;
+  if (!rows) throw new Error(`--source must be cdnow-master, cdnow, synthetic or demo, not ${source}`);
 
   const log = createLogger('warn');
   const envUrl = process.env.DATABASE_URL?.trim();
@@ -156,11 +161,17 @@ async function main(): Promise<void> {
     await ds.initialize();
     await migrate(ds);
     const t0 = performance.now();
-    await load(url, rows);
-    const customers = new Set(rows.map((r) => r.customer)).size;
+    if (source === 'demo') await seedDemoData(ds, { customers: Number(values.customers), seed: DEFAULT_SEED, reset: false });
+    else await load(url, rows);
+    const [counts] = await ds.query(
+      `SELECT (SELECT count(*) FROM customer)::int AS customers, (SELECT count(*) FROM purchase)::int AS purchases,
+              (SELECT count(*) FROM holding)::int AS holdings, (SELECT count(*) FROM touchpoint)::int AS touchpoints`,
+    );
+    const n = (v: number) => v.toLocaleString('en');
     say(`Churn fit benchmark: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'})`);
     say(
-      `source ${source}: ${customers.toLocaleString('en')} customers, ${rows.length.toLocaleString('en')} purchases (loaded in ${(performance.now() - t0).toFixed(0)} ms)\n`,
+      `source ${source}: ${n(counts.customers)} customers, ${n(counts.purchases)} purchases, ${n(counts.holdings)} holdings, ` +
+        `${n(counts.touchpoints)} touchpoints (loaded in ${(performance.now() - t0).toFixed(0)} ms)\n`,
     );
 
     if (values.phases) {

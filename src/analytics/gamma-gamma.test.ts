@@ -4,6 +4,7 @@ import {
   fitGammaGamma,
   gammaGammaLogLikelihood,
   isGammaGammaEligible,
+  MAX_SPEND_SHAPE,
   populationMeanSpend,
   type GammaGammaParams,
 } from './gamma-gamma';
@@ -54,6 +55,19 @@ describe('fitGammaGamma on CDNOW (946 repeat customers)', () => {
     expect(observed).toBeCloseTo(35.077848, 5);
     expect(populationMeanSpend(fit.params)).toBeCloseTo(35.1704, 3);
     expect(populationMeanSpend(fit.params) - observed).toBeCloseTo(0.0926, 3);
+  });
+});
+
+describe('fitGammaGamma when mean spends hardly differ', () => {
+  it('settles at the spend-shape limit instead of walking the q, γ → ∞ ridge', () => {
+    // Everyone spends 20 a purchase: the likelihood keeps rising as ν's spread shrinks to nothing.
+    const customers = Array.from({ length: 60 }, (_, i) => ({ frequency: 1 + (i % 6), monetaryValue: 20 + (i % 3) * 1e-9 }));
+    const fit = fitGammaGamma(customers);
+    expect(fit.converged).toBe(true);
+    expect(fit.params.q).toBeGreaterThan(MAX_SPEND_SHAPE * 0.9);
+    expect(fit.params.q).toBeLessThan(MAX_SPEND_SHAPE * 1.1);
+    // The implied mean spend per purchase is close to the observed one.
+    expect(rel(populationMeanSpend(fit.params), 20)).toBeLessThan(0.02);
   });
 });
 

@@ -54,6 +54,14 @@ describe('lnBeta and lnRisingFactorial', () => {
   it('lnRisingFactorial(r, n) = ln(r (r+1) … (r+n−1))', () => {
     expect(lnRisingFactorial(0.5, 0)).toBe(0);
     expect(lnRisingFactorial(0.5, 3)).toBeCloseTo(Math.log(0.5 * 1.5 * 2.5), 13);
+    expect(relErr(lnRisingFactorial(25, 2), Math.log(25 * 26))).toBeLessThan(1e-15);
+  });
+  it('keeps full precision when r is huge (no cancellation of two large ln Γ values)', () => {
+    // (r)_n for integer n is a plain product, so these are exact to the last digit of Math.log.
+    expect(relErr(lnRisingFactorial(1e8, 2), Math.log(1e8) + Math.log(1e8 + 1))).toBeLessThan(1e-15);
+    expect(relErr(lnRisingFactorial(1e12, 1), Math.log(1e12))).toBeLessThan(1e-15);
+    // Continuous across the switch from the ln Γ difference to the term-by-term form at r = 20.
+    expect(relErr(lnRisingFactorial(20, 3.7), lnRisingFactorial(20 - 1e-12, 3.7))).toBeLessThan(1e-12);
   });
 });
 

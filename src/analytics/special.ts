@@ -58,14 +58,16 @@ export function lnGamma(x: number): number {
 }
 
 function lnGammaStirling(x: number): number {
+  return (x - 0.5) * log(x) - x + LN_SQRT_2PI + stirlingSeries(x);
+}
+
+/** The Stirling series Σ c_k / x^(2k−1), by Horner's rule from the highest order (least rounding). */
+function stirlingSeries(x: number): number {
   const inv = 1 / x;
   const inv2 = inv * inv;
-  // Horner evaluation of Σ c_k / x^(2k−1), highest order first to limit rounding.
   let series = 0;
-  for (let k = STIRLING_COEFFICIENTS.length - 1; k >= 0; k--) {
-    series = series * inv2 + STIRLING_COEFFICIENTS[k]!;
-  }
-  return (x - 0.5) * log(x) - x + LN_SQRT_2PI + series * inv;
+  for (let k = STIRLING_COEFFICIENTS.length - 1; k >= 0; k--) series = series * inv2 + STIRLING_COEFFICIENTS[k]!;
+  return series * inv;
 }
 
 /**
@@ -80,11 +82,17 @@ export function lnBeta(a: number, b: number): number {
 /**
  * ln Γ(r + n) − ln Γ(r) = ln of the rising factorial (r)_n, for r > 0 and n ≥ 0.
  *
+ * Accurate even when r is huge: subtracting two ln Γ values of size r ln r would leave only a
+ * few digits of a difference of size n ln r, so for r ≥ 20 the Stirling forms are subtracted
+ * term by term and nothing large cancels:
+ * (r − ½) ln(1 + n/r) + n ln(r + n) − n + series(r + n) − series(r).
+ *
  * Contract: r > 0, n ≥ 0 (need not be an integer); returns 0 for n = 0.
  */
 export function lnRisingFactorial(r: number, n: number): number {
   if (n === 0) return 0;
-  return lnGamma(r + n) - lnGamma(r);
+  if (r < 20) return lnGamma(r + n) - lnGamma(r);
+  return (r - 0.5) * log1p(n / r) + n * log(r + n) - n + stirlingSeries(r + n) - stirlingSeries(r);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from '../generated/graphql';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { toGlobalId } from '../../src/shared/global-id';
+import { loadScoringInputs } from '../../src/modules/analytics/analytics.data';
 import { ANALYTICS_OPERATIONS, EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
 
 // Fits and scores run for seconds on a busy machine; jest's default of 5 s is too tight.
@@ -384,6 +385,22 @@ describe('analytics', () => {
     expect(['HIGH', 'CRITICAL']).toContain(c.churnRisk!.level);
     expect(c.stage).toBe('AT_RISK');
     expect(c.stageHistory.nodes.at(-1)).toMatchObject({ to: 'AT_RISK', trigger: 'CHURN_RISK' });
+  });
+
+  it('counts a product kept but no longer bought as lapsed, reading by id list and by id range alike', async () => {
+    // Bought product A twice about a year ago and never again (still held), product B steadily since.
+    const id = await insertCustomer('Lapsing buyer', null);
+    const [a, b] = seeded.products;
+    await buy(id, [400, 330], [a!], () => 20);
+    await buy(id, [90, 60, 30, 5], [b!], () => 20);
+    const byIds = await loadScoringInputs(server.ds.manager, [id], new Date());
+    const byRange = await loadScoringInputs(server.ds.manager, { from: id, to: id }, new Date());
+    expect(byRange).toEqual(byIds);
+    expect(byIds[0]!.features).toMatchObject({ activeProducts: 2, lapsedProducts: 1, lapsedProductNames: [seeded.productNames.get(a!)] });
+
+    await server.app.services.analytics.models.rescore([id]);
+    const c = (await server.query(CustomerInsightDocument, { id: gid(id) })).customer!;
+    expect(c.churnRisk!.productChurn.explanation).toContain(`stopped buying ${seeded.productNames.get(a!)}`);
   });
 
   it('lists reactivation candidates by score with why, last purchase and last touchpoint, paging on a keyset', async () => {

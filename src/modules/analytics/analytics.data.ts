@@ -129,7 +129,8 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
   );
 
   // Lapsed: an ACTIVE holding bought at least twice whose last purchase is older than twice its
-  // usual gap (and at least 90 days): the customer kept the product but stopped using it.
+  // usual gap (and at least 90 days): the customer kept the product but stopped using it. The
+  // purchases are grouped per (customer, product) in one pass rather than probed per holding.
   const holdings: {
     id: string;
     active: number;
@@ -148,10 +149,12 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
             coalesce(array_agg(p.name ORDER BY p.id) FILTER (WHERE ps.lapsed), '{}') AS lapsed_names
      FROM holding h
      JOIN product p ON p.id = h.product_id
-     LEFT JOIN LATERAL (
-       SELECT count(*) >= 2 AND max(x.occurred_at) < $2::timestamptz - greatest(interval '90 days', 2 * (max(x.occurred_at) - min(x.occurred_at)) / greatest(count(*) - 1, 1)) AS lapsed
-       FROM purchase x WHERE x.customer_id = h.customer_id AND x.product_id = h.product_id AND x.occurred_at <= $2
-     ) ps ON h.status = 'ACTIVE'
+     LEFT JOIN (
+       SELECT x.customer_id, x.product_id,
+              count(*) >= 2 AND max(x.occurred_at) < $2::timestamptz - greatest(interval '90 days', 2 * (max(x.occurred_at) - min(x.occurred_at)) / greatest(count(*) - 1, 1)) AS lapsed
+       FROM purchase x WHERE x.${predicate} AND x.occurred_at <= $2 AND x.product_id IS NOT NULL
+       GROUP BY x.customer_id, x.product_id
+     ) ps ON ps.customer_id = h.customer_id AND ps.product_id = h.product_id AND h.status = 'ACTIVE'
      WHERE h.${predicate} AND h.since <= $2
      GROUP BY h.customer_id`,
     [ids, asOf, RECENT_CLOSURE_DAYS],
