@@ -84,7 +84,11 @@ export class CommerceService {
 
     const purchases = await inTransaction(this.ds, async (em) => {
       const customerIds = [...new Set(items.map((it) => it.customerId))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-      const customers = await lockCustomers(em, customerIds);
+      const fieldOf = (id: string) => {
+        const item = items.find((it) => it.customerId === id);
+        return item && `input.purchases[${item.index}].customerId`;
+      };
+      const customers = await lockCustomers(em, customerIds, { fieldOf });
       const byId = new Map(customers.map((c) => [c.id, c]));
       const missingCustomer = items.find((it) => !byId.has(it.customerId));
       if (missingCustomer)
