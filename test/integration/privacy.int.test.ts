@@ -195,6 +195,13 @@ describe('right of access', () => {
     expect(codes(await server.request(PrivacyAuditLogDocument, { first: 5 }, keys.servicePrivacy))).toEqual(['FORBIDDEN']);
   });
 
+  it("refuses a reason holding the customer's own data: the audit log outlives an erasure", async () => {
+    const before = await sql(`SELECT count(*) AS n FROM privacy_audit`);
+    const body = await server.request(EXPORT, { id: subject, reason: `Asked by ${PERSON.phone}` });
+    expect(body.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['BAD_USER_INPUT', 'reason']]);
+    expect(await sql(`SELECT count(*) AS n FROM privacy_audit`)).toEqual(before);
+  });
+
   it('names a missing customer NOT_FOUND and writes no audit entry', async () => {
     const before = await sql<{ n: string }[]>(`SELECT count(*) AS n FROM privacy_audit`);
     const body = await server.request(EXPORT, { id: toGlobalId('Customer', '999999999') });
@@ -385,6 +392,31 @@ describe('right to erasure', () => {
     const purchase = await server.request(attempts[2][0], attempts[2][1]);
     expect(purchase.errors?.[0].extensions).toMatchObject({ field: 'input.purchases[0].customerId', customerId: subject });
     expect(await tableSnapshot(server.ds)).toEqual(before);
+  });
+
+  it('erases from `npm run privacy -- erase` too, audited as the command line', async () => {
+    const cli = (...args: string[]) =>
+      run(process.execPath, ['-r', './scripts/register.js', 'src/cli/privacy.ts', ...args], {
+        cwd: path.resolve(__dirname, '../..'),
+        env: { ...process.env, DATABASE_URL: server.db.url, LOG_LEVEL: 'error' },
+      });
+    await expect(cli('erase', localId(referredBySubject))).rejects.toMatchObject({ stderr: expect.stringContaining('--reason') });
+    const { stdout } = await cli('erase', referredBySubject, '--reason', 'Erasure request, ticket 3');
+    expect(stdout).toContain(`Erased customer ${referredBySubject}`);
+    expect(stdout).toContain('Touched tables vacuumed.');
+    const [row] = await sql(`SELECT name, erased_at IS NOT NULL AS erased FROM customer WHERE id = $1`, [localId(referredBySubject)]);
+    expect(row).toEqual({ name: '', erased: true });
+    const log = await server.query(PrivacyAuditLogDocument, { first: 1 });
+    expect(log.privacyAuditLog.nodes[0]).toMatchObject({
+      action: 'ERASE',
+      customerId: referredBySubject,
+      actor: expect.stringMatching(/^cli:/),
+      actorRole: null,
+      reason: 'Erasure request, ticket 3',
+    });
+    await expect(cli('erase', referredBySubject, '--reason', 'Again')).rejects.toMatchObject({
+      stderr: expect.stringContaining('was erased'),
+    });
   });
 
   it('a new customer with the same external id is a new, unrelated person', async () => {

@@ -40,7 +40,7 @@ export class PrivacyResolver {
     @Arg('customerId', () => ID, { description: 'The customer whose data to export.' }) customerId: string,
     @Arg('reason', () => String, {
       nullable: true,
-      description: `Why, for the audit log (at most 1000 characters), e.g. "Access request, ticket 4711".`,
+      description: `Why, for the audit log (at most 1000 characters), e.g. "Access request, ticket 4711". Must not contain the customer's name, email, phone or external id (BAD_USER_INPUT): the log outlives an erasure.`,
     })
     reason: string | null,
     @Ctx() ctx: Context,

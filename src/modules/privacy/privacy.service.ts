@@ -67,7 +67,9 @@ export class PrivacyService {
     const why = this.checkReason(reason, 'reason', false);
     // REPEATABLE READ: every section is read from the same snapshot.
     return this.ds.transaction('REPEATABLE READ', async (em) => {
-      if (!(await em.getRepository(Customer).existsBy({ id }))) throw notFound('customer', globalId, field);
+      const customer = await em.getRepository(Customer).findOneBy({ id });
+      if (!customer) throw notFound('customer', globalId, field);
+      if (why) this.assertReasonIsNotPersonal(why, customer, field.replace(/customerId$/, 'reason'));
       const document: Record<string, unknown> = { customerId: toGlobalId('Customer', id), exportedAt: this.clock.now().toISOString() };
       for (const c of this.contributions) {
         const sections = await c.export(em, id);
@@ -128,7 +130,7 @@ export class PrivacyService {
     return text;
   }
 
-  /** The audit log outlives the erasure, so the reason must not carry what is being erased. */
+  /** The audit log outlives an erasure, so no reason in it may carry the customer's personal data. */
   private assertReasonIsNotPersonal(reason: string, customer: Customer, field: string): void {
     const lower = reason.toLowerCase();
     const leaked = [customer.name, customer.email, customer.phone, customer.externalId].some(
