@@ -127,6 +127,8 @@ interface Fixtures {
   erasable: Inserted;
   /** A customer already erased (a tombstone). */
   tombstone: Inserted;
+  /** An ACTIVE holding of the tombstone. */
+  tombstoneHolding: Inserted;
 }
 let f: Fixtures;
 
@@ -162,6 +164,8 @@ beforeAll(async () => {
   }
   const db = server.ds;
   await server.createKey({ role: 'PARTNER', label: 'to revoke' });
+  const tombstone = await insertCustomer(db, { name: '' });
+  await db.query(`UPDATE customer SET erased_at = now() WHERE id = $1`, [tombstone.id]);
   f = {
     persona: await one(db, 'Persona', `SELECT id FROM persona ORDER BY id LIMIT 1`),
     product: await one(db, 'Product', `SELECT id FROM product ORDER BY id LIMIT 1`),
@@ -180,11 +184,17 @@ beforeAll(async () => {
     erasable: await one(
       db,
       'Customer',
-      `SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = c.id) ORDER BY c.id DESC LIMIT 1`,
+      // Not the owner of `holding` (the newest), which closeHolding closes.
+      `SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = c.id) ORDER BY c.id DESC OFFSET 1 LIMIT 1`,
     ),
-    tombstone: await insertCustomer(db, { name: '' }),
+    tombstone,
+    tombstoneHolding: await one(
+      db,
+      'Holding',
+      `INSERT INTO holding (customer_id, product_id, since, status)
+       VALUES (${tombstone.id}, (SELECT min(id) FROM product), now() - interval '1 day', 'ACTIVE') RETURNING id`,
+    ),
   };
-  await db.query(`UPDATE customer SET erased_at = now() WHERE id = $1`, [f.tombstone.id]);
 });
 
 afterAll(async () => {
@@ -419,6 +429,14 @@ describe('a mutation refused for bad input writes nothing', () => {
       code: 'CUSTOMER_ERASED',
       field: 'input.customerId',
       tables: ['touchpoint', 'customer_event'],
+    },
+    {
+      name: "closeHolding: an erased customer's holding",
+      doc: CloseHoldingDocument,
+      variables: () => ({ input: { holdingId: f.tombstoneHolding.gid } }),
+      code: 'CUSTOMER_ERASED',
+      field: 'input.holdingId',
+      tables: ['holding'],
     },
     {
       name: 'eraseCustomer: unknown customer',
