@@ -63,7 +63,10 @@ async function run(): Promise<number> {
     async ({ ds, log }) => {
       const privacy = new PrivacyService(ds, systemClock, personalDataContributions(), log);
       if (command === 'export') {
-        const document = await privacy.exportCustomer(customerGlobalId(id), actor, values.reason ?? null, 'customer id');
+        const document = await privacy.exportCustomer(customerGlobalId(id), actor, values.reason ?? null, {
+          customerId: 'customer id',
+          reason: '--reason',
+        });
         console.log(JSON.stringify(document, null, 2));
         return 0;
       }

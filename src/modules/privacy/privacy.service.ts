@@ -61,15 +61,16 @@ export class PrivacyService {
     globalId: string,
     actor: PrivacyActor,
     reason: string | null = null,
-    field = 'customerId',
+    fields = { customerId: 'customerId', reason: 'reason' },
   ): Promise<Record<string, unknown>> {
+    const field = fields.customerId;
     const id = fromGlobalId(globalId, 'Customer', field);
-    const why = this.checkReason(reason, 'reason', false);
+    const why = this.checkReason(reason, fields.reason, false);
     // REPEATABLE READ: every section is read from the same snapshot.
     return this.ds.transaction('REPEATABLE READ', async (em) => {
       const customer = await em.getRepository(Customer).findOneBy({ id });
       if (!customer) throw notFound('customer', globalId, field);
-      if (why) this.assertReasonIsNotPersonal(why, customer, field.replace(/customerId$/, 'reason'));
+      if (why) this.assertReasonIsNotPersonal(why, customer, fields.reason);
       const document: Record<string, unknown> = { customerId: toGlobalId('Customer', id), exportedAt: this.clock.now().toISOString() };
       for (const c of this.contributions) {
         const sections = await c.export(em, id);
