@@ -12,10 +12,11 @@ import { events } from './events';
 import { lifecycle } from './lifecycle';
 import type { ModuleDescriptor } from './module';
 import { personas } from './personas';
+import { privacy } from './privacy';
 import { referrals } from './referrals';
 import { touchpoints } from './touchpoints';
 
-export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth] as const;
+export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, privacy] as const;
 
 /** Every module's entities, for the DataSource. */
 export const ENTITIES = MODULES.flatMap((m) => m.entities ?? []);

@@ -19,10 +19,44 @@ import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { Loaders, Services } from './context';
 
+/**
+ * What a module holds about one person, and how it is erased: the module's
+ * part of the right of access and the right to erasure (modules/privacy,
+ * docs/privacy.md). Both run inside the privacy service's transaction, with
+ * the customer row already locked; neither commits.
+ */
+export interface PersonalDataContribution {
+  /**
+   * Everything this module holds about the customer, as JSON-ready sections
+   * keyed by name (e.g. `{ holdings: [...], purchases: [...] }`). Section
+   * names are unique across modules; dates as ISO strings, ids as strings.
+   */
+  export(em: EntityManager, customerId: string): Promise<Record<string, unknown>>;
+  /**
+   * Removes for good every personal value this module holds about the
+   * customer (names, contact details, free text), keeping the non-personal
+   * facts the models and aggregates need. Omit when the module holds nothing
+   * personal.
+   */
+  erase?(em: EntityManager, customerId: string, at: Date): Promise<void>;
+  /**
+   * Tables `erase` rewrites: after the commit they are vacuumed, so the old
+   * row versions holding the erased values are gone from the table files too.
+   */
+  readonly erasesIn?: readonly string[];
+}
+
+/** A module's contribution with the module's name, as the privacy service receives it. */
+export interface NamedPersonalData extends PersonalDataContribution {
+  readonly module: string;
+}
+
 /** What a module's service factory is given. */
 export interface ServiceDeps {
   ds: DataSource;
   clock: Clock;
+  /** Every module's personal-data contribution, in MODULES order (for the privacy service). */
+  personalData: readonly NamedPersonalData[];
   /** REFERRAL_COST: cost of one referral, for the referral ROI. */
   referralCost?: string | null;
   log?: Logger;
@@ -60,6 +94,8 @@ export interface ModuleDescriptor<L extends object = Record<never, never>, S ext
   /** Node types `node(id:)` resolves: GraphQL type name → the by-id loader that fetches it. */
   readonly nodeTypes?: Readonly<Record<string, ByIdLoaderName>>;
   readonly sql?: ModuleSql;
+  /** What the module holds about a person and how it is erased (right of access, right to erasure). */
+  readonly personalData?: PersonalDataContribution;
 }
 
 /** Declares a module; only gives the descriptor its precise type (the loaders and services it makes). */

@@ -17,6 +17,7 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
+  CUSTOMER_ERASED: 'CUSTOMER_ERASED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -84,6 +85,11 @@ export const ERRORS = {
     masked: false,
     description: 'The HTTP request itself is malformed: no query, wrong method, invalid JSON.',
   },
+  CUSTOMER_ERASED: {
+    masked: false,
+    description:
+      'The customer was erased (right to erasure): the record is a tombstone that cannot be changed, and erasing it again is refused.',
+  },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
 /** The table's entry for `code`, as the general ErrorKind. */
@@ -137,6 +143,13 @@ export const badInput = (field: string, message: string, extra: Record<string, u
 
 export const notFound = (what: string, id: string, field?: string) =>
   new DomainError(ErrorCode.NOT_FOUND, `No ${what} with id "${id}" exists.`, field ? { field } : {});
+
+/** A write to a customer who was erased: the tombstone stays as it is. */
+export const customerErased = (id: string, field?: string) =>
+  new DomainError(ErrorCode.CUSTOMER_ERASED, `The customer "${id}" was erased; an erased customer cannot be changed.`, {
+    customerId: id,
+    ...(field ? { field } : {}),
+  });
 
 export const conflict = (field: string, message: string) => new DomainError(ErrorCode.CONFLICT, message, { field });
 

@@ -162,6 +162,8 @@ export type CustomerEventFilter = {
 export type CustomerEventType =
   /** A customer was created (`createCustomer`). Type: `CustomerCreatedEvent`. */
   | 'CUSTOMER_CREATED'
+  /** A customer was erased (`eraseCustomer`, right to erasure). Delete every copy of their data you hold; see docs/privacy.md. Carries ids only. Type: `CustomerErasedEvent`. */
+  | 'CUSTOMER_ERASED'
   /** A customer's profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`. */
   | 'CUSTOMER_UPDATED'
   /** A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`. */
@@ -215,6 +217,14 @@ export type Direction =
   /** We reached out to the customer. */
   | 'OUTBOUND';
 
+/** Which customer to erase, and why. */
+export type EraseCustomerInput = {
+  /** The customer to erase. */
+  customerId: string | number;
+  /** Why (1–1000 characters), e.g. "Erasure request by the data subject, ticket 4711". Kept in the audit log after the erasure, so it must not contain the customer's name, email, phone or external id (BAD_USER_INPUT otherwise). */
+  reason: string;
+};
+
 /** What to fit the churn models on. */
 export type FitChurnModelInput = {
   /** Last day of the calibration period: the models learn from purchases up to the end of this UTC day. Default today; may not be in the future. Scores always use all purchases to date. */
@@ -267,6 +277,13 @@ export type LifecycleStage =
   | 'REACTIVATED'
   /** A steady repeat customer. May move to: EXPANDING, ADVOCATE, AT_RISK, DORMANT, CHURNED. */
   | 'RETAINED';
+
+/** A data-protection action on one customer's data. */
+export type PrivacyAction =
+  /** The customer was erased (`eraseCustomer`, `npm run privacy -- erase`). */
+  | 'ERASE'
+  /** Everything held about the customer was exported (`exportCustomerData`, `npm run privacy -- export`). */
+  | 'EXPORT';
 
 /** Which products to list. */
 export type ProductFilter = {
@@ -344,7 +361,9 @@ export type Role =
 /** An extra permission an API key may hold on top of its role. */
 export type Scope =
   /** Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them. */
-  | 'PII_READ';
+  | 'PII_READ'
+  /** Data protection: answer a person's requests with `exportCustomerData` (everything held about them, personal data included) and `eraseCustomer`. Every use is written to the privacy audit log. Not for PARTNER keys. */
+  | 'PRIVACY_MANAGE';
 
 /** Which stage changes to receive. Every condition given must hold; a list matches any of its values. */
 export type StageChangeFilter = {
@@ -589,6 +608,7 @@ export type AuthCustomerEventsSubscription = { customerEvents:
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
    };
 
 export type CustomerCoreFragment = { id: string, externalId: string | null, name: string | null, email: string | null, phone: string | null, stage: LifecycleStage, stageEnteredAt: string, createdAt: string };
@@ -701,6 +721,7 @@ export type NodeLookupQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', name: string | null, id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerErasedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -724,6 +745,7 @@ export type NodesLookupQuery = { nodes: Array<
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerErasedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -745,6 +767,8 @@ export type CatalogueQuery = { personas: { totalCount: number, nodes: Array<{ id
 
 type EventFields_CustomerCreatedEvent_Fragment = { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
 
+type EventFields_CustomerErasedEvent_Fragment = { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+
 type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
 
 type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
@@ -757,6 +781,7 @@ type EventFields_TouchpointRecordedEvent_Fragment = { __typename: 'TouchpointRec
 
 export type EventFieldsFragment =
   | EventFields_CustomerCreatedEvent_Fragment
+  | EventFields_CustomerErasedEvent_Fragment
   | EventFields_CustomerUpdatedEvent_Fragment
   | EventFields_PurchaseRecordedEvent_Fragment
   | EventFields_ReferralCreatedEvent_Fragment
@@ -772,6 +797,7 @@ export type OnCustomerEventsSubscriptionVariables = Exact<{
 
 export type OnCustomerEventsSubscription = { customerEvents:
     | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
+    | { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
     | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
     | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
     | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
@@ -786,6 +812,7 @@ export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsLeanSubscription = { customerEvents:
+    | { cursor: string, type: CustomerEventType, customer: { id: string } }
     | { cursor: string, type: CustomerEventType, customer: { id: string } }
     | { cursor: string, type: CustomerEventType, customer: { id: string } }
     | { cursor: string, type: CustomerEventType, customer: { id: string } }
@@ -811,6 +838,7 @@ export type EventPageQueryVariables = Exact<{
 
 export type EventPageQuery = { customerEvents: { totalCount: number, resumeCursor: string, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node:
         | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
+        | { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
         | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
         | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
         | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
@@ -832,6 +860,7 @@ export type EventNodeQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'CustomerErasedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
     | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -900,6 +929,7 @@ export type NodeTypesQuery = { nodes: Array<
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', name: string | null, id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerErasedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', status: HoldingStatus, id: string }
     | { __typename: 'Persona', id: string, personaName: string }
@@ -923,6 +953,7 @@ export type NodeTypeQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerErasedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -944,6 +975,20 @@ export type NestedTouchpointPageQueryVariables = Exact<{
 
 
 export type NestedTouchpointPageQuery = { customers: { nodes: Array<{ touchpoints: { totalCount: number } }> } };
+
+export type EraseCustomerMutationVariables = Exact<{
+  input: EraseCustomerInput;
+}>;
+
+
+export type EraseCustomerMutation = { eraseCustomer: { vacuumed: boolean, customer: { id: string, name: string | null, email: string | null, phone: string | null, externalId: string | null, stage: LifecycleStage, erasedAt: string | null } } };
+
+export type PrivacyAuditLogQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type PrivacyAuditLogQuery = { privacyAuditLog: { nodes: Array<{ action: PrivacyAction, customerId: string, actor: string, actorRole: string | null, reason: string | null, detail: Record<string, unknown>, occurredAt: string }> } };
 
 export type SeededCustomersQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1016,5 +1061,7 @@ export const CustomerReferralsDocument = {"kind":"Document","definitions":[{"kin
 export const NodeTypesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NodeTypes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ids"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"ids"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ids"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Customer"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Persona"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"personaName"},"name":{"kind":"Name","value":"name"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Product"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Holding"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Purchase"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Touchpoint"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Referral"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sourceChannel"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StageChange"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"to"}}]}}]}}]}}]} as unknown as DocumentNode<NodeTypesQuery, NodeTypesQueryVariables>;
 export const NodeTypeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NodeType"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"__typename"}}]}}]}}]} as unknown as DocumentNode<NodeTypeQuery, NodeTypeQueryVariables>;
 export const NestedTouchpointPageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NestedTouchpointPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"touchpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<NestedTouchpointPageQuery, NestedTouchpointPageQueryVariables>;
+export const EraseCustomerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EraseCustomer"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EraseCustomerInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"eraseCustomer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"vacuumed"}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"erasedAt"}}]}}]}}]}}]} as unknown as DocumentNode<EraseCustomerMutation, EraseCustomerMutationVariables>;
+export const PrivacyAuditLogDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PrivacyAuditLog"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"privacyAuditLog"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"customerId"}},{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"actorRole"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]}}]} as unknown as DocumentNode<PrivacyAuditLogQuery, PrivacyAuditLogQueryVariables>;
 export const SeededCustomersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SeededCustomers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CustomerFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CustomerOrder"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"stageEnteredAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastPurchaseAt"}},{"kind":"Field","name":{"kind":"Name","value":"persona"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"stageHistory"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"trigger"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"purchases"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"holdings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"since"}},{"kind":"Field","name":{"kind":"Name","value":"closedAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"touchpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"referralsMade"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"referredBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"convertedAt"}},{"kind":"Field","name":{"kind":"Name","value":"referrer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<SeededCustomersQuery, SeededCustomersQueryVariables>;
 export const SeededCatalogueDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SeededCatalogue"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"personas"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"goals"}},{"kind":"Field","name":{"kind":"Name","value":"preferredChannels"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"products"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"price"}}]}}]}}]}}]} as unknown as DocumentNode<SeededCatalogueQuery, SeededCatalogueQueryVariables>;

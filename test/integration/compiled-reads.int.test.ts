@@ -84,6 +84,14 @@ beforeAll(async () => {
   ids.touchpoint = toGlobalId('Touchpoint', await first(`SELECT id FROM touchpoint ORDER BY id LIMIT 1`));
   ids.referral = toGlobalId('Referral', await first(`SELECT id FROM referral ORDER BY id LIMIT 1`));
   ids.stageChange = toGlobalId('StageChange', await first(`SELECT id FROM stage_change ORDER BY id LIMIT 1`));
+  // An erased customer (a tombstone, as eraseCustomer leaves it): both paths must read it as erased, personal fields null.
+  ids.erased = toGlobalId(
+    'Customer',
+    await first(
+      `UPDATE customer SET name = '', email = NULL, phone = NULL, external_id = NULL, erased_at = now()
+       WHERE id = (SELECT max(id) FROM customer) RETURNING id`,
+    ),
+  );
   // Varied purchase histories over the past year (some customers stopped long ago), so the churn model fits and every insight field has data.
   await compiled.ds.query(`DELETE FROM purchase WHERE customer_id % 2 = 0`);
   await compiled.ds.query(
@@ -129,6 +137,13 @@ const CASES: {
       referralsMade { totalCount nodes { id sourceChannel createdAt convertedAt referrer { id } referred { id stage } } }
       referredBy { id referrer { id name } }
       stageHistory(last: 2) { pageInfo { hasPreviousPage hasNextPage startCursor endCursor } nodes { id from to reason trigger occurredAt customer { id } } } } } } }`,
+    statements: 1,
+  },
+  {
+    name: 'an erased customer: erasedAt set, personal fields null, in a list ordered by name too',
+    query: `query($id: ID!) { customer(id: $id) { id name email phone externalId erasedAt stage purchases { totalCount } }
+      customers(first: 3, orderBy: NAME_ASC) { nodes { id name erasedAt } } }`,
+    variables: () => ({ id: ids.erased }),
     statements: 1,
   },
   {

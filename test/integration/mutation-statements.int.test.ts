@@ -28,6 +28,7 @@ import {
   CreatePersonaDocument,
   CreateProductDocument,
   CreateReferralDocument,
+  EraseCustomerDocument,
   FitChurnModelDocument,
   RecordPurchasesDocument,
   RecordTouchpointDocument,
@@ -77,6 +78,10 @@ const BUDGETS: Record<string, number> = {
   // SET TRANSACTION, lock both customers, already referred?, loop check, referrer's referral count, referred's first purchase, INSERT,
   // outbox (REFERRAL_CREATED), FIRST_REFERRAL move (UPDATE customer with INSERT stage_change, outbox); payload: customers (one batch).
   createReferral: 11,
+  // SET TRANSACTION, lock the customer, one UPDATE per module that erases (customer, touchpoint notes, stage-change reasons,
+  // event payloads), outbox (CUSTOMER_ERASED), INSERT audit entry, reload the tombstone; after the commit, VACUUM of the
+  // four tables (one statement). The payload is the reloaded tombstone.
+  eraseCustomer: 10,
   // Advisory lock, clock, stale statistics?, ANALYZE, calibration summaries, INSERT model; scoring: purchasing customers, 3 input reads (one id range);
   // ranked in memory, then SET TRANSACTION, COPY scores with tiers; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics,
   // reload and UPDATE the model, crossings;
@@ -119,6 +124,12 @@ interface Fixtures {
   holding: Inserted;
   /** An API key to revoke (global ID). */
   apiKey: string;
+  /** A seeded customer with holdings, purchases, touchpoints and stage history, to erase. */
+  erasable: Inserted;
+  /** A customer already erased (a tombstone). */
+  tombstone: Inserted;
+  /** An ACTIVE holding of the tombstone. */
+  tombstoneHolding: Inserted;
 }
 let f: Fixtures;
 
@@ -154,6 +165,8 @@ beforeAll(async () => {
   }
   const db = server.ds;
   await server.createKey({ role: 'PARTNER', label: 'to revoke' });
+  const tombstone = await insertCustomer(db, { name: '' });
+  await db.query(`UPDATE customer SET erased_at = now() WHERE id = $1`, [tombstone.id]);
   f = {
     persona: await one(db, 'Persona', `SELECT id FROM persona ORDER BY id LIMIT 1`),
     product: await one(db, 'Product', `SELECT id FROM product ORDER BY id LIMIT 1`),
@@ -169,6 +182,19 @@ beforeAll(async () => {
     mover: await insertCustomer(db, { name: 'Mover', stage: 'RETAINED' }),
     holding: await one(db, 'Holding', `SELECT id FROM holding WHERE status = 'ACTIVE' ORDER BY id DESC LIMIT 1`),
     apiKey: (await one(db, 'ApiKey', `SELECT id FROM api_key WHERE label = 'to revoke'`)).gid,
+    erasable: await one(
+      db,
+      'Customer',
+      // Not the owner of `holding` (the newest), which closeHolding closes.
+      `SELECT c.id FROM customer c WHERE EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = c.id) ORDER BY c.id DESC OFFSET 1 LIMIT 1`,
+    ),
+    tombstone,
+    tombstoneHolding: await one(
+      db,
+      'Holding',
+      `INSERT INTO holding (customer_id, product_id, since, status)
+       VALUES (${tombstone.id}, (SELECT min(id) FROM product), now() - interval '1 day', 'ACTIVE') RETURNING id`,
+    ),
   };
 });
 
@@ -210,6 +236,11 @@ const CASES: Record<string, Case> = {
     doc: CreateReferralDocument,
     variables: () => ({ input: { referrerId: f.referrer.gid, referredId: f.referred.gid, sourceChannel: 'EMAIL' } }),
     check: (p) => expect(p).toMatchObject({ referral: { referrer: { id: f.referrer.gid, stage: 'ADVOCATE' } } }),
+  },
+  eraseCustomer: {
+    doc: EraseCustomerDocument,
+    variables: () => ({ input: { customerId: f.erasable.gid, reason: 'Erasure request, ticket 7' } }),
+    check: (p) => expect(p).toMatchObject({ vacuumed: true, customer: { id: f.erasable.gid, name: null, erasedAt: expect.any(String) } }),
   },
   fitChurnModel: {
     doc: FitChurnModelDocument,
@@ -391,6 +422,38 @@ describe('a mutation refused for bad input writes nothing', () => {
       code: 'BAD_USER_INPUT',
       field: 'input.occurredAt',
       tables: ['touchpoint', 'customer_event'],
+    },
+    {
+      name: 'recordTouchpoint: an erased customer',
+      doc: RecordTouchpointDocument,
+      variables: () => ({ input: buildTouchpointInput(f.tombstone.gid) }),
+      code: 'CUSTOMER_ERASED',
+      field: 'input.customerId',
+      tables: ['touchpoint', 'customer_event'],
+    },
+    {
+      name: "closeHolding: an erased customer's holding",
+      doc: CloseHoldingDocument,
+      variables: () => ({ input: { holdingId: f.tombstoneHolding.gid } }),
+      code: 'CUSTOMER_ERASED',
+      field: 'input.holdingId',
+      tables: ['holding'],
+    },
+    {
+      name: 'eraseCustomer: unknown customer',
+      doc: EraseCustomerDocument,
+      variables: () => ({ input: { customerId: unknownCustomer(), reason: 'Erasure request' } }),
+      code: 'NOT_FOUND',
+      field: 'input.customerId',
+      tables: ['customer', 'customer_event'],
+    },
+    {
+      name: 'eraseCustomer: already erased',
+      doc: EraseCustomerDocument,
+      variables: () => ({ input: { customerId: f.tombstone.gid, reason: 'Erasure request' } }),
+      code: 'CUSTOMER_ERASED',
+      field: 'input.customerId',
+      tables: ['customer', 'customer_event'],
     },
   ];
 

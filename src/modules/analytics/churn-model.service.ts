@@ -491,7 +491,8 @@ export class ChurnModelService {
   private async moveToAtRisk(em: EntityManager, crossing: readonly Crossing[], at: Date): Promise<number> {
     if (crossing.length === 0) return 0;
     const byId = new Map(crossing.map((c) => [c.id, c]));
-    const customers = await lockCustomers(em, byId.keys(), { stageIn: AUTOMATIC_MOVES.CHURN_RISK.from });
+    // Erased customers keep their scores (aggregates must not change) but are never moved: they are tombstones.
+    const customers = await lockCustomers(em, byId.keys(), { stageIn: AUTOMATIC_MOVES.CHURN_RISK.from, erased: 'skip' });
     const candidates = customers.map((customer) => {
       const c = byId.get(customer.id)!;
       return {

@@ -13,6 +13,7 @@ import { createAnalyticsLoaders } from './analytics.loaders';
 import { AnalyticsResolver } from './analytics.resolver';
 import { AnalyticsService } from './analytics.service';
 import { ANALYTICS_SQL } from './analytics.sql';
+import { analyticsPersonalData } from './analytics.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createAnalyticsLoaders> {}
@@ -39,4 +40,5 @@ export const analytics = defineModule({
   connect: (s) => s.commerce.onPurchasesRecorded((customerIds) => s.analytics.models.scheduleRescore(customerIds)),
   nodeTypes: { ChurnModel: 'churnModelById' },
   sql: ANALYTICS_SQL,
+  personalData: analyticsPersonalData,
 });

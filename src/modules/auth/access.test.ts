@@ -6,7 +6,7 @@
 import { GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, isNonNullType, isObjectType } from 'graphql';
 import { getSchema } from '../../graphql/schema';
 import { applyAccessPolicy, personalFields } from './access';
-import { rolesFor } from './policy';
+import { rolesFor, scopeFor } from './policy';
 import { hasScope, Role, Scope, type Viewer } from './viewer';
 
 const schema = getSchema();
@@ -37,7 +37,19 @@ describe('root fields × roles (generated from the schema)', () => {
   it.each(cases)('%s as %s', async (_name, role, op, field) => {
     const code = await authCodeOf(op, field, viewer(role));
     if (role === Role.ANONYMOUS) expect(code).toBe('UNAUTHENTICATED');
-    else expect(code).toBe(rolesFor(op, field.name).includes(role) ? null : 'FORBIDDEN');
+    else {
+      // A field that also needs a scope is open only to the roles that hold it (ADMIN holds every scope).
+      const scope = scopeFor(op, field.name);
+      const allowed = rolesFor(op, field.name).includes(role) && (!scope || hasScope(viewer(role), scope));
+      expect(code).toBe(allowed ? null : 'FORBIDDEN');
+    }
+  });
+
+  it('opens a scope-gated root field to the roles listed once the key holds the scope', async () => {
+    const field = ROOT_FIELDS.find((f) => f.op === 'Query' && f.field.name === 'exportCustomerData')!.field;
+    expect(await authCodeOf('Query', field, viewer(Role.SERVICE))).toBe('FORBIDDEN');
+    expect(await authCodeOf('Query', field, viewer(Role.SERVICE, [Scope.PRIVACY_MANAGE]))).toBeNull();
+    expect(await authCodeOf('Query', field, viewer(Role.PARTNER, [Scope.PRIVACY_MANAGE]))).toBe('FORBIDDEN');
   });
 
   it('opens every root field to ADMIN and documents its roles in the description', () => {

@@ -30,7 +30,15 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ErrorCode } from '../../shared/errors';
-import { DEFAULT_ROOT_ROLES, PERSONAL_DATA_SCOPE, PERSONAL_EXTENSION, ROLE_SUMMARY, rolesFor, SEARCHES_PERSONAL_EXTENSION } from './policy';
+import {
+  DEFAULT_ROOT_ROLES,
+  PERSONAL_DATA_SCOPE,
+  PERSONAL_EXTENSION,
+  ROLE_SUMMARY,
+  rolesFor,
+  scopeFor,
+  SEARCHES_PERSONAL_EXTENSION,
+} from './policy';
 import { ANONYMOUS_VIEWER, hasScope, Role, type Viewer } from './viewer';
 
 type OperationTypeName = 'Query' | 'Mutation' | 'Subscription';
@@ -52,6 +60,12 @@ export function assertRootFieldAllowed(viewer: Viewer, operationType: OperationT
   if (!roles.includes(viewer.role)) {
     throw new GraphQLError(`A ${viewer.role} key may not use ${operationType}.${field}; it is open to ${roles.join(', ')}.`, {
       extensions: { code: ErrorCode.FORBIDDEN, role: viewer.role, allowedRoles: [...roles] },
+    });
+  }
+  const scope = scopeFor(operationType, field);
+  if (scope && !hasScope(viewer, scope)) {
+    throw new GraphQLError(`${operationType}.${field} needs the \`${scope}\` scope; this ${viewer.role} key does not hold it.`, {
+      extensions: { code: ErrorCode.FORBIDDEN, scope },
     });
   }
 }
@@ -115,6 +129,8 @@ function wrapRootField(field: GraphQLField<unknown, unknown>, operationType: Ope
       return resolve(source, args, ctx, info);
     };
   }
+  const scope = scopeFor(operationType, field.name);
+  if (scope) appendDescription(field, `Needs the \`${scope}\` scope (ADMIN holds every scope).`);
   appendDescription(field, `Roles: ${roles.join(', ')}.`);
 }
 

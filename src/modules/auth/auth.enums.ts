@@ -30,6 +30,10 @@ registerEnumType(Scope, {
       description:
         'Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them.',
     },
+    PRIVACY_MANAGE: {
+      description:
+        "Data protection: answer a person's requests with `exportCustomerData` (everything held about them, personal data included) and `eraseCustomer`. Every use is written to the privacy audit log. Not for PARTNER keys.",
+    },
   },
 });
 

@@ -45,7 +45,25 @@ export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'Query.valueTiers': [ADMIN, ANALYST],
   'Query.reactivationCandidates': [ADMIN, ANALYST],
   'Query.referralMetrics': [ADMIN, ANALYST],
+  // Data protection (docs/privacy.md): ADMIN, or a SERVICE/ANALYST key holding privacy:manage (ROOT_FIELD_SCOPES).
+  'Query.exportCustomerData': [ADMIN, ANALYST, SERVICE],
+  'Mutation.eraseCustomer': [ADMIN, ANALYST, SERVICE],
+  'Query.privacyAuditLog': [ADMIN],
 };
+
+/**
+ * Root fields that also need a scope on top of the role (ADMIN holds every
+ * scope). Key: `Type.field`.
+ */
+export const ROOT_FIELD_SCOPES: Readonly<Record<string, Scope>> = {
+  'Query.exportCustomerData': Scope.PRIVACY_MANAGE,
+  'Mutation.eraseCustomer': Scope.PRIVACY_MANAGE,
+};
+
+/** The scope a root field needs on top of its roles, if any. */
+export function scopeFor(operationType: 'Query' | 'Mutation' | 'Subscription', field: string): Scope | undefined {
+  return ROOT_FIELD_SCOPES[`${operationType}.${field}`];
+}
 
 /** Roles for root fields the table does not name, by operation type. */
 export const DEFAULT_ROOT_ROLES: Readonly<Record<'Query' | 'Mutation' | 'Subscription', readonly Role[]>> = {

@@ -11,6 +11,8 @@ export enum Role {
 export enum Scope {
   /** Read personal data: fields marked `@Personal()` and filters that search it. */
   PII_READ = 'pii:read',
+  /** Data protection: export everything held about a person, and erase them (docs/privacy.md). */
+  PRIVACY_MANAGE = 'privacy:manage',
 }
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);

@@ -6,13 +6,14 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { In } from 'typeorm';
-import { fromGlobalId } from '../../shared/global-id';
+import { fromGlobalId, toGlobalId } from '../../shared/global-id';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
-import { badInput, conflict, notFound } from '../../shared/errors';
+import { badInput, conflict, customerErased, notFound } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import { isUniqueViolation } from '../../shared/pg-errors';
 import { assertPlausibleDate } from '../../shared/validation';
+import { Customer } from '../customers/customer.entity';
 import { lockCustomers } from '../customers/customer.lock';
 import { CustomerEventType, type NewCustomerEvent } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
@@ -84,7 +85,11 @@ export class CommerceService {
 
     const purchases = await inTransaction(this.ds, async (em) => {
       const customerIds = [...new Set(items.map((it) => it.customerId))].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-      const customers = await lockCustomers(em, customerIds);
+      const fieldOf = (id: string) => {
+        const item = items.find((it) => it.customerId === id);
+        return item && `input.purchases[${item.index}].customerId`;
+      };
+      const customers = await lockCustomers(em, customerIds, { fieldOf });
       const byId = new Map(customers.map((c) => [c.id, c]));
       const missingCustomer = items.find((it) => !byId.has(it.customerId));
       if (missingCustomer)
@@ -217,13 +222,18 @@ export class CommerceService {
     return inTransaction(
       this.ds,
       async (em) => {
-        const holding = await em
+        // Locks the holding only (FOR UPDATE OF h) and reads, in the same statement, whether its customer was erased.
+        const { entities, raw } = await em
           .getRepository(Holding)
           .createQueryBuilder('h')
-          .setLock('pessimistic_write')
+          .innerJoin(Customer, 'c', 'c.id = h.customer_id')
+          .addSelect('c.erased_at', 'customer_erased_at')
+          .setLock('pessimistic_write', undefined, ['h'])
           .where('h.id = :id', { id })
-          .getOne();
+          .getRawAndEntities<{ customer_erased_at: Date | null }>();
+        const holding = entities[0];
         if (!holding) throw notFound('holding', input.holdingId, 'input.holdingId');
+        if (raw[0].customer_erased_at) throw customerErased(toGlobalId('Customer', holding.customerId), 'input.holdingId');
         if (holding.status === HoldingStatus.CLOSED) throw conflict('input.holdingId', 'This holding is already closed.');
         if (closedAt < holding.since) throw badInput('input.closedAt', 'closedAt cannot be before the holding started.');
         holding.status = HoldingStatus.CLOSED;

@@ -5,6 +5,7 @@ import { createCommerceLoaders } from './commerce.loaders';
 import { CommerceResolver } from './commerce.resolver';
 import { CommerceService } from './commerce.service';
 import { COMMERCE_SQL } from './commerce.sql';
+import { commercePersonalData } from './commerce.privacy';
 import { Holding } from './holding.entity';
 import { Product } from './product.entity';
 import { Purchase } from './purchase.entity';
@@ -24,4 +25,5 @@ export const commerce = defineModule({
   services: ({ ds, clock }) => ({ commerce: new CommerceService(ds, clock) }),
   nodeTypes: { Product: 'productById', Holding: 'holdingById', Purchase: 'purchaseById' },
   sql: COMMERCE_SQL,
+  personalData: commercePersonalData,
 });

@@ -23,11 +23,12 @@ export class Customer {
   @Column({ name: 'external_id', type: 'text', nullable: true, unique: true })
   externalId!: string | null;
 
-  // Nullable only so a viewer without pii:read gets null here (with FORBIDDEN) instead of losing the whole customer.
-  @Field(() => String, { nullable: true, description: 'Full name; never null for a viewer allowed to read it.' })
+  // Nullable so a viewer without pii:read gets null here (with FORBIDDEN) instead of losing the whole customer,
+  // and for erased customers. An erased row stores '' (sort keys are never NULL; see keyset.ts), read as null.
+  @Field(() => String, { nullable: true, description: 'Full name; null only when the customer was erased (see `erasedAt`).' })
   @Personal()
-  @Column({ type: 'text' })
-  name!: string;
+  @Column({ type: 'text', transformer: { from: (v: string | null) => (v === '' ? null : v), to: (v: string | null) => v ?? '' } })
+  name!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Email address.' })
   @Personal()
@@ -62,4 +63,12 @@ export class Customer {
   @Field({ description: 'When the customer record was last changed.' })
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the customer was erased (right to erasure, `eraseCustomer`); null for everyone else. An erased customer keeps its ID and non-personal history (purchases, holdings, touchpoints without notes, stage history without reasons) so models and aggregates do not change, but every personal field (`name`, `email`, `phone`, `externalId`) is null for good, and mutations on it fail with CUSTOMER_ERASED.',
+  })
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
+  erasedAt!: Date | null;
 }

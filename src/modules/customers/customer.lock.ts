@@ -6,7 +6,7 @@
  * the outbox counter lock short (see events/outbox.ts).
  */
 import type { EntityManager, QueryRunner } from 'typeorm';
-import { notFound } from '../../shared/errors';
+import { customerErased, notFound } from '../../shared/errors';
 import { toGlobalId } from '../../shared/global-id';
 import type { LifecycleStage } from '../lifecycle/stages';
 import { Customer } from './customer.entity';
@@ -43,20 +43,36 @@ export function assertCustomersHeld(em: EntityManager, ids: Iterable<string>): v
 }
 
 /**
+ * What a lock does with an erased customer (a tombstone, see Customer.erasedAt):
+ * `refuse` (the default, for every writer acting on a customer's behalf) throws
+ * CUSTOMER_ERASED; `skip` leaves erased customers out (automatic rules over
+ * many customers); `include` returns them (the privacy service).
+ */
+export type ErasedCustomers = 'refuse' | 'skip' | 'include';
+
+/**
  * Locks the customers with these ids (duplicates allowed) for the rest of the
  * caller's transaction and returns those that exist, in id order. With
  * `stageIn`, only customers in one of those stages are locked and returned.
+ * An erased customer is refused unless `erased` says otherwise; `fieldOf`
+ * names the input a refused id came from.
  */
 export async function lockCustomers(
   em: EntityManager,
   ids: Iterable<string>,
-  options: { stageIn?: readonly LifecycleStage[] } = {},
+  options: { stageIn?: readonly LifecycleStage[]; erased?: ErasedCustomers; fieldOf?: (id: string) => string | undefined } = {},
 ): Promise<Customer[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
+  const erased = options.erased ?? 'refuse';
   const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = ANY(:ids)', { ids: unique });
   if (options.stageIn) qb.andWhere('c.stage IN (:...stages)', { stages: [...options.stageIn] });
+  if (erased === 'skip') qb.andWhere('c.erased_at IS NULL');
   const customers = await qb.orderBy('c.id').getMany();
+  if (erased === 'refuse') {
+    const gone = customers.find((c) => c.erasedAt !== null);
+    if (gone) throw customerErased(toGlobalId('Customer', gone.id), options.fieldOf?.(gone.id));
+  }
   hold(
     em,
     customers.map((c) => c.id),
@@ -64,9 +80,9 @@ export async function lockCustomers(
   return customers;
 }
 
-/** Locks one customer like lockCustomers; NOT_FOUND naming `field` if it does not exist. */
-export async function lockCustomer(em: EntityManager, id: string, field: string): Promise<Customer> {
-  const [customer] = await lockCustomers(em, [id]);
+/** Locks one customer like lockCustomers; NOT_FOUND naming `field` if it does not exist, CUSTOMER_ERASED if it was erased. */
+export async function lockCustomer(em: EntityManager, id: string, field: string, erased: ErasedCustomers = 'refuse'): Promise<Customer> {
+  const [customer] = await lockCustomers(em, [id], { erased, fieldOf: () => field });
   // Name the customer by the ID the client sent, not our row number.
   if (!customer) throw notFound('customer', toGlobalId('Customer', id), field);
   return customer;

@@ -38,7 +38,8 @@ export const customerSql: SqlObjectMap = {
   table: 'customer',
   fields: {
     externalId: col('external_id'),
-    name: col('name'),
+    // An erased customer's name is stored as '' and read as null (customer.entity.ts).
+    name: { kind: 'column', sql: (r) => `NULLIF(${r}.name, '')`, format: 'plain' },
     email: col('email'),
     phone: col('phone'),
     stage: col('stage'),
@@ -46,6 +47,7 @@ export const customerSql: SqlObjectMap = {
     lastPurchaseAt: col('last_purchase_at', 'datetime'),
     createdAt: col('created_at', 'datetime'),
     updatedAt: col('updated_at', 'datetime'),
+    erasedAt: col('erased_at', 'datetime'),
     persona: ref('Persona', 'persona_id'),
     holdings: { kind: 'connection', target: 'Holding', parentColumn: 'customer_id', ordering: HOLDINGS_ORDER },
     purchases: { kind: 'connection', target: 'Purchase', parentColumn: 'customer_id', ordering: PURCHASES_ORDER },

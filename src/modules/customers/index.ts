@@ -6,6 +6,7 @@ import { createCustomerLoaders } from './customer.loaders';
 import { CustomerResolver } from './customer.resolver';
 import { CustomerService } from './customer.service';
 import { CUSTOMERS_SQL } from './customer.sql';
+import { customerPersonalData } from './customer.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createCustomerLoaders> {}
@@ -22,4 +23,5 @@ export const customers = defineModule({
   services: ({ ds, clock }) => ({ customers: new CustomerService(ds, clock) }),
   nodeTypes: { Customer: 'customerById' },
   sql: CUSTOMERS_SQL,
+  personalData: customerPersonalData,
 });

@@ -6,6 +6,8 @@ export enum CustomerEventType {
   PURCHASE_RECORDED = 'PURCHASE_RECORDED',
   TOUCHPOINT_RECORDED = 'TOUCHPOINT_RECORDED',
   REFERRAL_CREATED = 'REFERRAL_CREATED',
+  /** The customer was erased (right to erasure): partners delete every copy they hold. Ids only. */
+  CUSTOMER_ERASED = 'CUSTOMER_ERASED',
 }
 
 /** What a service hands the outbox; written in the caller's transaction. */

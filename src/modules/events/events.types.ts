@@ -30,6 +30,10 @@ registerEnumType(CustomerEventType, {
     PURCHASE_RECORDED: { description: 'A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`.' },
     TOUCHPOINT_RECORDED: { description: 'An interaction with a customer was recorded. Type: `TouchpointRecordedEvent`.' },
     REFERRAL_CREATED: { description: "A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`." },
+    CUSTOMER_ERASED: {
+      description:
+        'A customer was erased (`eraseCustomer`, right to erasure). Delete every copy of their data you hold; see docs/privacy.md. Carries ids only. Type: `CustomerErasedEvent`.',
+    },
   },
 });
 
@@ -142,6 +146,13 @@ export class ReferralCreatedEvent extends CustomerEvent {
   sourceChannel!: Channel;
 }
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description:
+    "The customer was erased (right to erasure). Every partner must delete all copies of this customer's data it holds, including copies of earlier events. The event carries ids only; `customer` resolves to the erased tombstone (`erasedAt` set, personal fields null).",
+})
+export class CustomerErasedEvent extends CustomerEvent {}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -150,6 +161,7 @@ export const EVENT_CLASSES = {
   PURCHASE_RECORDED: PurchaseRecordedEvent,
   TOUCHPOINT_RECORDED: TouchpointRecordedEvent,
   REFERRAL_CREATED: ReferralCreatedEvent,
+  CUSTOMER_ERASED: CustomerErasedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));

@@ -11,6 +11,7 @@ import {
   TouchpointRecordedEventFields,
 } from './events.resolver';
 import { EventService } from './events.service';
+import { eventPersonalData } from './events.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createEventLoaders> {}
@@ -33,4 +34,5 @@ export const events = defineModule({
   loaders: createEventLoaders,
   services: ({ ds, clock }) => ({ events: new EventService(ds, clock) }),
   nodeTypes: EVENT_NODE_TYPES,
+  personalData: eventPersonalData,
 });

@@ -5,6 +5,7 @@ import { CustomerLifecycleFields, LifecycleResolver, StageChangeFields } from '.
 import { LifecycleService } from './lifecycle.service';
 import { StageChange } from './stage-change.entity';
 import { LIFECYCLE_SQL } from './stage-change.sql';
+import { lifecyclePersonalData } from './lifecycle.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createLifecycleLoaders> {}
@@ -21,4 +22,5 @@ export const lifecycle = defineModule({
   services: ({ ds, clock }) => ({ lifecycle: new LifecycleService(ds, clock) }),
   nodeTypes: { StageChange: 'stageChangeById' },
   sql: LIFECYCLE_SQL,
+  personalData: lifecyclePersonalData,
 });

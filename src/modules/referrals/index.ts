@@ -5,6 +5,7 @@ import { createReferralLoaders } from './referral.loaders';
 import { CustomerReferralFields, ReferralFields, ReferralResolver } from './referral.resolver';
 import { ReferralService } from './referral.service';
 import { REFERRALS_SQL } from './referral.sql';
+import { referralPersonalData } from './referral.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createReferralLoaders> {}
@@ -21,4 +22,5 @@ export const referrals = defineModule({
   services: ({ ds, clock }) => ({ referrals: new ReferralService(ds, clock) }),
   nodeTypes: { Referral: 'referralById' },
   sql: REFERRALS_SQL,
+  personalData: referralPersonalData,
 });

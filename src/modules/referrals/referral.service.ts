@@ -32,7 +32,8 @@ export class ReferralService {
     return inTransaction(
       this.ds,
       async (em) => {
-        const locked = new Map((await lockCustomers(em, [referrerId, referredId])).map((c) => [c.id, c]));
+        const fieldOf = (id: string) => (id === referrerId ? 'input.referrerId' : 'input.referredId');
+        const locked = new Map((await lockCustomers(em, [referrerId, referredId], { fieldOf })).map((c) => [c.id, c]));
         // The lower id is named first when both are missing, as locking one by one in id order did.
         for (const [id, field] of BigInt(referrerId) < BigInt(referredId)
           ? [

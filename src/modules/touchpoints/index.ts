@@ -6,6 +6,7 @@ import { createTouchpointLoaders } from './touchpoint.loaders';
 import { TouchpointResolver } from './touchpoint.resolver';
 import { TouchpointService } from './touchpoint.service';
 import { TOUCHPOINTS_SQL } from './touchpoint.sql';
+import { touchpointPersonalData } from './touchpoint.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createTouchpointLoaders> {}
@@ -22,4 +23,5 @@ export const touchpoints = defineModule({
   services: ({ ds, clock }) => ({ touchpoints: new TouchpointService(ds, clock) }),
   nodeTypes: { Touchpoint: 'touchpointById' },
   sql: TOUCHPOINTS_SQL,
+  personalData: touchpointPersonalData,
 });
