@@ -16,12 +16,12 @@ export interface DatabaseLocation {
 const APP_DATABASE = 'customer_graph';
 
 export async function resolveDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'embeddedPgDurable'>>,
   log: Logger,
   opts: EmbeddedOptions = {},
 ): Promise<DatabaseLocation> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: null, close: async () => undefined };
-  const embedded = await startEmbeddedPostgres(config.dataDir, log, opts);
+  const embedded = await startEmbeddedPostgres(config.dataDir, log, { durable: config.embeddedPgDurable ?? true, ...opts });
   await ensureDatabase(embedded.url, APP_DATABASE);
   return { url: embedded.urlFor(APP_DATABASE), embedded, close: () => embedded.stop() };
 }
