@@ -21,7 +21,9 @@ export async function resolveDatabase(
   opts: EmbeddedOptions = {},
 ): Promise<DatabaseLocation> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: null, close: async () => undefined };
-  const embedded = await startEmbeddedPostgres(config.dataDir, log, { durable: config.embeddedPgDurable ?? true, ...opts });
+  const durable = config.embeddedPgDurable ?? true;
+  if (!durable) log.warn('EMBEDDED_PG_DURABLE=off: fsync, synchronous_commit and full_page_writes are off; a crash may lose recent writes');
+  const embedded = await startEmbeddedPostgres(config.dataDir, log, { durable, ...opts });
   await ensureDatabase(embedded.url, APP_DATABASE);
   return { url: embedded.urlFor(APP_DATABASE), embedded, close: () => embedded.stop() };
 }

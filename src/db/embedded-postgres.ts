@@ -227,9 +227,8 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger, o
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const postmasterPid = readPostmasterPid(dataDir)?.pid ?? null;
   fs.writeFileSync(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
+  // durable: false means fsync, synchronous_commit and full_page_writes off: a crash may lose recent commits.
   log.info('embedded PostgreSQL started', { dataDir, port, durable: opts.durable !== false });
-  if (opts.durable === false)
-    log.warn('embedded PostgreSQL runs with fsync, synchronous_commit and full_page_writes off: a crash may lose data');
   let stopped = false;
   return {
     url: urlFor('postgres'),
