@@ -8,6 +8,12 @@
  * (no key: anonymous; a bad or revoked key: 401 UNAUTHENTICATED) and takes one
  * request from its rate-limit bucket (429 RATE_LIMITED with Retry-After when
  * empty); then the query limits (limits.ts) run before any resolver.
+ *
+ * Browsers on the origins in CORS_ORIGINS get CORS headers (the `cors`
+ * package, preflights included); Apollo's CSRF guard still refuses simple
+ * requests from anywhere. A malformed persisted query is a 400 BAD_REQUEST;
+ * with TRUSTED_DOCUMENTS only ADMIN keys may send free-form query text
+ * (trusted-documents.ts).
  */
 import http from 'node:http';
 import { isUtf8 } from 'node:buffer';
