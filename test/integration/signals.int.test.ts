@@ -88,7 +88,11 @@ async function start(command: string, args: string[]): Promise<Started> {
       return false;
     }
   }, STARTUP_TIMEOUT_MS);
-  if (!ready || wrapper.exitCode !== null) throw new Error(`${command} did not become ready:\n${out}`);
+  if (!ready || wrapper.exitCode !== null) {
+    // Whatever did start stops with it (npm passes SIGTERM on; a lone node notices its parent go).
+    wrapper.kill('SIGTERM');
+    throw new Error(`${command} did not become ready:\n${out}`);
+  }
   return { wrapper, port, dataDir, output: () => out, exited };
 }
 
