@@ -19,6 +19,8 @@ const ROOT = path.join(__dirname, '..', '..');
 const STARTUP_TIMEOUT_MS = 60_000;
 /** How long everything may take to be gone after the signal. */
 const STOP_DEADLINE_MS = 10_000;
+/** Temporary data directories made by `start`, removed after each test. */
+const tempDirs: string[] = [];
 
 interface Started {
   wrapper: ChildProcess;
@@ -69,6 +71,7 @@ async function start(command: string, args: string[]): Promise<Started> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-signals-'));
   // As root the embedded PostgreSQL runs as the postgres user, which must reach the directory.
   fs.chmodSync(tmp, 0o755);
+  tempDirs.push(tmp);
   const dataDir = path.join(tmp, 'data');
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_CUSTOMERS: '0' };
   delete env.DATABASE_URL;
@@ -122,6 +125,7 @@ describe('signals stop the server and its embedded PostgreSQL, whoever receives 
   afterEach(() => {
     killLeftovers(leftovers);
     leftovers = [];
+    for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   });
 
   it(
@@ -140,7 +144,6 @@ describe('signals stop the server and its embedded PostgreSQL, whoever receives 
       // npm passed the signal on and reports the server's clean exit, not its own death by SIGTERM (143).
       expect(await s.exited).toEqual({ code: 0, signal: null });
       expect(s.output()).toContain('"msg":"stopped"');
-      fs.rmSync(path.dirname(s.dataDir), { recursive: true, force: true });
     },
     STARTUP_TIMEOUT_MS + STOP_DEADLINE_MS + 5_000,
   );
@@ -158,7 +161,6 @@ describe('signals stop the server and its embedded PostgreSQL, whoever receives 
       expect(await s.exited).toEqual({ code: null, signal: 'SIGTERM' });
       const gone = await waitFor(async () => !isRunning(node) && !isRunning(postgres) && (await portIsFree(s.port)), STOP_DEADLINE_MS);
       expect({ gone, node: isRunning(node), postgres: isRunning(postgres) }).toEqual({ gone: true, node: false, postgres: false });
-      fs.rmSync(path.dirname(s.dataDir), { recursive: true, force: true });
     },
     STARTUP_TIMEOUT_MS + STOP_DEADLINE_MS + 5_000,
   );
