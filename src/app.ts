@@ -11,6 +11,7 @@ import { createAuthRuntime, type AuthRuntime } from './modules/auth';
 import { createHttpServer } from './server/http';
 import { DEFAULT_QUERY_LIMITS, limitValidationRules, webSocketOperationCheck } from './server/limits';
 import { CLOSE_CODES, createGraphQLWebSocketServer } from './server/ws';
+import { loadTrustedDocuments } from './server/trusted-documents';
 import type { EventServiceStartOptions } from './modules/events/events.service';
 import { createServices, type Services } from './services';
 import { systemClock, type Clock } from './shared/clock';
@@ -47,6 +48,9 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const { ds, log, config } = deps;
   const services = createServices(ds, deps.clock ?? systemClock, { referralCost: config.referralCost ?? null, log });
   const schema = getSchema();
+  const trustedDocuments = config.trustedDocuments ? loadTrustedDocuments(config.trustedDocuments) : undefined;
+  if (trustedDocuments)
+    log.info('trusted documents only (ADMIN keys excepted)', { manifest: config.trustedDocuments, documents: trustedDocuments.size });
   const auth = createAuthRuntime({
     ds,
     keys: services.apiKeys,
@@ -80,6 +84,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     authenticate: auth.authenticateConnection,
     validationRules: limitValidationRules(),
     maxTokens: DEFAULT_QUERY_LIMITS.maxTokens,
+    trustedDocuments,
     checkOperation: webSocketOperationCheck(schema, DEFAULT_QUERY_LIMITS, (viewer) => auth.rateLimit(viewer, '')),
     acquireSubscription: async (viewer) => {
       const slot = await auth.slots.acquire(viewer);
@@ -101,6 +106,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
     rateLimit: auth.rateLimit,
     trustProxy: config.trustProxy ?? false,
     compiledReads: config.compiledReads ?? true,
+    cors: { origins: config.corsOrigins ?? [], credentials: config.corsCredentials ?? false },
+    trustedDocuments,
     playground: () => (playgroundKey ? { headers: { Authorization: `Bearer ${playgroundKey}` } } : {}),
   });
   ws.attach(httpServer);

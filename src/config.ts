@@ -16,6 +16,14 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where the embedded PostgreSQL keeps its files (`DATA_DIR`, default `.data/`). */
   dataDir: string;
+  /**
+   * The embedded PostgreSQL keeps PostgreSQL's crash-safety settings (`EMBEDDED_PG_DURABLE`,
+   * default `on`: fsync, synchronous_commit and full_page_writes on, so an acknowledged write
+   * survives a crash). `off` turns the three off for a faster throwaway demo database that may
+   * lose recent commits, or be corrupted, when the machine or PostgreSQL crashes.
+   * No effect with DATABASE_URL.
+   */
+  embeddedPgDurable: boolean;
   /** Customers seeded by `npm start` into an empty database (`DEMO_CUSTOMERS`, default 5000; 0 disables). */
   demoCustomers: number;
   /** Admin API key ensured at start-up (`ADMIN_API_KEY`, at least 16 characters), for bootstrapping and tests. */
@@ -56,6 +64,24 @@ export interface Config {
    * read ever misbehave).
    */
   compiledReads: boolean;
+  /**
+   * Browser origins allowed to call the API across origins (`CORS_ORIGINS`: a
+   * comma-separated list of exact origins such as `https://app.example.com`;
+   * default none, which sends no CORS headers and so admits same-origin pages only).
+   */
+  corsOrigins: string[];
+  /**
+   * Allow cross-origin requests with credentials (`CORS_CREDENTIALS`, default `off`).
+   * API keys travel in the Authorization header, which needs no credentials mode;
+   * turn it on only for a front end that sends cookies through a proxy of its own.
+   */
+  corsCredentials: boolean;
+  /**
+   * Path of a trusted documents manifest (`TRUSTED_DOCUMENTS`; unset = any
+   * operation): GraphQL Code Generator's persisted-documents JSON,
+   * `{ "<sha256>": "<document>" }`. When set, keys other than ADMIN may run only its documents.
+   */
+  trustedDocuments: string | undefined;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -94,6 +120,29 @@ function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean
   throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }
 
+/** `CORS_ORIGINS`: exact origins (scheme://host[:port]), comma-separated. */
+function origins(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      // An origin has no path, query or trailing slash: browsers send exactly scheme://host[:port].
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        throw new Error(`${name} must list exact origins such as https://app.example.com (no path or trailing slash), got "${origin}"`);
+      }
+      return origin;
+    });
+}
+
 function adminApiKey(env: NodeJS.ProcessEnv): string | undefined {
   const key = env.ADMIN_API_KEY?.trim();
   if (!key) return undefined;
@@ -114,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: path.resolve(env.DATA_DIR?.trim() || '.data'),
+    embeddedPgDurable: onOff(env, 'EMBEDDED_PG_DURABLE', true),
     demoCustomers: integer(env, 'DEMO_CUSTOMERS', 5000, 0, 10_000_000),
     adminApiKey: adminApiKey(env),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
@@ -125,5 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 10_000, 1, 1_000_000),
     referralCost: money(env, 'REFERRAL_COST'),
     compiledReads: onOff(env, 'COMPILED_READS', true),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    corsCredentials: onOff(env, 'CORS_CREDENTIALS', false),
+    trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? path.resolve(env.TRUSTED_DOCUMENTS.trim()) : undefined,
   };
 }

@@ -2,7 +2,10 @@
  * Entry point of `npm start`: config → database (embedded unless DATABASE_URL)
  * → migrations → demo data if empty → serve. SIGINT/SIGTERM drain the server,
  * close the pool and stop the embedded PostgreSQL, also when they arrive during
- * start-up; a shutdown that hangs ends after SHUTDOWN_DEADLINE_MS.
+ * start-up; a shutdown that hangs ends after SHUTDOWN_DEADLINE_MS. So does the
+ * exit of the process that started us (a wrapper that died of a signal it did
+ * not pass on). `npm start` runs us with `exec`, so npm's forwarded signal
+ * reaches this process and not an intermediate shell.
  */
 import 'reflect-metadata';
 import { loadConfig } from './config';
@@ -19,6 +22,27 @@ import type { ChurnModelService } from './modules/analytics/churn-model.service'
 const SHUTDOWN_DEADLINE_MS = 30_000;
 /** Set once a signal arrived; start-up failures after that are the shutdown's doing, not crashes. */
 let shuttingDown = false;
+
+/** How often we look whether the process that started us is still there. */
+const PARENT_CHECK_MS = 1_000;
+
+/**
+ * Calls `orphaned` once the process that started us has exited. A wrapper
+ * (a shell that does not `exec`, a process manager, npm killed with SIGKILL)
+ * may die of a signal without passing it on; we are then re-parented, and
+ * shutting down like on SIGTERM stops the embedded PostgreSQL instead of
+ * leaving both running. Nothing to watch when the parent is init (or none).
+ */
+function onParentExit(orphaned: () => void): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    orphaned();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
 
 /** Resolves with `work`, or after `ms` if it has not settled by then. */
 const atMost = (work: Promise<unknown>, ms: number) => Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
@@ -55,6 +79,7 @@ async function main(): Promise<void> {
   // Registered before the database starts, so no signal finds the process without a handler.
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  onParentExit(() => void shutdown('parent process exited'));
 
   // We handle the signals (above), so the server drains before PostgreSQL stops.
   db = await resolveDatabase(config, log, { callerHandlesSignals: true });

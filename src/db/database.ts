@@ -16,12 +16,14 @@ export interface DatabaseLocation {
 const APP_DATABASE = 'customer_graph';
 
 export async function resolveDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'embeddedPgDurable'>>,
   log: Logger,
   opts: EmbeddedOptions = {},
 ): Promise<DatabaseLocation> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: null, close: async () => undefined };
-  const embedded = await startEmbeddedPostgres(config.dataDir, log, opts);
+  const durable = config.embeddedPgDurable ?? true;
+  if (!durable) log.warn('EMBEDDED_PG_DURABLE=off: fsync, synchronous_commit and full_page_writes are off; a crash may lose recent writes');
+  const embedded = await startEmbeddedPostgres(config.dataDir, log, { durable, ...opts });
   await ensureDatabase(embedded.url, APP_DATABASE);
   return { url: embedded.urlFor(APP_DATABASE), embedded, close: () => embedded.stop() };
 }

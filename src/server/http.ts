@@ -8,9 +8,16 @@
  * (no key: anonymous; a bad or revoked key: 401 UNAUTHENTICATED) and takes one
  * request from its rate-limit bucket (429 RATE_LIMITED with Retry-After when
  * empty); then the query limits (limits.ts) run before any resolver.
+ *
+ * Browsers on the origins in CORS_ORIGINS get CORS headers (the `cors`
+ * package, preflights included); Apollo's CSRF guard still refuses simple
+ * requests from anywhere. A malformed persisted query is a 400 BAD_REQUEST;
+ * with TRUSTED_DOCUMENTS only ADMIN keys may send free-form query text
+ * (trusted-documents.ts).
  */
 import http from 'node:http';
 import { isUtf8 } from 'node:buffer';
+import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -31,6 +38,28 @@ import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
 import { requestIdMiddleware, requestIdOf, requestIdPlugin } from './request-id';
+import {
+  documentIdAsPersistedQuery,
+  persistedQueryProblem,
+  sendsQueryText,
+  type OperationRequest,
+  type TrustedDocuments,
+} from './trusted-documents';
+
+/** Cross-origin access for browsers (config: CORS_ORIGINS, CORS_CREDENTIALS). */
+export interface CorsSettings {
+  /** Exact origins allowed; empty: no CORS headers at all (same-origin pages only). */
+  origins: readonly string[];
+  /** Send Access-Control-Allow-Credentials (default false). */
+  credentials?: boolean;
+}
+
+/** Request headers a browser may send cross-origin: the key, JSON, a request id, and Apollo's CSRF-safe headers. */
+const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name'];
+/** Response headers a cross-origin script may read. */
+const CORS_EXPOSED_HEADERS = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'retry-after', 'www-authenticate'];
+/** How long a browser may reuse a preflight answer, in seconds. */
+const CORS_MAX_AGE_S = 600;
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -52,6 +81,22 @@ export interface HttpDeps {
   plugins?: ApolloServerPlugin<Context>[];
   /** Answer queries from compiled SQL where possible (default true; see graphql/sql/compiled-reads.ts). */
   compiledReads?: boolean;
+  /** Browser origins allowed across origins; unset or empty: none. */
+  cors?: CorsSettings;
+  /** The allow-list of operations (TRUSTED_DOCUMENTS); unset: any operation, and APQ as usual. */
+  trustedDocuments?: TrustedDocuments;
+}
+
+/** The operation fields of a GraphQL-over-HTTP request: the JSON body of a POST, the URL parameters of a GET. */
+function operationRequestOf(req: express.Request): OperationRequest {
+  if (req.method !== 'GET') return (req.body ?? {}) as OperationRequest;
+  const { query, extensions } = req.query as Record<string, unknown>;
+  if (typeof extensions !== 'string') return { query };
+  try {
+    return { query, extensions: JSON.parse(extensions) as unknown };
+  } catch {
+    return { query };
+  }
 }
 
 /** A GraphQL error that also sets the HTTP status (ERRORS' for its code) and headers when thrown before execution. */
@@ -123,6 +168,12 @@ export async function createHttpServer(
     includeStacktraceInErrorResponses: false,
     introspection: true,
     allowBatchedHttpRequests: false,
+    // Apollo's CSRF guard, kept whatever CORS allows: a GET, or a POST with a content type a plain
+    // HTML form can send, must carry a header only scripts can set (which makes browsers preflight).
+    csrfPrevention: true,
+    // Trusted documents answer persisted-query hashes from the manifest (and register nothing);
+    // otherwise APQ uses Apollo's in-memory cache.
+    ...(deps.trustedDocuments ? { persistedQueries: { cache: deps.trustedDocuments.cache, ttl: null } } : {}),
     stringifyResult,
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limitValidationRules(limits),
@@ -156,6 +207,24 @@ export async function createHttpServer(
     }
   });
   app.use('/ruru-static', servePlaygroundStatic);
+  const corsOrigins = deps.cors?.origins ?? [];
+  if (corsOrigins.length) {
+    const allowed = new Set(corsOrigins);
+    // The cors package answers preflights (OPTIONS) itself and adds the headers to allowed origins'
+    // requests; other origins get no Access-Control-* headers, so browsers refuse them.
+    app.use(
+      '/graphql',
+      cors({
+        origin: (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
+        methods: ['GET', 'POST'],
+        allowedHeaders: CORS_REQUEST_HEADERS,
+        exposedHeaders: CORS_EXPOSED_HEADERS,
+        credentials: deps.cors?.credentials ?? false,
+        maxAge: CORS_MAX_AGE_S,
+      }),
+    );
+  }
+  const trusted = deps.trustedDocuments;
   app.use(
     '/graphql',
     playgroundOnBrowserGet(deps.playground ?? (() => ({}))),
@@ -165,8 +234,20 @@ export async function createHttpServer(
         if (!isUtf8(buf)) throw Object.assign(new Error('invalid UTF-8'), { status: 400, type: 'entity.verify.failed' });
       },
     }),
+    ...(trusted
+      ? [
+          ((req, _res, next) => {
+            if (req.body && typeof req.body === 'object') documentIdAsPersistedQuery(req.body as Record<string, unknown>);
+            next();
+          }) satisfies express.RequestHandler,
+        ]
+      : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
+        const operation = operationRequestOf(req);
+        // Apollo would fail these with an uncoded (so masked, logged with a stack) error.
+        const malformed = persistedQueryProblem(operation);
+        if (malformed) throw httpError(malformed.code, malformed.message);
         let viewer: Viewer = ANONYMOUS_VIEWER;
         if (deps.authenticate) {
           try {
@@ -190,6 +271,13 @@ export async function createHttpServer(
               { 'retry-after': String(decision.retryAfterSeconds) },
             );
           }
+        }
+        // Free-form text only from ADMIN keys (the playground, operators); everyone else names a trusted document.
+        if (trusted && viewer.role !== Role.ADMIN && sendsQueryText(operation) && !trusted.admits(operation.query)) {
+          throw httpError(
+            ErrorCode.TRUSTED_DOCUMENT_REQUIRED,
+            'This server runs only trusted documents: send the operation by its hash (extensions.persistedQuery.sha256Hash or documentId).',
+          );
         }
         return createContext(deps.ds, deps.services, viewer, { requestId: requestIdOf(res) });
       },

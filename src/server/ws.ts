@@ -3,8 +3,9 @@
  * http.Server and path as HTTP (/graphql).
  *
  * - Who is connecting comes from one function, `authenticate(authorization)`,
- *   called once per connection with `connectionParams.authorization` (or the
- *   upgrade request's Authorization header); without it everyone is the
+ *   called once per connection with `connectionParams.authorization` (also
+ *   spelt `Authorization`, or under `connectionParams.headers`: see
+ *   `authorizationOf`), else the upgrade request's Authorization header; without it everyone is the
  *   anonymous viewer, as on HTTP. A DomainError UNAUTHENTICATED closes with 4401,
  *   FORBIDDEN with 4403.
  * - Each subscription gets its own context with non-caching loaders
@@ -53,13 +54,14 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DataSource } from 'typeorm';
 import { createContext, type Context } from '../graphql/context';
-import { ANONYMOUS_VIEWER, type Viewer } from '../modules/auth/viewer';
+import { ANONYMOUS_VIEWER, Role, type Viewer } from '../modules/auth/viewer';
 import { bindTransport } from '../modules/events/transport';
 import type { Services } from '../services';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { createErrorFormatter } from './format-error';
 import { withRequestId } from './request-id';
+import type { TrustedDocuments } from './trusted-documents';
 
 /** Close codes this server uses besides graphql-ws's own (4400 bad request, 4408 init timeout, 4500 internal, …). */
 export const CLOSE_CODES = {
@@ -104,6 +106,27 @@ export interface WsDeps {
     variables: Record<string, unknown> | null | undefined,
     operationName: string | null | undefined,
   ) => Promise<readonly GraphQLError[]>;
+  /**
+   * The allow-list of operations (TRUSTED_DOCUMENTS), as on HTTP: keys other
+   * than ADMIN send a manifest document, as text or by hash alone (an empty
+   * `query` and `extensions.persistedQuery.sha256Hash`).
+   */
+  trustedDocuments?: TrustedDocuments;
+}
+
+/** The text of a subscribe message's operation under trusted documents, or the error to send instead. */
+function trustedSource(trusted: TrustedDocuments, viewer: Viewer, query: string, extensions: unknown): string | GraphQLError {
+  const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery?.sha256Hash;
+  if (!query && typeof hash === 'string') {
+    return (
+      trusted.documentFor(hash) ?? new GraphQLError('PersistedQueryNotFound', { extensions: { code: ErrorCode.PERSISTED_QUERY_NOT_FOUND } })
+    );
+  }
+  if (viewer.role === Role.ADMIN || trusted.admits(query)) return query;
+  return new GraphQLError(
+    'This server runs only trusted documents: send the operation by its hash (extensions.persistedQuery.sha256Hash).',
+    { extensions: { code: ErrorCode.TRUSTED_DOCUMENT_REQUIRED } },
+  );
 }
 
 export interface GraphQLWebSocketServer {
@@ -219,6 +242,21 @@ function mapAsync<T, R>(source: AsyncIterable<T>, map: (value: T) => Promise<R>)
   return mapped;
 }
 
+/**
+ * The authorization string of a connection's `connectionParams`, in the
+ * spellings clients commonly send: `authorization` or `Authorization`, at the
+ * top level or under `headers` (Apollo Client and urql set-ups copy their HTTP
+ * headers there). The top level wins; a non-string value counts as absent.
+ */
+export function authorizationOf(params: Readonly<Record<string, unknown>> | undefined | null): string | undefined {
+  if (!params || typeof params !== 'object') return undefined;
+  const headers = params.headers && typeof params.headers === 'object' ? (params.headers as Record<string, unknown>) : {};
+  for (const value of [params.authorization, params.Authorization, headers.authorization, headers.Authorization]) {
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
 export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServer {
   const { schema, ds, services, log } = deps;
   const authenticate = deps.authenticate ?? (async () => ANONYMOUS_VIEWER);
@@ -303,8 +341,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
       {
         schema,
         onConnect: async (ctx) => {
-          const fromParams = ctx.connectionParams?.authorization;
-          const authorization = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
+          const authorization = authorizationOf(ctx.connectionParams) ?? ctx.extra.request.headers.authorization;
           try {
             const viewer = await authenticate(authorization);
             viewers.set(ctx, viewer);
@@ -329,10 +366,14 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           const requestId = randomUUID();
           if (!requestIds.has(ctx)) requestIds.set(ctx, new Map());
           requestIds.get(ctx)!.set(id, requestId);
-          const prepared = prepare(payload.query);
+          const viewer = viewers.get(ctx) ?? ANONYMOUS_VIEWER;
+          const query = deps.trustedDocuments
+            ? trustedSource(deps.trustedDocuments, viewer, payload.query, payload.extensions)
+            : payload.query;
+          if (typeof query !== 'string') return [query];
+          const prepared = prepare(query);
           if (prepared.errors) return prepared.errors;
           const document = prepared.document!;
-          const viewer = viewers.get(ctx) ?? ANONYMOUS_VIEWER;
           const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
           if (refused?.length) return [...refused];
           if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
@@ -355,7 +396,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           resultKeys.set(
             contextValue,
             JSON.stringify([
-              payload.query,
+              query,
               payload.operationName ?? null,
               prepared.resultVariables!.map((name) => [name, variables[name] ?? null]),
               viewer.role,

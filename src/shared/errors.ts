@@ -18,6 +18,8 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
   CUSTOMER_ERASED: 'CUSTOMER_ERASED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -28,7 +30,8 @@ export interface ErrorKind {
    * before any resolver runs (authentication, rate limit, query limits,
    * malformed requests, a failure before GraphQL). Errors raised while
    * resolving fields travel in a 200 response, as GraphQL over HTTP wants.
-   * Absent: this code only ever comes from a resolver or a subscription.
+   * Absent: this code only ever comes from a resolver or a subscription, or
+   * travels in a 200 response by its protocol (PERSISTED_QUERY_NOT_FOUND).
    */
   httpStatus?: number;
   /**
@@ -90,6 +93,18 @@ export const ERRORS = {
     description:
       'The customer was erased (right to erasure): the record is a tombstone that cannot be changed, and erasing it again is refused.',
   },
+  // Answered with HTTP 200, as the persisted-query protocol wants: clients then send the full query.
+  PERSISTED_QUERY_NOT_FOUND: {
+    masked: false,
+    description:
+      'The server does not know the persisted query (or trusted document) this hash names; send the query text with it, if the server accepts free-form queries.',
+  },
+  TRUSTED_DOCUMENT_REQUIRED: {
+    httpStatus: 403,
+    masked: false,
+    description:
+      'The server runs only trusted documents (an allow-list of operations): send one by its hash, or a key with the ADMIN role for free-form queries.',
+  },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
 /** The table's entry for `code`, as the general ErrorKind. */
@@ -103,7 +118,6 @@ export type HttpErrorCode = { [C in ErrorCode]: (typeof ERRORS)[C] extends { htt
  * (`extensions.code` only ever carries an ErrorCode).
  */
 export const FOREIGN_CODES: Readonly<Record<string, ErrorCode>> = {
-  PERSISTED_QUERY_NOT_FOUND: ErrorCode.BAD_REQUEST,
   PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
   OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_REQUEST,
 };

@@ -24,7 +24,10 @@ export default async function globalSetup(): Promise<void> {
   } else {
     embeddedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-test-pg-'));
     fs.chmodSync(embeddedDir, 0o755);
-    const server = await startEmbeddedPostgres(path.join(embeddedDir, 'data'), log);
+    // A throwaway cluster: fast and unsafe settings unless EMBEDDED_PG_DURABLE=on asks for the
+    // app's default (to measure what durability costs; figures in docs/operations.md).
+    const durable = /^(on|true|1)$/i.test(process.env.EMBEDDED_PG_DURABLE ?? '');
+    const server = await startEmbeddedPostgres(path.join(embeddedDir, 'data'), log, { durable });
     adminUrl = server.url;
     stop = () => server.stop();
   }
