@@ -31,6 +31,9 @@ import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
 import { requestIdMiddleware, requestIdOf, requestIdPlugin } from './request-id';
+import type { Metrics } from '../shared/metrics';
+import { bindObservation, metricsHandler, observationPlugin, observeRefusal, observeRequests, observeViewer } from './observability';
+import { graphqlTracing } from './tracing';
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -52,6 +55,12 @@ export interface HttpDeps {
   plugins?: ApolloServerPlugin<Context>[];
   /** Answer queries from compiled SQL where possible (default true; see graphql/sql/compiled-reads.ts). */
   compiledReads?: boolean;
+  /** The app's metrics: requests, latency and rate-limit refusals are counted into them. */
+  metrics?: Metrics;
+  /** Serve `/metrics` on this server (default true when `metrics` is given); `token` requires `Authorization: Bearer <token>`. */
+  metricsEndpoint?: { token?: string } | false;
+  /** Make a GraphQL operation span per request (true only when the OpenTelemetry SDK was started: src/tracing.ts). */
+  tracing?: boolean;
 }
 
 /** A GraphQL error that also sets the HTTP status (ERRORS' for its code) and headers when thrown before execution. */
@@ -73,6 +82,7 @@ function sendError(
   extensions: { code: ErrorCode; [k: string]: unknown },
   status = errorKind(extensions.code).httpStatus ?? 500,
 ): void {
+  observeRefusal(res, extensions.code);
   res
     .status(status)
     .type('application/json')
@@ -117,6 +127,7 @@ export async function createHttpServer(
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestIdMiddleware);
   const httpServer = http.createServer(app);
+  const tracing = deps.tracing ? graphqlTracing() : undefined;
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
     formatError: createErrorFormatter(deps.log),
@@ -132,6 +143,8 @@ export async function createHttpServer(
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
       requestIdPlugin<Context>(deps.log),
+      observationPlugin(),
+      ...(tracing ? [tracing.plugin] : []),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
       ...(deps.plugins ?? []),
@@ -155,16 +168,22 @@ export async function createHttpServer(
       res.status(503).json({ status: 'unavailable', database: 'unreachable' });
     }
   });
+  if (deps.metrics && deps.metricsEndpoint !== false) {
+    const scrape = metricsHandler(deps.metrics, deps.metricsEndpoint?.token, deps.log);
+    app.get('/metrics', (req, res) => void scrape(req, res));
+  }
   app.use('/ruru-static', servePlaygroundStatic);
   app.use(
     '/graphql',
     playgroundOnBrowserGet(deps.playground ?? (() => ({}))),
+    observeRequests(deps.metrics, deps.log),
     express.json({
       limit: limits.maxBodyBytes,
       verify: (_req, _res, buf) => {
         if (!isUtf8(buf)) throw Object.assign(new Error('invalid UTF-8'), { status: 400, type: 'entity.verify.failed' });
       },
     }),
+    ...(tracing ? [tracing.middleware] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         let viewer: Viewer = ANONYMOUS_VIEWER;
@@ -172,17 +191,21 @@ export async function createHttpServer(
           try {
             viewer = await deps.authenticate(req.headers.authorization);
           } catch (err) {
+            observeRefusal(res, err instanceof DomainError ? err.code : ErrorCode.INTERNAL_SERVER_ERROR);
             if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
               throw httpError(ErrorCode.UNAUTHENTICATED, err.message, {}, { 'www-authenticate': 'Bearer' });
             }
             throw err;
           }
         }
+        observeViewer(res, viewer.apiKeyId);
         if (deps.rateLimit) {
           const decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
           res.setHeader('RateLimit-Limit', String(decision.limit));
           res.setHeader('RateLimit-Remaining', String(decision.remaining));
           if (!decision.allowed) {
+            observeRefusal(res, ErrorCode.RATE_LIMITED);
+            deps.metrics?.rateLimitRefusals.inc({ limit: 'requests', transport: 'http' });
             throw httpError(
               ErrorCode.RATE_LIMITED,
               `Too many requests: this ${viewer.apiKeyId ? 'API key' : 'client'} may make ${decision.limit} a minute. Retry in ${decision.retryAfterSeconds} s.`,
@@ -191,7 +214,9 @@ export async function createHttpServer(
             );
           }
         }
-        return createContext(deps.ds, deps.services, viewer, { requestId: requestIdOf(res) });
+        const context = createContext(deps.ds, deps.services, viewer, { requestId: requestIdOf(res) });
+        bindObservation(context, res);
+        return context;
       },
     }),
   );
