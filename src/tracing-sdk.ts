@@ -14,7 +14,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingSettings } from './config';
-import type { Tracing } from './tracing';
+
+export interface Tracing {
+  /** Sends the spans still buffered and stops the SDK (on shutdown). */
+  shutdown(): Promise<void>;
+}
 
 /** Probes and scrapes: frequent, and not worth a trace each. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);

@@ -6,11 +6,8 @@
  * is not, the SDK is never loaded and no request pays for tracing.
  */
 import { tracingSettings } from './config';
-
-export interface Tracing {
-  /** Sends the spans still buffered and stops the SDK (on shutdown). */
-  shutdown(): Promise<void>;
-}
+// Type-only: erased at run time, so the SDK is still not loaded when tracing is off.
+import type { Tracing } from './tracing-sdk';
 
 function start(): Tracing | undefined {
   const settings = tracingSettings();
