@@ -198,7 +198,7 @@ export async function createHttpServer(
             throw err;
           }
         }
-        observeViewer(res, viewer.apiKeyId);
+        observeViewer(res, viewer);
         if (deps.rateLimit) {
           const decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
           res.setHeader('RateLimit-Limit', String(decision.limit));

@@ -28,6 +28,8 @@ export type ReadPath = 'compiled' | 'mixed' | 'resolvers';
 interface Observation {
   started: number;
   keyId: string | null;
+  /** The key's public prefix, as `npm run keys -- list` shows it. */
+  keyPrefix: string | null;
   /** The operation's name as the client sent it (when known). */
   operation: string | null;
   /** query, mutation or subscription; null until the operation is resolved. */
@@ -49,10 +51,12 @@ function observationOf(res: Response): Observation | undefined {
   return res.locals.observation as Observation | undefined;
 }
 
-/** Called by the context function: this request's key (never its secret). */
-export function observeViewer(res: Response, keyId: string | null): void {
+/** Called by the context function: this request's key (its id and public prefix, never the secret). */
+export function observeViewer(res: Response, viewer: { apiKeyId: string | null; keyPrefix?: string | null }): void {
   const o = observationOf(res);
-  if (o) o.keyId = keyId;
+  if (!o) return;
+  o.keyId = viewer.apiKeyId;
+  o.keyPrefix = viewer.keyPrefix ?? null;
 }
 
 /** A refusal before GraphQL ran (bad body, bad key, rate limit): its error code. */
@@ -80,7 +84,15 @@ function outcomeOf(o: Observation, status: number): string {
  */
 export function observeRequests(metrics: Metrics | undefined, log: Logger): RequestHandler {
   return (req, res, next) => {
-    const o: Observation = { started: performance.now(), keyId: null, operation: null, type: null, code: null, readPath: null };
+    const o: Observation = {
+      started: performance.now(),
+      keyId: null,
+      keyPrefix: null,
+      operation: null,
+      type: null,
+      code: null,
+      readPath: null,
+    };
     res.locals.observation = o;
     let done = false;
     const finish = () => {
@@ -100,6 +112,7 @@ export function observeRequests(metrics: Metrics | undefined, log: Logger): Requ
       log[level]('graphql request', {
         requestId: requestIdOf(res),
         keyId: o.keyId,
+        keyPrefix: o.keyPrefix,
         operation,
         type,
         status,

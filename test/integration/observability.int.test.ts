@@ -67,6 +67,8 @@ describe('request log', () => {
       statements: 1,
     });
     for (const l of logged) expect(typeof l.durationMs).toBe('number');
+    const prefix = (await s.ds.query(`SELECT prefix FROM api_key WHERE id = $1`, [adminKeyId]))[0]?.prefix as string;
+    expect(write.keyPrefix).toBe(prefix);
     const everything = lines.join('\n');
     for (const secret of [email, name, s.adminKey, 'Bearer']) expect(everything).not.toContain(secret);
   });
@@ -92,7 +94,7 @@ describe('request log', () => {
       [429, 'RATE_LIMITED'],
       [400, 'BAD_REQUEST'],
     ]);
-    expect(logged[0]).toMatchObject({ keyId: null, operation: null, type: 'unknown' });
+    expect(logged[0]).toMatchObject({ keyId: null, keyPrefix: null, operation: null, type: 'unknown' });
     expect(logged[2].keyId).toEqual(logged[1].keyId);
     expect(logged[3].requestId).toBe(badBody.headers.get('x-request-id'));
     expect(lines.join('\n')).not.toContain(limited);
