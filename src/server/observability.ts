@@ -16,6 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler, Response } from 'express';
+import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { RawJson } from '../graphql/sql/compiled-reads';
 import type { Context } from '../graphql/context';
 import type { Logger } from '../shared/logger';
@@ -110,6 +111,7 @@ export function observeRequests(metrics: Metrics | undefined, log: Logger): Requ
       const claimed = (req.body as { operationName?: unknown } | undefined)?.operationName;
       const operation = o.operation ?? (typeof claimed === 'string' && NAME.test(claimed) ? claimed : null);
       log[level]('graphql request', {
+        transport: 'http',
         requestId: requestIdOf(res),
         keyId: o.keyId,
         keyPrefix: o.keyPrefix,
@@ -126,6 +128,79 @@ export function observeRequests(metrics: Metrics | undefined, log: Logger): Requ
     res.once('finish', finish);
     res.once('close', finish);
     next();
+  };
+}
+
+interface WsOperation {
+  started: number;
+  requestId: string;
+  keyId: string | null;
+  keyPrefix: string | null;
+  operation: string | null;
+  type: string;
+  code: string | null;
+  executing: boolean;
+}
+
+/**
+ * One log line per WebSocket operation (graphql-ws `subscribe` message), with
+ * the same fields as on HTTP: written when it completes (a subscription: when
+ * it ends, so `durationMs` is how long it was open) or is refused.
+ */
+export function wsOperationLog(log: Logger) {
+  const open = new WeakMap<object, Map<string, WsOperation>>();
+  const get = (ctx: object, id: string) => open.get(ctx)?.get(id);
+  const end = (ctx: object, id: string) => {
+    const op = get(ctx, id);
+    if (!op) return;
+    open.get(ctx)!.delete(id);
+    const outcome = op.code ? (CODE.test(op.code) ? op.code : 'ERROR') : 'ok';
+    const level = op.code && op.code === 'INTERNAL_SERVER_ERROR' ? 'warn' : 'info';
+    if (!log.enabled(level)) return;
+    log[level]('graphql request', {
+      transport: 'ws',
+      requestId: op.requestId,
+      keyId: op.keyId,
+      keyPrefix: op.keyPrefix,
+      operation: op.operation,
+      type: op.type,
+      outcome,
+      durationMs: Math.round((performance.now() - op.started) * 100) / 100,
+    });
+  };
+  return {
+    start(ctx: object, id: string, requestId: string, viewer: { apiKeyId: string | null; keyPrefix?: string | null }) {
+      if (!open.has(ctx)) open.set(ctx, new Map());
+      open.get(ctx)!.set(id, {
+        started: performance.now(),
+        requestId,
+        keyId: viewer.apiKeyId,
+        keyPrefix: viewer.keyPrefix ?? null,
+        operation: null,
+        type: UNKNOWN_OPERATION,
+        code: null,
+        executing: false,
+      });
+    },
+    operation(ctx: object, id: string, operation: OperationDefinitionNode | null | undefined) {
+      const op = get(ctx, id);
+      if (!op || !operation) return;
+      op.operation = operation.name?.value ?? null;
+      op.type = operation.operation;
+    },
+    executing(ctx: object, id: string) {
+      const op = get(ctx, id);
+      if (op) op.executing = true;
+    },
+    failed(ctx: object, id: string, errors: readonly GraphQLFormattedError[]) {
+      const op = get(ctx, id);
+      const code = errors[0]?.extensions?.code;
+      if (op && !op.code && errors.length) op.code = typeof code === 'string' ? code : 'ERROR';
+    },
+    endIfRefused(ctx: object, id: string) {
+      if (get(ctx, id)?.executing === false) end(ctx, id);
+    },
+    end,
   };
 }
 

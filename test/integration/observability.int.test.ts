@@ -100,6 +100,22 @@ describe('request log', () => {
     expect(lines.join('\n')).not.toContain(limited);
   });
 
+  it('writes one line per WebSocket operation: when a subscription ends, or when one is refused', async () => {
+    const sub = subscribe(s.wsUrl, OnCustomerEventsDocument, {}, { connectionParams: s.auth(s.adminKey) });
+    await waitUntil(async () => sample((await scrape(metricsUrl())).text, 'cg_subscriptions_open') === 1, 'the subscription to open');
+    const bad = subscribe(s.wsUrl, OnCustomerEventsDocument, { after: 'not-a-cursor' }, { connectionParams: s.auth(s.adminKey) });
+    await bad.ended();
+    await sub.dispose();
+    await waitUntil(() => requestLines().length === 2, 'two WebSocket log lines');
+    const logged = requestLines();
+    expect(logged.every((l) => l.transport === 'ws')).toBe(true);
+    expect(logged[0]).toMatchObject({ operation: 'OnCustomerEvents', type: 'subscription', outcome: 'BAD_USER_INPUT' });
+    expect(logged[1]).toMatchObject({ operation: 'OnCustomerEvents', type: 'subscription', outcome: 'ok' });
+    expect(logged[1].keyPrefix).toEqual(expect.any(String));
+    expect(typeof logged[1].durationMs).toBe('number');
+    expect(lines.join('\n')).not.toContain('not-a-cursor');
+  });
+
   it('writes nothing at LOG_LEVEL=warn for successful requests', async () => {
     const quiet: string[] = [];
     const other = await startTestServer({ sameDatabaseAs: s, log: createLogger('warn', (line) => quiet.push(line)) });
