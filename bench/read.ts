@@ -7,6 +7,8 @@
  * (no `errors`, the expected shape), then loaded by autocannon for `--duration` seconds after a
  * `--warmup`. Per operation it prints req/s, p50 and p99 latency, SQL statements per request, the
  * server's Node CPU per request, and errors; the same figures go to bench/results/read-<time>.json.
+ * At the end it scrapes the API's /metrics and prints each operation's request count and latency
+ * histogram (bench/results/read-<time>.metrics.txt keeps the whole scrape).
  *
  * - The API runs in this process (startApp, as the integration tests do) and autocannon in a child
  *   process (bench/read-load.ts), so this process's CPU time is the server's.
@@ -35,6 +37,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-p
 import { createLogger } from '../src/shared/logger';
 import { DATASET_NOW, ensureReadDataset, SIZES, type DatasetInfo } from './read-dataset';
 import type { LoadReply, LoadResult, LoadRun } from './read-load';
+import { describeScrape, scrapeMetrics } from './metrics-scrape';
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA_DIR = path.join(__dirname, '.data');
@@ -722,8 +725,13 @@ async function main(): Promise<number> {
     const bad = rows.reduce((n, r) => n + r.errors + r.non2xx + r.graphqlErrors, 0);
     if (bad) say(`WARNING: ${bad} failed responses under load; their timings are not the operation's.`);
 
+    // What an operator's Prometheus sees after the run (every request: checks, warm-ups and measured load).
+    const metrics = await scrapeMetrics(app.url.replace(/\/graphql$/, '/metrics'));
+    say(`\n${describeScrape(metrics).join('\n')}`);
+
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = path.join(RESULTS_DIR, `read-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file.replace(/\.json$/, '.metrics.txt'), metrics.text);
     const report = {
       benchmark: 'bench:read',
       startedAt: startedAt.toISOString(),
@@ -741,9 +749,10 @@ async function main(): Promise<number> {
       },
       operations: operations.map((o) => ({ name: o.name, query: o.query, variants: o.variants })),
       results: rows,
+      metrics: { operations: metrics.operations, statements: metrics.statements },
     };
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    say(`\nresults: ${path.relative(ROOT, file)}`);
+    say(`\nresults: ${path.relative(ROOT, file)} (the /metrics scrape: ${path.relative(ROOT, file.replace(/\.json$/, '.metrics.txt'))})`);
     return 0;
   } finally {
     load?.stop();

@@ -16,6 +16,12 @@ import type { EventServiceStartOptions } from './modules/events/events.service';
 import { createServices, type Services } from './services';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
+import http from 'node:http';
+import { observeStatements, poolUse } from './db/observe';
+import { INFRA_SQL_TAG } from './modules/auth/api-key.service';
+import { DomainError, ErrorCode } from './shared/errors';
+import { Metrics } from './shared/metrics';
+import { metricsHandler } from './server/observability';
 
 export interface App {
   url: string;
@@ -23,6 +29,10 @@ export interface App {
   services: Services;
   /** Authentication, rate limits, subscription slots and the revocation feed. */
   auth: AuthRuntime;
+  /** The Prometheus metrics (served at /metrics, or on `metricsUrl`). */
+  metrics: Metrics;
+  /** The separate metrics server's URL when METRICS_PORT is set. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -39,6 +49,8 @@ export interface AppDeps {
   playgroundApiKey?: string;
   /** Tuning of the live event feed (tests and benchmarks); production uses the defaults and config. */
   events?: Pick<EventServiceStartOptions, 'feed' | 'pruneIntervalMs'>;
+  /** Collect prom-client's process metrics (default true; benchmarks and tests may leave them out). */
+  processMetrics?: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -51,6 +63,13 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const trustedDocuments = config.trustedDocuments ? loadTrustedDocuments(config.trustedDocuments) : undefined;
   if (trustedDocuments)
     log.info('trusted documents only (ADMIN keys excepted)', { manifest: config.trustedDocuments, documents: trustedDocuments.size });
+  const metrics = new Metrics(
+    { pool: () => poolUse(ds), openSubscriptions: () => services.events.stats().subscriptions },
+    { defaultMetrics: deps.processMetrics },
+  );
+  observeStatements(ds, (sql, compiledRead) =>
+    metrics.statements.inc({ path: compiledRead ? 'compiled_read' : sql.includes(INFRA_SQL_TAG) ? 'auth' : 'other' }),
+  );
   const auth = createAuthRuntime({
     ds,
     keys: services.apiKeys,
@@ -74,6 +93,8 @@ export async function startApp(deps: AppDeps): Promise<App> {
     url: connectionUrlOf(ds, 'the event feed'),
     retentionDays: config.eventRetentionDays ?? 7,
     maxBuffered: config.eventSubscriptionBuffer,
+    // recorded_at is clock_timestamp() at the insert, moments before the commit.
+    onLiveDelivery: (event) => metrics.eventDeliveryLag.observe(Math.max(0, Date.now() - event.recordedAt.getTime()) / 1000),
     ...deps.events,
   });
   const ws = createGraphQLWebSocketServer({
@@ -85,10 +106,20 @@ export async function startApp(deps: AppDeps): Promise<App> {
     validationRules: limitValidationRules(),
     maxTokens: DEFAULT_QUERY_LIMITS.maxTokens,
     trustedDocuments,
-    checkOperation: webSocketOperationCheck(schema, DEFAULT_QUERY_LIMITS, (viewer) => auth.rateLimit(viewer, '')),
+    checkOperation: webSocketOperationCheck(schema, DEFAULT_QUERY_LIMITS, async (viewer) => {
+      const decision = await auth.rateLimit(viewer, '');
+      if (!decision.allowed) metrics.rateLimitRefusals.inc({ limit: 'requests', transport: 'ws' });
+      return decision;
+    }),
     acquireSubscription: async (viewer) => {
-      const slot = await auth.slots.acquire(viewer);
-      return () => auth.slots.release(slot);
+      try {
+        const slot = await auth.slots.acquire(viewer);
+        return () => auth.slots.release(slot);
+      } catch (err) {
+        if (err instanceof DomainError && err.code === ErrorCode.RATE_LIMITED)
+          metrics.rateLimitRefusals.inc({ limit: 'subscriptions', transport: 'ws' });
+        throw err;
+      }
     },
   });
   // A revoked key loses its open WebSockets at once, whichever instance revoked it.
@@ -108,6 +139,9 @@ export async function startApp(deps: AppDeps): Promise<App> {
     compiledReads: config.compiledReads ?? true,
     cors: { origins: config.corsOrigins ?? [], credentials: config.corsCredentials ?? false },
     trustedDocuments,
+    metrics,
+    metricsEndpoint: config.metricsPort === undefined ? { token: config.metricsToken } : false,
+    tracing: config.tracing !== undefined,
     playground: () => (playgroundKey ? { headers: { Authorization: `Bearer ${playgroundKey}` } } : {}),
   });
   ws.attach(httpServer);
@@ -118,12 +152,31 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host}:${port}/graphql`;
   log.info('serving', { url });
+  let metricsServer: http.Server | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metricsPort !== undefined) {
+    const scrape = metricsHandler(metrics, config.metricsToken, log);
+    const server = http.createServer((req, res) => {
+      if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') void scrape(req, res);
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics.\n');
+    });
+    metricsServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.metricsPort, config.host, () => resolve());
+    });
+    metricsUrl = `http://${config.host}:${(server.address() as AddressInfo).port}/metrics`;
+    log.info('serving metrics', { url: metricsUrl });
+  }
   return {
     url,
     port,
     services,
     auth,
+    metrics,
+    metricsUrl,
     async stop() {
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       // Apollo drains HTTP and closes every WebSocket (the ws plugin), then the feed lets go of its connection.
       await apollo.stop();
       await services.analytics.models.idle();

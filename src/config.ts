@@ -82,6 +82,25 @@ export interface Config {
    * `{ "<sha256>": "<document>" }`. When set, keys other than ADMIN may run only its documents.
    */
   trustedDocuments: string | undefined;
+  /**
+   * Who may read `/metrics` (Prometheus). Unset (the default): anyone who can
+   * reach the port, like /healthz. Set `METRICS_TOKEN` (at least 16
+   * characters) to require `Authorization: Bearer <token>`.
+   */
+  metricsToken: string | undefined;
+  /**
+   * Serve `/metrics` on this port of HOST instead of the API's (`METRICS_PORT`,
+   * unset by default): keeps it off a port the public reaches. The API port
+   * then answers /metrics with 404. `METRICS_TOKEN` applies there as well.
+   */
+  metricsPort: number | undefined;
+  /** OpenTelemetry tracing, on when an OTLP endpoint is set (see `tracingSettings`); off: undefined. */
+  tracing: TracingSettings | undefined;
+}
+
+export interface TracingSettings {
+  /** `service.name` of the spans (`OTEL_SERVICE_NAME`, default `customer-graph`). */
+  serviceName: string;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -152,6 +171,27 @@ function adminApiKey(env: NodeJS.ProcessEnv): string | undefined {
   return key;
 }
 
+function metricsToken(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.METRICS_TOKEN?.trim();
+  if (!token) return undefined;
+  if (token.length < 16 || /\s/.test(token)) throw new Error('METRICS_TOKEN must be at least 16 characters without spaces.');
+  return token;
+}
+
+/**
+ * Tracing is on when `OTEL_EXPORTER_OTLP_ENDPOINT` (or the traces-only
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; spans then go there over
+ * OTLP/HTTP. The exporter reads those and the other standard `OTEL_*`
+ * variables (headers, timeouts, batching) itself. Off, nothing of the SDK is
+ * loaded. Read apart from loadConfig because it must run before anything
+ * else is imported (src/tracing.ts).
+ */
+export function tracingSettings(env: NodeJS.ProcessEnv = process.env): TracingSettings | undefined {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) return undefined;
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  return { serviceName: env.OTEL_SERVICE_NAME?.trim() || 'customer-graph' };
+}
+
 /** Reads and validates the configuration; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase() as LogLevel;
@@ -178,5 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     corsCredentials: onOff(env, 'CORS_CREDENTIALS', false),
     trustedDocuments: env.TRUSTED_DOCUMENTS?.trim() ? path.resolve(env.TRUSTED_DOCUMENTS.trim()) : undefined,
+    metricsToken: metricsToken(env),
+    metricsPort: env.METRICS_PORT?.trim() ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
+    tracing: tracingSettings(env),
   };
 }

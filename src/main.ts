@@ -7,6 +7,8 @@
  * not pass on). `npm start` runs us with `exec`, so npm's forwarded signal
  * reaches this process and not an intermediate shell.
  */
+// First: tracing, when configured, must patch `http` and `pg` before anything loads them.
+import { tracing } from './tracing';
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
@@ -50,6 +52,7 @@ const atMost = (work: Promise<unknown>, ms: number) => Promise.race([work, new P
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  if (config.tracing) log.info('tracing on: spans go to the OTLP endpoint', { serviceName: config.tracing.serviceName });
   const started = Date.now();
   let db: DatabaseLocation | undefined;
   let ds: DataSource | undefined;
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       // Stopping the database below rolls it back, so the next start seeds afresh.
       if (ds?.isInitialized) await atMost(ds.destroy(), app ? SHUTDOWN_DEADLINE_MS : 2_000);
       await db?.close();
+      if (tracing) await atMost(tracing.shutdown(), 5_000);
       log.info('stopped');
       process.exit(0);
     } catch (err) {

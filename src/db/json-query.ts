@@ -2,7 +2,7 @@
  * Runs a statement that returns one text value (the compiled reads' JSON) on
  * the DataSource's own pool, bypassing TypeORM's row mapping: the text is
  * handed over as PostgreSQL wrote it. Statement loggers (tests count
- * statements) still see it.
+ * statements, metrics count paths) still see it.
  *
  * The first MAX_PREPARED distinct statements of a process run as named
  * prepared statements: PostgreSQL then plans a compiled read once per
@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { logCompiledRead } from './observe';
 
 const MAX_PREPARED = 500;
 const preparedNames = new Map<string, string>();
@@ -27,7 +28,7 @@ function preparedName(sql: string): string | undefined {
 }
 
 export async function queryText(ds: DataSource, sql: string, params: unknown[]): Promise<string> {
-  if (ds.options.logging) ds.logger.logQuery(sql, params);
+  logCompiledRead(ds, sql, params);
   const pool = (ds.driver as unknown as { master: pg.Pool }).master;
   const result = await pool.query<[string]>({ name: preparedName(sql), text: sql, values: params, rowMode: 'array' });
   return result.rows[0][0];

@@ -60,6 +60,9 @@ const CORS_REQUEST_HEADERS = ['authorization', 'content-type', 'x-request-id', '
 const CORS_EXPOSED_HEADERS = ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'retry-after', 'www-authenticate'];
 /** How long a browser may reuse a preflight answer, in seconds. */
 const CORS_MAX_AGE_S = 600;
+import type { Metrics } from '../shared/metrics';
+import { bindObservation, metricsHandler, observationPlugin, observeRefusal, observeRequests, observeViewer } from './observability';
+import { graphqlTracing } from './tracing';
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -85,6 +88,12 @@ export interface HttpDeps {
   cors?: CorsSettings;
   /** The allow-list of operations (TRUSTED_DOCUMENTS); unset: any operation, and APQ as usual. */
   trustedDocuments?: TrustedDocuments;
+  /** The app's metrics: requests, latency and rate-limit refusals are counted into them. */
+  metrics?: Metrics;
+  /** Serve `/metrics` on this server (default true when `metrics` is given); `token` requires `Authorization: Bearer <token>`. */
+  metricsEndpoint?: { token?: string } | false;
+  /** Make a GraphQL operation span per request (true only when the OpenTelemetry SDK was started: src/tracing.ts). */
+  tracing?: boolean;
 }
 
 /** The operation fields of a GraphQL-over-HTTP request: the JSON body of a POST, the URL parameters of a GET. */
@@ -118,6 +127,7 @@ function sendError(
   extensions: { code: ErrorCode; [k: string]: unknown },
   status = errorKind(extensions.code).httpStatus ?? 500,
 ): void {
+  observeRefusal(res, extensions.code);
   res
     .status(status)
     .type('application/json')
@@ -162,6 +172,7 @@ export async function createHttpServer(
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestIdMiddleware);
   const httpServer = http.createServer(app);
+  const tracing = deps.tracing ? graphqlTracing() : undefined;
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
     formatError: createErrorFormatter(deps.log),
@@ -183,6 +194,8 @@ export async function createHttpServer(
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
       requestIdPlugin<Context>(deps.log),
+      observationPlugin(),
+      ...(tracing ? [tracing.plugin] : []),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
       ...(deps.plugins ?? []),
@@ -206,6 +219,10 @@ export async function createHttpServer(
       res.status(503).json({ status: 'unavailable', database: 'unreachable' });
     }
   });
+  if (deps.metrics && deps.metricsEndpoint !== false) {
+    const scrape = metricsHandler(deps.metrics, deps.metricsEndpoint?.token, deps.log);
+    app.get('/metrics', (req, res) => void scrape(req, res));
+  }
   app.use('/ruru-static', servePlaygroundStatic);
   const corsOrigins = deps.cors?.origins ?? [];
   if (corsOrigins.length) {
@@ -228,6 +245,7 @@ export async function createHttpServer(
   app.use(
     '/graphql',
     playgroundOnBrowserGet(deps.playground ?? (() => ({}))),
+    observeRequests(deps.metrics, deps.log),
     express.json({
       limit: limits.maxBodyBytes,
       verify: (_req, _res, buf) => {
@@ -242,6 +260,7 @@ export async function createHttpServer(
           }) satisfies express.RequestHandler,
         ]
       : []),
+    ...(tracing ? [tracing.middleware] : []),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const operation = operationRequestOf(req);
@@ -253,17 +272,21 @@ export async function createHttpServer(
           try {
             viewer = await deps.authenticate(req.headers.authorization);
           } catch (err) {
+            observeRefusal(res, err instanceof DomainError ? err.code : ErrorCode.INTERNAL_SERVER_ERROR);
             if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
               throw httpError(ErrorCode.UNAUTHENTICATED, err.message, {}, { 'www-authenticate': 'Bearer' });
             }
             throw err;
           }
         }
+        observeViewer(res, viewer);
         if (deps.rateLimit) {
           const decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
           res.setHeader('RateLimit-Limit', String(decision.limit));
           res.setHeader('RateLimit-Remaining', String(decision.remaining));
           if (!decision.allowed) {
+            observeRefusal(res, ErrorCode.RATE_LIMITED);
+            deps.metrics?.rateLimitRefusals.inc({ limit: 'requests', transport: 'http' });
             throw httpError(
               ErrorCode.RATE_LIMITED,
               `Too many requests: this ${viewer.apiKeyId ? 'API key' : 'client'} may make ${decision.limit} a minute. Retry in ${decision.retryAfterSeconds} s.`,
@@ -274,12 +297,15 @@ export async function createHttpServer(
         }
         // Free-form text only from ADMIN keys (the playground, operators); everyone else names a trusted document.
         if (trusted && viewer.role !== Role.ADMIN && sendsQueryText(operation) && !trusted.admits(operation.query)) {
+          observeRefusal(res, ErrorCode.TRUSTED_DOCUMENT_REQUIRED);
           throw httpError(
             ErrorCode.TRUSTED_DOCUMENT_REQUIRED,
             'This server runs only trusted documents: send the operation by its hash (extensions.persistedQuery.sha256Hash or documentId).',
           );
         }
-        return createContext(deps.ds, deps.services, viewer, { requestId: requestIdOf(res) });
+        const context = createContext(deps.ds, deps.services, viewer, { requestId: requestIdOf(res) });
+        bindObservation(context, res);
+        return context;
       },
     }),
   );

@@ -62,6 +62,7 @@ import type { Logger } from '../shared/logger';
 import { createErrorFormatter } from './format-error';
 import { withRequestId } from './request-id';
 import type { TrustedDocuments } from './trusted-documents';
+import { wsOperationLog } from './observability';
 
 /** Close codes this server uses besides graphql-ws's own (4400 bad request, 4408 init timeout, 4500 internal, …). */
 export const CLOSE_CODES = {
@@ -278,6 +279,8 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
   // Per connection: operation (graphql-ws message) id → its request id.
   const requestIds = new WeakMap<object, Map<string, string>>();
   const requestIdOf = (ctx: object, id: string) => requestIds.get(ctx)?.get(id);
+  // One log line per operation, as on HTTP (observability.ts).
+  const opLog = wsOperationLog(log);
   /** Formats an operation's errors, adding its request id to masked ones (and logging which error ids it had). */
   const formatAll = (ctx: object, id: string, errors: readonly GraphQLError[]): GraphQLFormattedError[] => [
     ...withRequestId(
@@ -367,6 +370,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           if (!requestIds.has(ctx)) requestIds.set(ctx, new Map());
           requestIds.get(ctx)!.set(id, requestId);
           const viewer = viewers.get(ctx) ?? ANONYMOUS_VIEWER;
+          opLog.start(ctx, id, requestId, viewer);
           const query = deps.trustedDocuments
             ? trustedSource(deps.trustedDocuments, viewer, payload.query, payload.extensions)
             : payload.query;
@@ -374,6 +378,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           const prepared = prepare(query);
           if (prepared.errors) return prepared.errors;
           const document = prepared.document!;
+          opLog.operation(ctx, id, getOperationAST(document, payload.operationName));
           const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
           if (refused?.length) return [...refused];
           if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
@@ -406,7 +411,8 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           );
           return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
         },
-        onOperation: (_ctx, _id, _payload, args, result) => {
+        onOperation: (ctx, id, _payload, args, result) => {
+          opLog.executing(ctx, id);
           // A subscription that fails before it starts comes back as a plain result; send it as an `error` message
           // (graphql-ws would otherwise send `next` + `complete`), so clients get it in their error handler.
           if (Symbol.asyncIterator in result) return;
@@ -418,15 +424,21 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
         },
         onNext: (ctx, id, _payload, _args, result) => {
           if (!result.errors?.length) return;
-          return { ...result, errors: formatAll(ctx, id, result.errors) };
+          const errors = formatAll(ctx, id, result.errors);
+          opLog.failed(ctx, id, errors);
+          return { ...result, errors };
         },
         onError: (ctx, id, _payload, errors) => {
           release(ctx, id);
           const formatted = formatAll(ctx, id, errors);
+          opLog.failed(ctx, id, formatted);
+          // A refusal ends here; an operation that ran ends in onComplete.
+          opLog.endIfRefused(ctx, id);
           requestIds.get(ctx)?.delete(id);
           return formatted;
         },
         onComplete: (ctx, id) => {
+          opLog.end(ctx, id);
           release(ctx, id);
           requestIds.get(ctx)?.delete(id);
         },

@@ -1,23 +1,59 @@
 /**
- * A small structured logger: one JSON object per line on stderr, so logs stay
- * machine-readable and never mix with CLI output on stdout.
+ * Structured logs with pino: one JSON object per line on stderr, so logs stay
+ * machine-readable and never mix with CLI output on stdout. Each line has
+ * `time` (ISO 8601), `level` (its name) and `msg`, then the call's fields.
+ *
+ * The call shape is `log.info(msg, fields)` throughout the code base; `child`
+ * binds fields to every line of a part of the program. Nothing here decides
+ * what may be logged: callers never pass secrets, personal data or GraphQL
+ * variables (see docs/observability.md, "Logs").
  */
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config';
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+type Fields = Record<string, unknown>;
 
 export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  /** True when lines of `level` are written (skip building costly fields otherwise). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
+  /** A logger that adds `bindings` to every line. */
+  child(bindings: Fields): Logger;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
-  const threshold = ORDER[level];
-  const log = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < threshold) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+function wrap(p: PinoLogger): Logger {
+  return {
+    debug: (msg, fields) => (fields ? p.debug(fields, msg) : p.debug(msg)),
+    info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
+    warn: (msg, fields) => (fields ? p.warn(fields, msg) : p.warn(msg)),
+    error: (msg, fields) => (fields ? p.error(fields, msg) : p.error(msg)),
+    enabled: (level) => p.isLevelEnabled(level),
+    child: (bindings) => wrap(p.child(bindings)),
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/**
+ * A logger at `level` writing to `destination` (default: stderr, written
+ * synchronously so the last lines before an exit are never lost). A function
+ * receives each line without its newline (tests collect lines this way).
+ */
+export function createLogger(level: LogLevel = 'info', destination?: DestinationStream | ((line: string) => void)): Logger {
+  const stream: DestinationStream =
+    typeof destination === 'function'
+      ? { write: (line: string) => destination(line.endsWith('\n') ? line.slice(0, -1) : line) }
+      : (destination ?? pino.destination({ fd: 2, sync: true }));
+  return wrap(
+    pino(
+      {
+        level,
+        base: undefined,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      stream,
+    ),
+  );
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startApp, type App } from '../../src/app';
 import type { Config } from '../../src/config';
 import { ApiKeyRole, ApiKeySource, Scope } from '../../src/modules/auth/auth.enums';
-import { createLogger } from '../../src/shared/logger';
+import { createLogger, type Logger } from '../../src/shared/logger';
 import type { Clock } from '../../src/shared/clock';
 import { createDataSource } from '../../src/db/data-source';
 import { createTestDatabase, openDataSource, StatementCounter, type TestDatabase } from './database';
@@ -98,6 +98,8 @@ export interface TestServerOptions {
   sameDatabaseAs?: TestServer;
   /** Sees every SQL statement this server's DataSource sends, the `INFRA_SQL_TAG` ones included (which `counter` skips). */
   onQuery?: (sql: string) => void;
+  /** The app's logger (default: silent, or TEST_LOG_LEVEL); tests that read the request log pass their own. */
+  log?: Logger;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -107,7 +109,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const ds = opts.onQuery
     ? await openObservedDataSource(db.url, counter, opts.onQuery, opts.poolSize)
     : await openDataSource(db.url, counter, opts.poolSize);
-  const log = createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
+  const log = opts.log ?? createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent');
   const adminKey =
     opts.config?.adminApiKey ?? opts.env?.adminApiKey ?? shared?.adminKey ?? `cg-test-admin-${randomBytes(24).toString('base64url')}`;
   const app = await startApp({

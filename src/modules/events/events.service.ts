@@ -31,6 +31,8 @@ export interface EventServiceStartOptions {
   /** How often the retention job runs (default hourly; it also runs at start). */
   pruneIntervalMs?: number;
   feed?: Partial<Omit<FeedOptions, 'url' | 'log'>>;
+  /** Called as each live event is handed to a subscriber (the app measures delivery lag with it). */
+  onLiveDelivery?: (event: StoredEvent) => void;
 }
 
 export interface EventPageResult {
@@ -68,6 +70,7 @@ export class EventService {
   private retentionDays = 7;
   private pruneTimer: NodeJS.Timeout | null = null;
   private log: Logger | null = null;
+  private onLiveDelivery: ((event: StoredEvent) => void) | undefined;
   private readonly streams = new Set<EventStream>();
   private maxQueued = 0;
   private slowConsumersClosed = 0;
@@ -85,6 +88,7 @@ export class EventService {
     this.log = opts.log;
     this.maxBuffered = opts.maxBuffered ?? this.maxBuffered;
     this.retentionDays = opts.retentionDays;
+    this.onLiveDelivery = opts.onLiveDelivery;
     const feed = new EventFeed(this.ds, this.store, { url: opts.url, log: opts.log, ...opts.feed });
     await feed.start();
     this.feed = feed;
@@ -192,6 +196,7 @@ export class EventService {
       maxBuffered: this.maxBuffered,
       pageSize: REPLAY_PAGE,
       readPage,
+      onLiveDelivery: this.onLiveDelivery,
       onOverflow: () => {
         this.slowConsumersClosed++;
         this.log?.warn('subscriber too slow; closing it', { maxBuffered: this.maxBuffered });

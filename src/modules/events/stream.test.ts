@@ -166,3 +166,28 @@ describe('EventStream', () => {
     expect(ended).toBe(1);
   });
 });
+
+describe('onLiveDelivery', () => {
+  it('reports live events as they are handed over (queued or awaited), never replayed ones', async () => {
+    const feed = new FakeFeed();
+    feed.commit(ev(1), ev(2));
+    feed.deliverAll();
+    const live: number[] = [];
+    const stream = new EventStream(feed, options(feed, { after: 0, onLiveDelivery: (e) => live.push(e.seq) }));
+    expect(await take(stream, 2)).toEqual([1, 2]);
+    expect(live).toEqual([]);
+    // Queued while nobody waits, then taken.
+    feed.commit(ev(3), ev(4));
+    feed.deliverAll();
+    expect(live).toEqual([]);
+    expect(await take(stream, 2)).toEqual([3, 4]);
+    expect(live).toEqual([3, 4]);
+    // Handed straight to a waiting consumer.
+    const next = stream.next();
+    feed.commit(ev(5));
+    feed.deliverAll();
+    expect((await next).value?.seq).toBe(5);
+    expect(live).toEqual([3, 4, 5]);
+    await stream.return();
+  });
+});

@@ -50,6 +50,8 @@ export interface StreamOptions {
   onOverflow(): void;
   /** Called once when the stream ends for any reason. */
   onEnd?(): void;
+  /** Called as each live event (not a replayed one) is handed to the consumer (metrics: delivery lag). */
+  onLiveDelivery?(event: FeedEvent): void;
 }
 
 type State = 'replay' | 'live' | 'done';
@@ -74,6 +76,8 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
   private head = 0;
   private waiter: ((r: IteratorResult<FeedEvent>) => void) | null = null;
   private overflowed = false;
+  /** Events above this seq arrived live (the seam); replayed ones are at or below it. */
+  private liveAfter = Infinity;
   /** Most live events that were ever waiting at once (for tests and stats). */
   maxQueued = 0;
 
@@ -84,6 +88,7 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
     if (opts.after === null) {
       this.state = 'live';
       this.scanned = source.deliveredThrough;
+      this.liveAfter = this.scanned;
     } else {
       this.state = 'replay';
       this.scanned = opts.after;
@@ -107,6 +112,7 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
     if (this.waiter) {
       const resolve = this.waiter;
       this.waiter = null;
+      this.opts.onLiveDelivery?.(event);
       resolve({ value: event, done: false });
       return;
     }
@@ -121,7 +127,10 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
   async next(): Promise<IteratorResult<FeedEvent>> {
     for (;;) {
       const queued = this.shift();
-      if (queued) return { value: queued, done: false };
+      if (queued) {
+        if (queued.seq > this.liveAfter) this.opts.onLiveDelivery?.(queued);
+        return { value: queued, done: false };
+      }
       if (this.state === 'done') return DONE;
       if (this.state === 'live') return new Promise((resolve) => (this.waiter = resolve));
       await this.replayPage();
@@ -171,7 +180,10 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
     for (const e of page.events) this.queue.push(e);
     this.scanned = Math.max(this.scanned, page.scannedThrough);
     // The seam: no await between this check and turning live.
-    if (!page.full && this.scanned >= this.source.deliveredThrough) this.state = 'live';
+    if (!page.full && this.scanned >= this.source.deliveredThrough) {
+      this.state = 'live';
+      this.liveAfter = this.scanned;
+    }
   }
 
   private overflow(): void {
