@@ -13,9 +13,10 @@ import { lifecycle } from './lifecycle';
 import type { ModuleDescriptor } from './module';
 import { personas } from './personas';
 import { referrals } from './referrals';
+import { sharing } from './sharing';
 import { touchpoints } from './touchpoints';
 
-export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth] as const;
+export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, sharing] as const;
 
 /** Every module's entities, for the DataSource. */
 export const ENTITIES = MODULES.flatMap((m) => m.entities ?? []);

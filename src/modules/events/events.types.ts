@@ -30,6 +30,14 @@ registerEnumType(CustomerEventType, {
     PURCHASE_RECORDED: { description: 'A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`.' },
     TOUCHPOINT_RECORDED: { description: 'An interaction with a customer was recorded. Type: `TouchpointRecordedEvent`.' },
     REFERRAL_CREATED: { description: "A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`." },
+    CUSTOMER_SHARING_STARTED: {
+      description:
+        'A customer agreed to share their data with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner. Type: `CustomerSharingStartedEvent`.',
+    },
+    CUSTOMER_SHARING_ENDED: {
+      description:
+        'A customer withdrew their consent to share with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner, and from then on gets NOT_FOUND for the customer: delete what you hold about them. Carries ids only. Type: `CustomerSharingEndedEvent`.',
+    },
   },
 });
 
@@ -142,6 +150,25 @@ export class ReferralCreatedEvent extends CustomerEvent {
   sourceChannel!: Channel;
 }
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'The customer agreed to share their data with a partner; from now on its keys see the customer.',
+})
+export class CustomerSharingStartedEvent extends CustomerEvent {
+  @Field({ description: 'The partner (as named on its PARTNER keys).' })
+  partner!: string;
+}
+
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description:
+    "The customer withdrew their consent to share with a partner. Ids only: for that partner's keys `customer` is null (the customer is out of scope); use `customerId`, and delete what you hold about them.",
+})
+export class CustomerSharingEndedEvent extends CustomerEvent {
+  @Field({ description: 'The partner (as named on its PARTNER keys).' })
+  partner!: string;
+}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -150,6 +177,8 @@ export const EVENT_CLASSES = {
   PURCHASE_RECORDED: PurchaseRecordedEvent,
   TOUCHPOINT_RECORDED: TouchpointRecordedEvent,
   REFERRAL_CREATED: ReferralCreatedEvent,
+  CUSTOMER_SHARING_STARTED: CustomerSharingStartedEvent,
+  CUSTOMER_SHARING_ENDED: CustomerSharingEndedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -204,6 +233,8 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
     });
   } else if (out instanceof ReferralCreatedEvent) {
     Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
+  } else if (out instanceof CustomerSharingStartedEvent || out instanceof CustomerSharingEndedEvent) {
+    out.partner = String(p.partner);
   }
   memo.set(e, out);
   return out;
