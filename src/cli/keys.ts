@@ -50,7 +50,8 @@ function describe(k: ApiKey): string {
       ? `last used ${k.lastUsedAt.toISOString()}`
       : 'never used';
   const scopes = k.scopes.length ? ` [${k.scopes.join(', ')}]` : '';
-  return `${k.prefix.padEnd(14)} ${k.role.padEnd(8)} ${state.padEnd(36)} ${k.label}${scopes}`;
+  const partner = k.partner ? ` (partner ${k.partner})` : '';
+  return `${k.prefix.padEnd(14)} ${k.role.padEnd(8)} ${state.padEnd(36)} ${k.label}${partner}${scopes}`;
 }
 
 async function run(argv: string[]): Promise<void> {
