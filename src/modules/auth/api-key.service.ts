@@ -317,7 +317,7 @@ export class ApiKeyService {
   }
 
   /** One demo key per role, for a fresh database; the secrets are returned once. */
-  async createDemoKeys(): Promise<{ role: ApiKeyRole; scopes: Scope[]; secret: string; prefix: string }[]> {
+  async createDemoKeys(): Promise<{ role: ApiKeyRole; scopes: Scope[]; secret: string; prefix: string; partner: string | null }[]> {
     const plan: { role: ApiKeyRole; scopes: Scope[]; label: string; partner?: string }[] = [
       { role: ApiKeyRole.ADMIN, scopes: [], label: 'Demo admin' },
       { role: ApiKeyRole.ANALYST, scopes: [Scope.PII_READ], label: 'Demo analyst (reads personal data)' },
@@ -328,7 +328,7 @@ export class ApiKeyService {
       const out = [];
       for (const p of plan) {
         const { apiKey, secret } = await this.create({ ...p, source: ApiKeySource.DEMO }, em);
-        out.push({ role: p.role, scopes: p.scopes, secret, prefix: apiKey.prefix });
+        out.push({ role: p.role, scopes: p.scopes, secret, prefix: apiKey.prefix, partner: apiKey.partner });
       }
       return out;
     });
