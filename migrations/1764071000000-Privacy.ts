@@ -1,7 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-
-const EVENT_TYPES_BEFORE =
-  "'CUSTOMER_CREATED','CUSTOMER_UPDATED','STAGE_CHANGED','PURCHASE_RECORDED','TOUCHPOINT_RECORDED','REFERRAL_CREATED'";
+import { changeEventTypes, changeKeyScopes } from './allowed-values';
 
 /**
  * The right of access and the right to erasure (docs/privacy.md).
@@ -26,13 +24,8 @@ export class Privacy1764071000000 implements MigrationInterface {
       ALTER TABLE customer ADD CONSTRAINT customer_erased_is_empty
       CHECK (erased_at IS NULL OR (name = '' AND email IS NULL AND phone IS NULL AND external_id IS NULL))`);
 
-    await q.query(`ALTER TABLE api_key DROP CONSTRAINT api_key_scopes_check`);
-    await q.query(`ALTER TABLE api_key ADD CONSTRAINT api_key_scopes_check CHECK (scopes <@ ARRAY['pii:read', 'privacy:manage'])`);
-
-    await q.query(`ALTER TABLE customer_event DROP CONSTRAINT customer_event_type_check`);
-    await q.query(
-      `ALTER TABLE customer_event ADD CONSTRAINT customer_event_type_check CHECK (type IN (${EVENT_TYPES_BEFORE},'CUSTOMER_ERASED'))`,
-    );
+    await changeKeyScopes(q, ['privacy:manage']);
+    await changeEventTypes(q, ['CUSTOMER_ERASED']);
 
     await q.query(`
       CREATE TABLE privacy_audit (
@@ -53,10 +46,8 @@ export class Privacy1764071000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE IF EXISTS privacy_audit`);
-    await q.query(`ALTER TABLE customer_event DROP CONSTRAINT customer_event_type_check`);
-    await q.query(`ALTER TABLE customer_event ADD CONSTRAINT customer_event_type_check CHECK (type IN (${EVENT_TYPES_BEFORE}))`);
-    await q.query(`ALTER TABLE api_key DROP CONSTRAINT api_key_scopes_check`);
-    await q.query(`ALTER TABLE api_key ADD CONSTRAINT api_key_scopes_check CHECK (scopes <@ ARRAY['pii:read'])`);
+    await changeEventTypes(q, [], ['CUSTOMER_ERASED']);
+    await changeKeyScopes(q, [], ['privacy:manage']);
     await q.query(`ALTER TABLE customer DROP CONSTRAINT customer_erased_is_empty`);
     await q.query(`ALTER TABLE customer DROP COLUMN erased_at`);
   }

@@ -8,6 +8,7 @@ import { CustomerEvents1764065000000 } from './1764065000000-CustomerEvents';
 import { Analytics1764065200000 } from './1764065200000-Analytics';
 import { RateLimitLeases1764065300000 } from './1764065300000-RateLimitLeases';
 import { Privacy1764071000000 } from './1764071000000-Privacy';
+import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
 
 export const migrations = [
   Foundation1764064800000,
@@ -16,4 +17,5 @@ export const migrations = [
   Analytics1764065200000,
   RateLimitLeases1764065300000,
   Privacy1764071000000,
+  PartnerSharing1764072000000,
 ];

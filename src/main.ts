@@ -101,7 +101,10 @@ async function main(): Promise<void> {
   // first): the insight fields fill in a few seconds after start instead of after a manual fit.
   if (seeded) void fitDemoModel(app.services.analytics.models, log);
   if (demoKeys.length) {
-    const lines = demoKeys.map((k) => `  ${k.role.padEnd(8)} ${k.secret}${k.scopes.length ? `   (scopes: ${k.scopes.join(', ')})` : ''}`);
+    const lines = demoKeys.map(
+      (k) =>
+        `  ${k.role.padEnd(8)} ${k.secret}${k.scopes.length ? `   (scopes: ${k.scopes.join(', ')})` : ''}${k.partner ? `   (partner ${k.partner}: sees the customers who share with it)` : ''}`,
+    );
     process.stdout.write(
       [
         '',

@@ -2,7 +2,7 @@
  * `npm run keys -- <command>`: manage API keys against DATABASE_URL or the
  * embedded database (the same one `npm start` uses).
  *
- *   create --role <admin|analyst|service|partner> [--label TEXT] [--scope pii:read]
+ *   create --role <admin|analyst|service|partner> [--partner NAME] [--label TEXT] [--scope pii:read]
  *          [--rate-limit N] [--max-subscriptions N]   prints the new key once
  *   list [--all]                                      keys (revoked ones with --all)
  *   revoke <prefix>                                   e.g. revoke cgk_3f9a1c0d
@@ -18,7 +18,7 @@ import { Scope } from '../modules/auth/viewer';
 import { ApiKey } from '../modules/auth/api-key.entity';
 
 const USAGE = `Usage: npm run keys -- <command>
-  create --role <admin|analyst|service|partner> [--label TEXT] [--scope pii:read] [--rate-limit N] [--max-subscriptions N]
+  create --role <admin|analyst|service|partner> [--partner NAME] [--label TEXT] [--scope pii:read] [--rate-limit N] [--max-subscriptions N]
   list [--all]
   revoke <prefix>        (the key's visible prefix, e.g. cgk_3f9a1c0d)
   generate               print a random key to use as ADMIN_API_KEY (touches no database)`;
@@ -50,7 +50,8 @@ function describe(k: ApiKey): string {
       ? `last used ${k.lastUsedAt.toISOString()}`
       : 'never used';
   const scopes = k.scopes.length ? ` [${k.scopes.join(', ')}]` : '';
-  return `${k.prefix.padEnd(14)} ${k.role.padEnd(8)} ${state.padEnd(36)} ${k.label}${scopes}`;
+  const partner = k.partner ? ` (partner ${k.partner})` : '';
+  return `${k.prefix.padEnd(14)} ${k.role.padEnd(8)} ${state.padEnd(36)} ${k.label}${partner}${scopes}`;
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -60,6 +61,7 @@ async function run(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       role: { type: 'string' },
+      partner: { type: 'string' },
       label: { type: 'string' },
       scope: { type: 'string', multiple: true },
       'rate-limit': { type: 'string' },
@@ -83,6 +85,7 @@ async function run(argv: string[]): Promise<void> {
           role,
           scopes,
           source: ApiKeySource.CLI,
+          partner: values.partner ?? null,
           rateLimitPerMinute: wholeNumber(values['rate-limit'], 'rate-limit'),
           maxSubscriptions: wholeNumber(values['max-subscriptions'], 'max-subscriptions'),
         }),

@@ -97,6 +97,14 @@ export interface SqlObjectMap {
    * hands them over when such a field is asked for.
    */
   row: Record<string, (row: string) => string>;
+  /**
+   * Columns naming the customers a row belongs to, for the partner scope: a
+   * PARTNER key sees the row only while every one of them shares with its
+   * partner. `[]` for rows that are nobody's (products, personas). Required for
+   * every type with a table (a unit test checks it); nested types without a
+   * table belong to their parent row.
+   */
+  customers?: readonly string[];
 }
 
 /** Shorthands for maps. */

@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import type { Context, Services } from '../modules/context';
 import type { Viewer } from '../modules/auth/viewer';
 import { createLoaders } from '../modules/loaders';
+import { partnerScopeFor } from '../modules/sharing';
 
 export type { Context };
 
@@ -21,5 +22,13 @@ export function createContext(
   viewer: Viewer,
   opts: { cache?: boolean; requestId?: string } = {},
 ): Context {
-  return { requestId: opts.requestId ?? randomUUID(), viewer, ds, services, loaders: createLoaders(ds.manager, opts.cache ?? true) };
+  const cache = opts.cache ?? true;
+  return {
+    requestId: opts.requestId ?? randomUUID(),
+    viewer,
+    ds,
+    services,
+    loaders: createLoaders(ds.manager, cache),
+    partnerScope: partnerScopeFor(ds.manager, viewer, cache),
+  };
 }

@@ -11,6 +11,7 @@
  */
 import type { DataSource } from 'typeorm';
 import type { Viewer } from './auth/viewer';
+import type { PartnerScope } from './sharing/sharing.scope';
 
 /** Every per-request DataLoader, by name (each module adds its own). */
 export interface Loaders {}
@@ -24,6 +25,8 @@ export interface Context {
   ds: DataSource;
   loaders: Loaders;
   services: Services;
+  /** PARTNER keys: the partner scope every read applies (sharing/sharing.scope.ts); null for every other role. */
+  partnerScope: PartnerScope | null;
   /** A mixed compiled read's JSON, by root response key (graphql/sql/compiled-reads.ts). */
   compiled?: Record<string, unknown>;
 }

@@ -14,9 +14,10 @@ import type { ModuleDescriptor } from './module';
 import { personas } from './personas';
 import { privacy } from './privacy';
 import { referrals } from './referrals';
+import { sharing } from './sharing';
 import { touchpoints } from './touchpoints';
 
-export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, privacy] as const;
+export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, sharing, privacy] as const;
 
 /** Every module's entities, for the DataSource. */
 export const ENTITIES = MODULES.flatMap((m) => m.entities ?? []);

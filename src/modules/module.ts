@@ -18,6 +18,7 @@ import type { FieldMap, RootList, SqlObjectMap } from '../db/sql-map';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { Loaders, Services } from './context';
+import type { NodeOwners } from './sharing/sharing.scope';
 
 /**
  * What a module holds about one person, and how it is erased: the module's
@@ -93,6 +94,12 @@ export interface ModuleDescriptor<L extends object = Record<never, never>, S ext
   readonly connect?: (services: Services) => void;
   /** Node types `node(id:)` resolves: GraphQL type name → the by-id loader that fetches it. */
   readonly nodeTypes?: Readonly<Record<string, ByIdLoaderName>>;
+  /**
+   * Whose data each node type is (the row its by-id loader returns → its
+   * owners), for the partner scope on `node(id:)`. Every type in `nodeTypes`
+   * needs one: a PARTNER key gets null for a type without it.
+   */
+  readonly nodeOwners?: Readonly<Record<string, (row: never) => NodeOwners>>;
   readonly sql?: ModuleSql;
   /** What the module holds about a person and how it is erased (right of access, right to erasure). */
   readonly personalData?: PersonalDataContribution;

@@ -238,3 +238,19 @@ export async function tableSnapshot(db: Sql): Promise<Record<string, string>> {
   );
   return Object.fromEntries(rows.map((r) => [r.t, r.s]));
 }
+
+/**
+ * Records that customers share their data with `partner` (all of them, or
+ * those with these local ids), as `setPartnerSharing` would, without events.
+ */
+export async function shareWithPartner(db: Sql, partner: string, customerIds?: readonly string[]): Promise<void> {
+  await db.query(
+    `WITH c AS (
+       INSERT INTO partner_sharing_change (customer_id, partner, shared, source)
+       SELECT id, $1, true, 'test' FROM customer WHERE $2::bigint[] IS NULL OR id = ANY($2::bigint[])
+       RETURNING id, customer_id
+     )
+     INSERT INTO partner_sharing (partner, customer_id, change_id) SELECT $1, customer_id, id FROM c ON CONFLICT DO NOTHING`,
+    [partner, customerIds ?? null],
+  );
+}

@@ -88,6 +88,8 @@ export type CreateApiKeyInput = {
   label: string;
   /** Subscriptions this key may hold open at once (0–10000); omit for the server default. */
   maxSubscriptions?: number | null | undefined;
+  /** PARTNER keys (required for them, refused for other roles): the partner the key belongs to, lower-case letters, digits and dashes (e.g. `acme-travel`). The key sees only the customers who agreed to share with this partner (`setPartnerSharing`). */
+  partner?: string | null | undefined;
   /** Requests per minute for this key (1–1000000); omit for the server default. */
   rateLimitPerMinute?: number | null | undefined;
   /** What the key may do. */
@@ -164,6 +166,10 @@ export type CustomerEventType =
   | 'CUSTOMER_CREATED'
   /** A customer was erased (`eraseCustomer`, right to erasure). Delete every copy of their data you hold; see docs/privacy.md. Carries ids only. Type: `CustomerErasedEvent`. */
   | 'CUSTOMER_ERASED'
+  /** A customer withdrew their consent to share with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner, and from then on gets NOT_FOUND for the customer: delete what you hold about them. Carries ids only. Type: `CustomerSharingEndedEvent`. */
+  | 'CUSTOMER_SHARING_ENDED'
+  /** A customer agreed to share their data with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner. Type: `CustomerSharingStartedEvent`. */
+  | 'CUSTOMER_SHARING_STARTED'
   /** A customer's profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`. */
   | 'CUSTOMER_UPDATED'
   /** A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`. */
@@ -364,6 +370,18 @@ export type Scope =
   | 'PII_READ'
   /** Data protection: answer a person's requests with `exportCustomerData` (everything held about them, personal data included) and `eraseCustomer`. Every use is written to the privacy audit log. Not for PARTNER keys. */
   | 'PRIVACY_MANAGE';
+
+/** A customer's consent, given or withdrawn, to share their data with one partner. */
+export type SetPartnerSharingInput = {
+  /** The customer. */
+  customerId: string | number;
+  /** The partner, as named on its PARTNER keys: lower-case letters, digits and dashes (e.g. `acme-travel`). */
+  partner: string;
+  /** True: the customer agrees to share with the partner. False: the customer withdraws that consent. */
+  share: boolean;
+  /** Where the customer said so (1–200 characters), e.g. "booking form" or "support call". */
+  source: string;
+};
 
 /** Which stage changes to receive. Every condition given must hold; a list matches any of its values. */
 export type StageChangeFilter = {
@@ -609,6 +627,8 @@ export type AuthCustomerEventsSubscription = { customerEvents:
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
    };
 
 export type CustomerCoreFragment = { id: string, externalId: string | null, name: string | null, email: string | null, phone: string | null, stage: LifecycleStage, stageEnteredAt: string, createdAt: string };
@@ -722,6 +742,8 @@ export type NodeLookupQuery = { node:
     | { __typename: 'Customer', name: string | null, id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerErasedEvent', id: string }
+    | { __typename: 'CustomerSharingEndedEvent', id: string }
+    | { __typename: 'CustomerSharingStartedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -746,6 +768,8 @@ export type NodesLookupQuery = { nodes: Array<
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerErasedEvent', id: string }
+    | { __typename: 'CustomerSharingEndedEvent', id: string }
+    | { __typename: 'CustomerSharingStartedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -765,23 +789,29 @@ export type CatalogueQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type CatalogueQuery = { personas: { totalCount: number, nodes: Array<{ id: string, name: string, goals: Array<string>, preferredChannels: Array<Channel> }> }, products: { totalCount: number, nodes: Array<{ id: string, sku: string, name: string, category: string, price: string }> } };
 
-type EventFields_CustomerCreatedEvent_Fragment = { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerCreatedEvent_Fragment = { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_CustomerErasedEvent_Fragment = { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerErasedEvent_Fragment = { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerSharingEndedEvent_Fragment = { __typename: 'CustomerSharingEndedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerSharingStartedEvent_Fragment = { __typename: 'CustomerSharingStartedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_ReferralCreatedEvent_Fragment = { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_StageChangedEvent_Fragment = { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_TouchpointRecordedEvent_Fragment = { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_ReferralCreatedEvent_Fragment = { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
+
+type EventFields_StageChangedEvent_Fragment = { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
+
+type EventFields_TouchpointRecordedEvent_Fragment = { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
 export type EventFieldsFragment =
   | EventFields_CustomerCreatedEvent_Fragment
   | EventFields_CustomerErasedEvent_Fragment
+  | EventFields_CustomerSharingEndedEvent_Fragment
+  | EventFields_CustomerSharingStartedEvent_Fragment
   | EventFields_CustomerUpdatedEvent_Fragment
   | EventFields_PurchaseRecordedEvent_Fragment
   | EventFields_ReferralCreatedEvent_Fragment
@@ -796,13 +826,15 @@ export type OnCustomerEventsSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsSubscription = { customerEvents:
-    | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
+    | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'CustomerSharingEndedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'CustomerSharingStartedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
    };
 
 export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
@@ -812,13 +844,15 @@ export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsLeanSubscription = { customerEvents:
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
    };
 
 export type OnStageChangedSubscriptionVariables = Exact<{
@@ -827,7 +861,7 @@ export type OnStageChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type OnStageChangedSubscription = { customerStageChanged: { id: string, cursor: string, from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, customer: { id: string, stage: LifecycleStage } } };
+export type OnStageChangedSubscription = { customerStageChanged: { id: string, cursor: string, from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, customer: { id: string, stage: LifecycleStage } | null } };
 
 export type EventPageQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -837,13 +871,15 @@ export type EventPageQueryVariables = Exact<{
 
 
 export type EventPageQuery = { customerEvents: { totalCount: number, resumeCursor: string, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node:
-        | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
+        | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'CustomerErasedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'CustomerSharingEndedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'CustomerSharingStartedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
        }> } };
 
 export type LatestEventCursorQueryVariables = Exact<{ [key: string]: never; }>;
@@ -859,20 +895,22 @@ export type EventNodeQueryVariables = Exact<{
 export type EventNodeQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
-    | { __typename: 'CustomerCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
-    | { __typename: 'CustomerErasedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
-    | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'CustomerCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
+    | { __typename: 'CustomerErasedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
+    | { __typename: 'CustomerSharingEndedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
+    | { __typename: 'CustomerSharingStartedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
+    | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }
-    | { __typename: 'PurchaseRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'PurchaseRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Referral', id: string }
-    | { __typename: 'ReferralCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'ReferralCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'StageChange', id: string }
-    | { __typename: 'StageChangedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'StageChangedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Touchpoint', id: string }
-    | { __typename: 'TouchpointRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'TouchpointRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
    | null };
 
 export type ProductsPageQueryVariables = Exact<{
@@ -930,6 +968,8 @@ export type NodeTypesQuery = { nodes: Array<
     | { __typename: 'Customer', name: string | null, id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerErasedEvent', id: string }
+    | { __typename: 'CustomerSharingEndedEvent', id: string }
+    | { __typename: 'CustomerSharingStartedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', status: HoldingStatus, id: string }
     | { __typename: 'Persona', id: string, personaName: string }
@@ -954,6 +994,8 @@ export type NodeTypeQuery = { node:
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerErasedEvent', id: string }
+    | { __typename: 'CustomerSharingEndedEvent', id: string }
+    | { __typename: 'CustomerSharingStartedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -1004,6 +1046,20 @@ export type SeededCatalogueQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type SeededCatalogueQuery = { personas: { totalCount: number, nodes: Array<{ name: string, goals: Array<string>, preferredChannels: Array<Channel> }> }, products: { totalCount: number, nodes: Array<{ sku: string, category: string, price: string }> } };
+
+export type SetPartnerSharingMutationVariables = Exact<{
+  input: SetPartnerSharingInput;
+}>;
+
+
+export type SetPartnerSharingMutation = { setPartnerSharing: { changed: boolean, sharing: { partner: string, shared: boolean, source: string, recordedAt: string }, customer: { id: string, stage: LifecycleStage } } };
+
+export type CustomerPartnerSharingQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CustomerPartnerSharingQuery = { customer: { id: string, partnerSharing: Array<{ partner: string, shared: boolean, source: string, recordedAt: string }> | null } | null };
 
 export const ChurnModelFullFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ChurnModelFull"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ChurnModel"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"isCurrent"}},{"kind":"Field","name":{"kind":"Name","value":"calibrationEnd"}},{"kind":"Field","name":{"kind":"Name","value":"timeUnit"}},{"kind":"Field","name":{"kind":"Name","value":"customerCount"}},{"kind":"Field","name":{"kind":"Name","value":"repeatCustomerCount"}},{"kind":"Field","name":{"kind":"Name","value":"transactionCount"}},{"kind":"Field","name":{"kind":"Name","value":"typicalGapDays"}},{"kind":"Field","name":{"kind":"Name","value":"horizonMonths"}},{"kind":"Field","name":{"kind":"Name","value":"discountRatePerMonth"}},{"kind":"Field","name":{"kind":"Name","value":"fitMs"}},{"kind":"Field","name":{"kind":"Name","value":"fittedAt"}},{"kind":"Field","name":{"kind":"Name","value":"scoringMs"}},{"kind":"Field","name":{"kind":"Name","value":"scoredAt"}},{"kind":"Field","name":{"kind":"Name","value":"scoredCustomerCount"}},{"kind":"Field","name":{"kind":"Name","value":"bgNbd"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"r"}},{"kind":"Field","name":{"kind":"Name","value":"alpha"}},{"kind":"Field","name":{"kind":"Name","value":"a"}},{"kind":"Field","name":{"kind":"Name","value":"b"}},{"kind":"Field","name":{"kind":"Name","value":"logLikelihood"}},{"kind":"Field","name":{"kind":"Name","value":"iterations"}},{"kind":"Field","name":{"kind":"Name","value":"meanPurchaseRate"}},{"kind":"Field","name":{"kind":"Name","value":"meanDropoutProbability"}}]}},{"kind":"Field","name":{"kind":"Name","value":"gammaGamma"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"p"}},{"kind":"Field","name":{"kind":"Name","value":"q"}},{"kind":"Field","name":{"kind":"Name","value":"gamma"}},{"kind":"Field","name":{"kind":"Name","value":"logLikelihood"}},{"kind":"Field","name":{"kind":"Name","value":"customerCount"}},{"kind":"Field","name":{"kind":"Name","value":"populationMeanSpend"}}]}}]}}]} as unknown as DocumentNode<ChurnModelFullFragment, unknown>;
 export const ChurnRiskFullFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ChurnRiskFull"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ChurnRisk"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"level"}},{"kind":"Field","name":{"kind":"Name","value":"probabilityAlive"}},{"kind":"Field","name":{"kind":"Name","value":"scoredAt"}},{"kind":"Field","name":{"kind":"Name","value":"accountChurn"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"explanation"}}]}},{"kind":"Field","name":{"kind":"Name","value":"productChurn"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"explanation"}}]}},{"kind":"Field","name":{"kind":"Name","value":"decreasedSpend"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"explanation"}}]}},{"kind":"Field","name":{"kind":"Name","value":"factors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"contribution"}},{"kind":"Field","name":{"kind":"Name","value":"description"}}]}},{"kind":"Field","name":{"kind":"Name","value":"evidence"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"touchpoint"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"direction"}},{"kind":"Field","name":{"kind":"Name","value":"response"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]} as unknown as DocumentNode<ChurnRiskFullFragment, unknown>;
@@ -1065,3 +1121,5 @@ export const EraseCustomerDocument = {"kind":"Document","definitions":[{"kind":"
 export const PrivacyAuditLogDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"PrivacyAuditLog"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"privacyAuditLog"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"customerId"}},{"kind":"Field","name":{"kind":"Name","value":"actor"}},{"kind":"Field","name":{"kind":"Name","value":"actorRole"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]}}]} as unknown as DocumentNode<PrivacyAuditLogQuery, PrivacyAuditLogQueryVariables>;
 export const SeededCustomersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SeededCustomers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CustomerFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CustomerOrder"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"stageEnteredAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastPurchaseAt"}},{"kind":"Field","name":{"kind":"Name","value":"persona"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"stageHistory"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"trigger"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"purchases"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"holdings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"since"}},{"kind":"Field","name":{"kind":"Name","value":"closedAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"touchpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"referralsMade"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"referredBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"convertedAt"}},{"kind":"Field","name":{"kind":"Name","value":"referrer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<SeededCustomersQuery, SeededCustomersQueryVariables>;
 export const SeededCatalogueDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SeededCatalogue"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"personas"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"goals"}},{"kind":"Field","name":{"kind":"Name","value":"preferredChannels"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"products"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"price"}}]}}]}}]}}]} as unknown as DocumentNode<SeededCatalogueQuery, SeededCatalogueQueryVariables>;
+export const SetPartnerSharingDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetPartnerSharing"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetPartnerSharingInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setPartnerSharing"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changed"}},{"kind":"Field","name":{"kind":"Name","value":"sharing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"partner"}},{"kind":"Field","name":{"kind":"Name","value":"shared"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}}]}}]}}]}}]} as unknown as DocumentNode<SetPartnerSharingMutation, SetPartnerSharingMutationVariables>;
+export const CustomerPartnerSharingDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CustomerPartnerSharing"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"partnerSharing"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"partner"}},{"kind":"Field","name":{"kind":"Name","value":"shared"}},{"kind":"Field","name":{"kind":"Name","value":"source"}},{"kind":"Field","name":{"kind":"Name","value":"recordedAt"}}]}}]}}]}}]} as unknown as DocumentNode<CustomerPartnerSharingQuery, CustomerPartnerSharingQueryVariables>;

@@ -85,7 +85,8 @@ describe('a warm request sends no auth or rate-limit SQL', () => {
   });
 
   it('keeps last_used_at current without writing on the request path', async () => {
-    const created = (await a.query(CreateApiKeyDocument, { input: { label: 'last used', role: 'PARTNER' } })).createApiKey;
+    const created = (await a.query(CreateApiKeyDocument, { input: { label: 'last used', role: 'PARTNER', partner: 'test-partner' } }))
+      .createApiKey;
     await post(a.url, ViewerDocument, {}, bearer(created.secret));
     const usedAt = async () =>
       (
@@ -124,7 +125,9 @@ describe("revocation reaches every instance's cache", () => {
   });
 
   it('an instance that loses its feed stops trusting its cache, and empties it when the feed is back', async () => {
-    const doomed = (await a.query(CreateApiKeyDocument, { input: { label: 'Revoked while B was deaf', role: 'PARTNER' } })).createApiKey;
+    const doomed = (
+      await a.query(CreateApiKeyDocument, { input: { label: 'Revoked while B was deaf', role: 'PARTNER', partner: 'test-partner' } })
+    ).createApiKey;
     const kept = await a.createKey({ role: 'PARTNER' });
     for (const secret of [doomed.secret, kept]) await post(b.url, ViewerDocument, {}, bearer(secret));
     logB.reset();

@@ -13,7 +13,8 @@ import WebSocket from 'ws';
 import { getSchema } from '../../src/graphql/schema';
 import { personalFields } from '../../src/modules/auth/access';
 import { CustomersSearchDocument, UpdateCustomerAsServiceDocument } from '../generated/graphql';
-import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { startTestServer, TEST_PARTNER, type GraphQLResponse, type TestServer } from '../support/server';
+import { shareWithPartner } from '../factories';
 
 const PERSONAL = personalFields(getSchema());
 const marker = (what: string) => `pii-${what}-${randomBytes(6).toString('hex')}`;
@@ -94,6 +95,8 @@ beforeAll(async () => {
   );
   const stageEvent = events.customerEvents.nodes.at(-1)!;
   fixtures.StageChangedEvent = { id: stageEvent.id, values: { reason } };
+  // The partner key sees the fixtures: their customer shares with it (partner-scope.int.test.ts tests the scope itself).
+  await shareWithPartner(server.ds, TEST_PARTNER);
 });
 afterAll(async () => {
   await server?.stop();

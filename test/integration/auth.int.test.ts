@@ -22,7 +22,16 @@ import {
   ViewerDocument,
 } from '../generated/graphql';
 import { openDataSource } from '../support/database';
-import { bearer, postRaw as post, startTestServer, type GraphQLResponse, type RawResponse, type TestServer } from '../support/server';
+import {
+  bearer,
+  postRaw as post,
+  startTestServer,
+  TEST_PARTNER,
+  type GraphQLResponse,
+  type RawResponse,
+  type TestServer,
+} from '../support/server';
+import { shareWithPartner } from '../factories';
 
 const run = promisify(execFile);
 let server: TestServer;
@@ -263,6 +272,8 @@ describe('roles', () => {
 
   it('report a forbidden field at its path and still deliver the rest', async () => {
     const partner = await server.createKey({ role: 'PARTNER' });
+    // The partner sees the customers who share with it (partner-scope.int.test.ts tests the scope itself).
+    await shareWithPartner(server.ds, TEST_PARTNER);
     const res = await post<{ a: { totalCount: number; nodes: { id: string; name: string | null }[] }; b: { id: string } | null }>(
       server.url,
       '{ a: customers(first: 1, orderBy: CREATED_AT_ASC) { totalCount nodes { id name } } b: latestCustomerEventCursor }',
@@ -279,7 +290,8 @@ describe('roles', () => {
 
 describe('revocation', () => {
   it('stops a key at once on HTTP and closes its open WebSockets', async () => {
-    const created = (await server.query(CreateApiKeyDocument, { input: { label: 'To revoke', role: 'PARTNER' } })).createApiKey;
+    const created = (await server.query(CreateApiKeyDocument, { input: { label: 'To revoke', role: 'PARTNER', partner: 'test-partner' } }))
+      .createApiKey;
     const other = await server.createKey({ role: 'PARTNER' });
     expect(codes(await post(server.url, ViewerDocument, {}, bearer(created.secret)))).toEqual([]);
 
@@ -459,7 +471,7 @@ describe('npm run keys', () => {
     });
 
   it('creates a key that works, lists it, and revokes it by prefix', async () => {
-    const created = await cli('create', '--role', 'partner', '--label', 'CLI partner');
+    const created = await cli('create', '--role', 'partner', '--partner', 'cli-partner', '--label', 'CLI partner');
     const secret = /(cgk_[0-9a-f]{8}_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1];
     expect(secret).toBeDefined();
     expect((await post(server.url, ViewerDocument, {}, bearer(secret!))).body.data).toMatchObject({

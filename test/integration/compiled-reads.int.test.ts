@@ -13,9 +13,9 @@ import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinition
 import { startApp, type App } from '../../src/app';
 import { createLogger } from '../../src/shared/logger';
 import { toGlobalId } from '../../src/shared/global-id';
-import { seedGraph } from '../factories';
+import { seedGraph, shareWithPartner } from '../factories';
 import { openDataSource, StatementCounter } from '../support/database';
-import { bearer, postRaw, startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { bearer, postRaw, startTestServer, TEST_PARTNER, type GraphQLResponse, type TestServer } from '../support/server';
 import type { DataSource } from 'typeorm';
 
 let compiled: TestServer;
@@ -55,6 +55,8 @@ async function both(query: string, variables: Record<string, unknown>, key: stri
 beforeAll(async () => {
   compiled = await startTestServer({ poolSize: 1 });
   await seedGraph(compiled.ds, { customers: 60 });
+  // The partner key below sees every customer (partner-scope.int.test.ts tests the scope itself).
+  await shareWithPartner(compiled.ds, TEST_PARTNER);
   const ds = await openDataSource(compiled.db.url, new StatementCounter());
   const app = await startApp({
     config: {
@@ -355,6 +357,8 @@ const STATEMENT_BUDGET: Record<string, number> = {
   // Stored insight compiles; cross-sell is computed in TypeScript from one batched statement.
   CustomerInsight: 2,
   CustomersWithInsight: 2,
+  // Sharing consents are read by role (ADMIN, SERVICE) through their loader, which a plan shared by every role cannot compile.
+  CustomerPartnerSharing: 2,
   // Reports computed in TypeScript: the current model, then one aggregate pass.
   ValueTierReport: 2,
   // One statement of figures, then the top referrers' customers (one batch).

@@ -29,6 +29,9 @@ import {
 } from '../generated/graphql';
 import { ApiKeyRole, ApiKeySource } from '../../src/modules/auth/auth.enums';
 import { startEventsServer, subscribe, waitUntil, type EventsTestServer } from './events-support';
+import { shareWithPartner } from '../factories';
+import { TEST_PARTNER } from '../support/server';
+import { fromGlobalId } from '../../src/shared/global-id';
 import { lockCustomers } from '../../src/modules/customers/customer.lock';
 
 let s: EventsTestServer;
@@ -71,9 +74,9 @@ async function readAll(after: string | null, filter?: CustomerEventFilter): Prom
 const summary = (e: EventFieldsFragment) => {
   switch (e.__typename) {
     case 'StageChangedEvent':
-      return `${e.type} ${e.customer.id} ${e.from}->${e.to} ${e.trigger}`;
+      return `${e.type} ${e.customer?.id} ${e.from}->${e.to} ${e.trigger}`;
     default:
-      return `${e.type} ${e.customer.id}`;
+      return `${e.type} ${e.customer?.id}`;
   }
 };
 
@@ -178,11 +181,11 @@ describe('customer event feed', () => {
       `PURCHASE_RECORDED ${c1.id}`,
       `STAGE_CHANGED ${c1.id} ACQUIRED->CONVERTED FIRST_PURCHASE`,
     ]);
-    expect((await b.waitFor(2)).map((d) => `${d.customerStageChanged.customer.id} ${d.customerStageChanged.to}`)).toEqual([
+    expect((await b.waitFor(2)).map((d) => `${d.customerStageChanged.customer?.id} ${d.customerStageChanged.to}`)).toEqual([
       `${c2.id} CONVERTED`,
       `${c1.id} CONVERTED`,
     ]);
-    expect((await c.waitFor(1)).map((d) => `${d.customerStageChanged.customer.id} ${d.customerStageChanged.from}`)).toEqual([
+    expect((await c.waitFor(1)).map((d) => `${d.customerStageChanged.customer?.id} ${d.customerStageChanged.from}`)).toEqual([
       `${c1.id} ACQUIRED`,
     ]);
     expect(a.items).toHaveLength(3);
@@ -302,6 +305,7 @@ describe('customer event feed', () => {
       role: ApiKeyRole.PARTNER,
       scopes: [],
       source: ApiKeySource.API,
+      partner: TEST_PARTNER,
     });
     const after = await latestCursor();
     const admins = [
@@ -310,6 +314,8 @@ describe('customer event feed', () => {
     ];
     const partner = subscribe(s.wsUrl, OnStageChangedDocument, { after }, { connectionParams: { authorization: `Bearer ${secret}` } });
     const cu = await createCustomer({ name: 'Private Person' });
+    // The partner sees the customer once they share with it (the partner scope, partner-scope.int.test.ts).
+    await shareWithPartner(s.ds, TEST_PARTNER, [fromGlobalId(cu.id, 'Customer', 'id')]);
     await transition(cu.id, 'ACQUIRED');
     for (const admin of admins)
       expect((await admin.waitFor(1))[0].customerStageChanged).toMatchObject({
@@ -357,7 +363,7 @@ describe('customer event feed', () => {
     const a = await createCustomer();
     const b = await createCustomer();
     const [first, second] = await readAll(start);
-    expect([first.customer.id, second.customer.id]).toEqual([a.id, b.id]);
+    expect([first.customer?.id, second.customer?.id]).toEqual([a.id, b.id]);
     // Everything up to `first` (this test's and earlier tests' events) is 8 days old; `second` is new.
     await s.ds.query(`UPDATE customer_event SET recorded_at = now() - interval '8 days' WHERE seq <= $1`, [
       decodeEventCursor(first.cursor, 'after'),
@@ -395,7 +401,7 @@ describe('customer event feed', () => {
     // The documented recovery: take the latest cursor, reload, subscribe after it.
     const fresh = s.subscribe(OnCustomerEventsDocument, { after: await latestCursor() });
     const cu = await createCustomer();
-    expect((await fresh.waitFor(1))[0].customerEvents.customer.id).toBe(cu.id);
+    expect((await fresh.waitFor(1))[0].customerEvents.customer?.id).toBe(cu.id);
     await waitUntil(() => fresh.items.length === 1, 'exactly one event');
     await Promise.all([sub.dispose(), ahead.dispose(), fresh.dispose()]);
   });

@@ -33,6 +33,7 @@ import {
   RecordPurchasesDocument,
   RecordTouchpointDocument,
   RevokeApiKeyDocument,
+  SetPartnerSharingDocument,
   TransitionStageDocument,
   UpdateCustomerDocument,
 } from '../generated/graphql';
@@ -96,6 +97,9 @@ const BUDGETS: Record<string, number> = {
   recordTouchpoint: 7,
   // SET TRANSACTION, UPDATE … RETURNING, free the key's subscription slots, NOTIFY the revocation; payload: the key.
   revokeApiKey: 5,
+  // SET TRANSACTION, lock the customer, INSERT the consent record with the grant in force (one statement), outbox (CUSTOMER_SHARING_STARTED);
+  // payload: the customer (loader); the record is the inserted row.
+  setPartnerSharing: 5,
   // SET TRANSACTION, lock the customer, UPDATE customer with INSERT stage_change, outbox; the payload is the updated entities.
   transitionCustomerStage: 4,
   // SET TRANSACTION, lock the customer, UPDATE, outbox; payload: the customer again (loader), its persona.
@@ -276,6 +280,12 @@ const CASES: Record<string, Case> = {
     doc: RevokeApiKeyDocument,
     variables: () => ({ input: { id: f.apiKey } }),
     check: (p) => expect(p).toMatchObject({ apiKey: { id: f.apiKey, revokedAt: expect.any(String) } }),
+  },
+  setPartnerSharing: {
+    doc: SetPartnerSharingDocument,
+    variables: () => ({ input: { customerId: f.customer.gid, partner: 'acme-travel', share: true, source: 'booking form' } }),
+    check: (p) =>
+      expect(p).toMatchObject({ changed: true, sharing: { partner: 'acme-travel', shared: true }, customer: { id: f.customer.gid } }),
   },
   transitionCustomerStage: {
     doc: TransitionStageDocument,

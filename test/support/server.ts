@@ -78,7 +78,12 @@ export interface NewTestKey {
   rateLimitPerMinute?: number;
   maxSubscriptions?: number;
   label?: string;
+  /** PARTNER keys: the partner they belong to (default TEST_PARTNER). */
+  partner?: string;
 }
+
+/** The partner PARTNER test keys belong to unless told otherwise; `shareWithPartner` (test/factories) gives it customers. */
+export const TEST_PARTNER = 'test-partner';
 
 export interface TestServerOptions {
   clock?: Clock;
@@ -166,6 +171,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         source: ApiKeySource.API,
         rateLimitPerMinute: key.rateLimitPerMinute,
         maxSubscriptions: key.maxSubscriptions,
+        partner: key.role === 'PARTNER' ? (key.partner ?? TEST_PARTNER) : null,
       });
       return secret;
     },

@@ -11,6 +11,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { cohorts, generateCohort } from './generate';
+import { writeDemoSharing } from './sharing';
 import { progressFor, silentProgress, type SeedProgress } from './progress';
 import { emptyCounts, totalRows, writeCatalogue, writeCohort, type RowCounts } from './writer';
 
@@ -45,7 +46,8 @@ export interface SeedSummary {
 
 /**
  * Seeds `customers` demo customers with their personas, products, stage
- * histories, purchases, holdings, touchpoints and referrals. Returns null and
+ * histories, purchases, holdings, touchpoints and referrals, and the demo
+ * partner's sharing consents (sharing.ts). Returns null and
  * writes nothing when the database already has customers (unless `reset`).
  * All-or-nothing: one transaction, under an advisory lock so two processes
  * racing on an empty database seed it once.
@@ -79,6 +81,7 @@ export async function seedDemoData(ds: DataSource, opts: SeedOptions): Promise<S
       const seconds = (performance.now() - started) / 1000;
       progress.update(start + count, totalRows(counts), totalRows(counts) / Math.max(seconds, 1e-3));
     }
+    await writeDemoSharing(qr);
     await qr.commitTransaction();
   } catch (err) {
     if (qr.isTransactionActive) await qr.rollbackTransaction();

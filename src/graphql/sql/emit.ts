@@ -15,9 +15,10 @@ import { validateSync } from 'class-validator';
 import type { GraphQLField, FieldNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
 import { seekPlan, type Ordering, type SeekPlan } from '../../db/keyset';
-import { sqlString, type JsonFormat } from '../../db/sql-map';
+import { sqlString, type JsonFormat, type SqlObjectMap } from '../../db/sql-map';
+import { partnerSharedSql } from '../../modules/sharing';
 import { assertRootFieldAllowed } from '../../modules/auth/access';
-import { hasScope, Scope, type Viewer } from '../../modules/auth/viewer';
+import { hasScope, partnerScopeOf, Scope, type Viewer } from '../../modules/auth/viewer';
 import { parseGlobalId, fromGlobalId } from '../../shared/global-id';
 import { MAX_NODE_IDS } from '../node.resolver';
 import { toPageRequest, type PageRequest } from '../../shared/pagination';
@@ -33,11 +34,28 @@ const INT8_MAX = 9223372036854775807n;
 class Statement {
   readonly params: unknown[] = [];
   private aliases = 0;
+  private partnerParam: string | null = null;
 
   constructor(
     readonly variables: Record<string, unknown>,
     readonly mixed: boolean,
+    /** A PARTNER key's partner (sharing/): every row that belongs to customers is filtered by it; null for other roles. */
+    readonly partner: string | null,
   ) {}
+
+  /**
+   * The partner scope on a row of `map` under alias `row`: conditions that
+   * hold only while every customer the row belongs to shares with the
+   * partner. The partner is one parameter of the statement, so the plan stays
+   * the same for every partner.
+   */
+  scope(map: SqlObjectMap, row: string): string[] {
+    if (this.partner === null || !map.table) return [];
+    if (!map.customers) throw new Error(`The SQL map of ${map.type} does not say which customers its rows belong to.`);
+    if (!map.customers.length) return [];
+    this.partnerParam ??= this.param(this.partner, 'text');
+    return map.customers.map((column) => partnerSharedSql(this.partnerParam!, `${row}.${column}`));
+  }
 
   param(value: unknown, type: string): string {
     this.params.push(value);
@@ -106,7 +124,11 @@ function objectJson(s: Statement, object: PlannedObject, row: string): string {
         break;
       case 'reference': {
         const t = s.alias('r');
-        const from = f.field.from ? f.field.from(t, row) : `${f.object.map.table} ${t} WHERE ${t}.id = ${f.field.foreignKey!(row)}`;
+        // A FROM clause of the map's own (latest purchase, a score) cannot take the scope's conditions: the resolvers answer partners.
+        if (f.field.from && s.scope(f.object.map, t).length) throw new UseResolvers();
+        const from = f.field.from
+          ? f.field.from(t, row)
+          : `${f.object.map.table} ${t} WHERE ${[`${t}.id = ${f.field.foreignKey!(row)}`, ...s.scope(f.object.map, t)].join(' AND ')}`;
         pairs.push(pair(f.key, `(SELECT ${objectJson(s, f.object, t)} FROM ${from})`));
         break;
       }
@@ -131,7 +153,10 @@ function objectJson(s: Statement, object: PlannedObject, row: string): string {
         const target = f.object.map;
         const t = s.alias('r');
         pairs.push(
-          pair(f.key, `(SELECT ${objectJson(s, f.object, t)} FROM ${target.table} ${t} WHERE ${t}.${f.field.column} = ${row}.id)`),
+          pair(
+            f.key,
+            `(SELECT ${objectJson(s, f.object, t)} FROM ${target.table} ${t} WHERE ${[`${t}.${f.field.column} = ${row}.id`, ...s.scope(target, t)].join(' AND ')})`,
+          ),
         );
         break;
       }
@@ -194,6 +219,7 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
     filterSql = (row) => [
       `${row}.${field.parentColumn} = ${parentRow}.id`,
       ...(field.filter ? field.filter(filter, row, (v, t) => s.param(v, t)) : []),
+      ...s.scope(target, row),
     ];
   } else {
     const { list } = c.source;
@@ -202,11 +228,13 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
     if (filter && list.filterClass && validateSync(Object.assign(new list.filterClass(), filter), VALIDATOR_OPTIONS).length)
       throw new UseResolvers();
     filterSql = (row) => {
+      let conds: string[];
       try {
-        return list.filter ? list.filter(filter, row, (v, t) => s.param(v, t)) : [];
+        conds = list.filter ? list.filter(filter, row, (v, t) => s.param(v, t)) : [];
       } catch {
         throw new UseResolvers();
       }
+      return [...conds, ...s.scope(target, row)];
     };
   }
   const where = (conds: string[]) => (conds.length ? `WHERE ${conds.join(' AND ')}` : '');
@@ -338,7 +366,8 @@ function rootJson(s: Statement, root: PlannedRoot, viewer: Viewer): string | nul
 
 function rowById(s: Statement, object: PlannedObject, id: string): string {
   const t = s.alias('t');
-  return `(SELECT ${objectJson(s, object, t)} FROM ${object.map.table} ${t} WHERE ${t}.id = ${s.param(id, 'bigint')})`;
+  const conds = [`${t}.id = ${s.param(id, 'bigint')}`, ...s.scope(object.map, t)];
+  return `(SELECT ${objectJson(s, object, t)} FROM ${object.map.table} ${t} WHERE ${conds.join(' AND ')})`;
 }
 
 /** `nodes(ids:)`: one lookup per type present, answered in the order asked (null where nothing matches). */
@@ -360,7 +389,8 @@ function nodesJson(s: Statement, root: Extract<PlannedRoot, { kind: 'nodes' }>):
     const object = root.objects.get(type)!;
     const t = s.alias('t');
     const u = s.alias('u');
-    return `SELECT ${u}.pos, ${objectJson(s, object, t)} AS obj FROM unnest(${s.param(group.ids, 'bigint[]')}, ${s.param(group.positions, 'int[]')}) ${u}(id, pos) JOIN ${object.map.table} ${t} ON ${t}.id = ${u}.id`;
+    const on = [`${t}.id = ${u}.id`, ...s.scope(object.map, t)].join(' AND ');
+    return `SELECT ${u}.pos, ${objectJson(s, object, t)} AS obj FROM unnest(${s.param(group.ids, 'bigint[]')}, ${s.param(group.positions, 'int[]')}) ${u}(id, pos) JOIN ${object.map.table} ${t} ON ${on}`;
   });
   const i = s.alias('i');
   const found = s.alias('f');
@@ -375,7 +405,7 @@ function nodesJson(s: Statement, root: Extract<PlannedRoot, { kind: 'nodes' }>):
  * coerced variable values. Throws UseResolvers when the resolvers must answer.
  */
 export function emitStatement(plan: ReadPlan, variables: Record<string, unknown>, viewer: Viewer): { sql: string; params: unknown[] } {
-  const s = new Statement(variables, !plan.pure);
+  const s = new Statement(variables, !plan.pure, partnerScopeOf(viewer));
   const pairs: string[] = [];
   for (const root of plan.roots) {
     const json = rootJson(s, root, viewer);

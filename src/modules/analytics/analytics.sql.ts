@@ -135,6 +135,7 @@ const latestOf = (table: string) => (alias: string, score: string) =>
 export const reactivationCandidateSql: SqlObjectMap = {
   type: 'ReactivationCandidate',
   table: 'customer_score',
+  customers: ['customer_id'],
   fields: {
     customer: ref('Customer', 'customer_id'),
     score: col('reactivation_score'),

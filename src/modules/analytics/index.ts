@@ -39,6 +39,8 @@ export const analytics = defineModule({
   // New purchases re-score their customers after commit, off the request path.
   connect: (s) => s.commerce.onPurchasesRecorded((customerIds) => s.analytics.models.scheduleRescore(customerIds)),
   nodeTypes: { ChurnModel: 'churnModelById' },
+  // Company-wide figures, which partners do not read (Query.churnModel is ADMIN, ANALYST).
+  nodeOwners: { ChurnModel: () => ({ hidden: true }) },
   sql: ANALYTICS_SQL,
   personalData: analyticsPersonalData,
 });

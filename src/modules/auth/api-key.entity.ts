@@ -35,6 +35,14 @@ export class ApiKey {
   @Column({ type: 'text' })
   role!: ApiKeyRole;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'PARTNER keys: the partner the key belongs to (e.g. `acme-travel`). Every key of one partner sees the same customers: those who agreed to share with that partner (`setPartnerSharing`). Null for other roles.',
+  })
+  @Column({ type: 'text', nullable: true })
+  partner!: string | null;
+
   @Field(() => [Scope], { description: 'Extra permissions on top of the role (e.g. `PII_READ`). ADMIN keys hold every scope.' })
   @Column({ type: 'text', array: true })
   scopes!: Scope[];

@@ -60,7 +60,16 @@ export interface NewApiKey {
   source: ApiKeySource;
   rateLimitPerMinute?: number | null;
   maxSubscriptions?: number | null;
+  /** PARTNER keys only, and required for them: the partner the key belongs to (PARTNER_NAME_PATTERN). */
+  partner?: string | null;
 }
+
+/** A partner's name: lower-case letters, digits and dashes, 2–64 characters, starting with a letter (e.g. `acme-travel`). */
+export const PARTNER_NAME_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
+export const PARTNER_NAME_RULE = 'lower-case letters, digits and dashes, 2–64 characters, starting with a letter (e.g. "acme-travel")';
+
+/** The partner the demo PARTNER key belongs to; the demo data (db/seed/sharing.ts) shares some customers with it. */
+export const DEMO_PARTNER = 'demo-partner';
 
 const BY_CREATION: Ordering = { name: 'CREATED', keys: ['x.created_at', 'x.id'], types: ['timestamptz', 'bigint'], direction: 'DESC' };
 
@@ -71,6 +80,7 @@ interface AuthRow {
   scopes: Scope[];
   rate_limit_per_minute: number | null;
   max_subscriptions: number | null;
+  partner: string | null;
   revoked: boolean;
 }
 
@@ -138,14 +148,14 @@ export class ApiKeyService {
   async lookup(hash: Buffer): Promise<KeyLookup> {
     const rows: AuthRow[] = await this.ds.query(
       `${INFRA_SQL_TAG} WITH k AS (
-         SELECT id, prefix, role, scopes, rate_limit_per_minute, max_subscriptions, revoked_at FROM api_key WHERE secret_hash = $1
+         SELECT id, prefix, role, scopes, rate_limit_per_minute, max_subscriptions, partner, revoked_at FROM api_key WHERE secret_hash = $1
        ), touched AS (
          UPDATE api_key SET last_used_at = now()
           WHERE id = (SELECT id FROM k) AND revoked_at IS NULL
             AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
          RETURNING id
        )
-       SELECT id::text AS id, prefix, role, scopes, rate_limit_per_minute, max_subscriptions, revoked_at IS NOT NULL AS revoked FROM k`,
+       SELECT id::text AS id, prefix, role, scopes, rate_limit_per_minute, max_subscriptions, partner, revoked_at IS NOT NULL AS revoked FROM k`,
       [hash],
     );
     const row = rows[0];
@@ -159,6 +169,7 @@ export class ApiKeyService {
         keyPrefix: row.prefix,
         rateLimitPerMinute: row.rate_limit_per_minute,
         maxSubscriptions: row.max_subscriptions,
+        partner: row.partner,
       },
     };
   }
@@ -216,6 +227,11 @@ export class ApiKeyService {
     if (input.role === ApiKeyRole.PARTNER && scopes.includes(Scope.PRIVACY_MANAGE)) {
       throw badInput('input.scopes', 'A PARTNER key cannot manage data protection; choose another role or drop the privacy:manage scope.');
     }
+    const partner = input.partner?.trim() || null;
+    if (input.role === ApiKeyRole.PARTNER && partner === null)
+      throw badInput('input.partner', 'A PARTNER key needs `partner`: the partner it belongs to, e.g. "acme-travel".');
+    if (input.role !== ApiKeyRole.PARTNER && partner !== null) throw badInput('input.partner', 'Only PARTNER keys belong to a partner.');
+    if (partner !== null && !PARTNER_NAME_PATTERN.test(partner)) throw badInput('input.partner', `partner must be ${PARTNER_NAME_RULE}.`);
     const rate = input.rateLimitPerMinute ?? null;
     if (rate !== null && (!Number.isInteger(rate) || rate < 1 || rate > MAX_RATE_LIMIT_PER_MINUTE)) {
       throw badInput('input.rateLimitPerMinute', `rateLimitPerMinute must be a whole number from 1 to ${MAX_RATE_LIMIT_PER_MINUTE}.`);
@@ -235,6 +251,7 @@ export class ApiKeyService {
         source: input.source,
         rateLimitPerMinute: rate,
         maxSubscriptions: subs,
+        partner,
       }),
     );
     return await repo.findOneByOrFail({ id: saved.id });
@@ -303,18 +320,18 @@ export class ApiKeyService {
   }
 
   /** One demo key per role, for a fresh database; the secrets are returned once. */
-  async createDemoKeys(): Promise<{ role: ApiKeyRole; scopes: Scope[]; secret: string; prefix: string }[]> {
-    const plan: { role: ApiKeyRole; scopes: Scope[]; label: string }[] = [
+  async createDemoKeys(): Promise<{ role: ApiKeyRole; scopes: Scope[]; secret: string; prefix: string; partner: string | null }[]> {
+    const plan: { role: ApiKeyRole; scopes: Scope[]; label: string; partner?: string }[] = [
       { role: ApiKeyRole.ADMIN, scopes: [], label: 'Demo admin' },
       { role: ApiKeyRole.ANALYST, scopes: [Scope.PII_READ], label: 'Demo analyst (reads personal data)' },
       { role: ApiKeyRole.SERVICE, scopes: [Scope.PII_READ], label: 'Demo service integration' },
-      { role: ApiKeyRole.PARTNER, scopes: [], label: 'Demo partner (no personal data)' },
+      { role: ApiKeyRole.PARTNER, scopes: [], label: 'Demo partner (no personal data)', partner: DEMO_PARTNER },
     ];
     return inTransaction(this.ds, async (em) => {
       const out = [];
       for (const p of plan) {
         const { apiKey, secret } = await this.create({ ...p, source: ApiKeySource.DEMO }, em);
-        out.push({ role: p.role, scopes: p.scopes, secret, prefix: apiKey.prefix });
+        out.push({ role: p.role, scopes: p.scopes, secret, prefix: apiKey.prefix, partner: apiKey.partner });
       }
       return out;
     });

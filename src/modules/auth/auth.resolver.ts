@@ -28,6 +28,17 @@ export class CreateApiKeyInput {
   @ArrayMaxSize(10)
   scopes!: Scope[];
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'PARTNER keys (required for them, refused for other roles): the partner the key belongs to, lower-case letters, digits and dashes (e.g. `acme-travel`). The key sees only the customers who agreed to share with this partner (`setPartnerSharing`).',
+  })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{1,63}$/, {
+    message: 'partner must be lower-case letters, digits and dashes, 2–64 characters, starting with a letter',
+  })
+  partner?: string | null;
+
   @Field(() => Int, {
     nullable: true,
     description: `Requests per minute for this key (1–${MAX_RATE_LIMIT_PER_MINUTE}); omit for the server default.`,
@@ -84,6 +95,12 @@ export class ViewerInfo {
   @Field(() => String, { nullable: true, description: "The key's visible prefix." })
   keyPrefix!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'PARTNER keys: the partner whose customers (those who agreed to share with it) this key sees; null for other roles.',
+  })
+  partner!: string | null;
+
   @Field(() => Int, { description: 'Requests per minute this key may make.' })
   rateLimitPerMinute!: number;
 
@@ -100,6 +117,7 @@ export class AuthResolver {
       role: v.role as unknown as ApiKeyRole,
       scopes: Object.values(Scope).filter((s) => hasScope(v, s)),
       keyPrefix: v.keyPrefix ?? null,
+      partner: v.partner ?? null,
       // The auth runtime fills in the server defaults for keys without limits of their own.
       rateLimitPerMinute: v.rateLimitPerMinute ?? 0,
       maxSubscriptions: v.maxSubscriptions ?? 0,

@@ -34,6 +34,8 @@ export interface Viewer {
   rateLimitPerMinute?: number | null;
   /** Open subscriptions this viewer may hold; undefined means the configured default. */
   maxSubscriptions?: number | null;
+  /** PARTNER keys: the partner the key belongs to, whose sharing consents bound what it sees (see sharing/). */
+  partner?: string | null;
 }
 
 export const ANONYMOUS_VIEWER: Viewer = Object.freeze({ role: Role.ANONYMOUS, scopes: [], apiKeyId: null, keyPrefix: null });
@@ -41,4 +43,14 @@ export const ANONYMOUS_VIEWER: Viewer = Object.freeze({ role: Role.ANONYMOUS, sc
 /** True when the viewer may use `scope`. ADMIN holds every scope. */
 export function hasScope(viewer: Viewer, scope: Scope): boolean {
   return viewer.role === Role.ADMIN || viewer.scopes.includes(scope);
+}
+
+/**
+ * The partner whose scope bounds what this viewer sees, or null when the
+ * viewer sees every customer. A PARTNER key without a partner (created before
+ * keys named one) gets the empty name, which no consent carries: it sees no
+ * customer.
+ */
+export function partnerScopeOf(viewer: Viewer): string | null {
+  return viewer.role === Role.PARTNER ? (viewer.partner ?? '') : null;
 }

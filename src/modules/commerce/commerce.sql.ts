@@ -7,6 +7,7 @@ import { ProductFilter } from './commerce.inputs';
 export const productSql: SqlObjectMap = {
   type: 'Product',
   table: 'product',
+  customers: [],
   fields: {
     sku: col('sku'),
     name: col('name'),
@@ -23,6 +24,7 @@ const ofHolding = (r: string) => `FROM purchase sp WHERE sp.customer_id = ${r}.c
 export const holdingSql: SqlObjectMap = {
   type: 'Holding',
   table: 'holding',
+  customers: ['customer_id'],
   fields: {
     customer: ref('Customer', 'customer_id'),
     product: ref('Product', 'product_id'),
@@ -38,6 +40,7 @@ export const holdingSql: SqlObjectMap = {
 export const purchaseSql: SqlObjectMap = {
   type: 'Purchase',
   table: 'purchase',
+  customers: ['customer_id'],
   fields: {
     customer: ref('Customer', 'customer_id'),
     product: ref('Product', 'product_id'),

@@ -24,6 +24,12 @@ export const commerce = defineModule({
   loaders: createCommerceLoaders,
   services: ({ ds, clock }) => ({ commerce: new CommerceService(ds, clock) }),
   nodeTypes: { Product: 'productById', Holding: 'holdingById', Purchase: 'purchaseById' },
+  // Products are the catalogue, nobody's data.
+  nodeOwners: {
+    Product: () => ({ customers: [] }),
+    Holding: (r: { customerId: string }) => ({ customers: [r.customerId] }),
+    Purchase: (r: { customerId: string }) => ({ customers: [r.customerId] }),
+  },
   sql: COMMERCE_SQL,
   personalData: commercePersonalData,
 });

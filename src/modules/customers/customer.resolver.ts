@@ -23,8 +23,14 @@ export class UpdateCustomerPayload {
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Query(() => Customer, { nullable: true, description: 'One customer by ID; null if there is none.' })
-  customer(@Arg('id', () => ID, { description: "The customer's global ID." }) id: string, @Ctx() ctx: Context): Promise<Customer | null> {
-    return ctx.loaders.customerById.load(fromGlobalId(id, 'Customer', 'id'));
+  async customer(
+    @Arg('id', () => ID, { description: "The customer's global ID." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<Customer | null> {
+    const customerId = fromGlobalId(id, 'Customer', 'id');
+    // Outside a partner's scope the customer does not exist for its keys.
+    if (ctx.partnerScope && !(await ctx.partnerScope.sees([customerId]))) return null;
+    return ctx.loaders.customerById.load(customerId);
   }
 
   @Query(() => CustomerConnection, { description: 'Customers, filtered and ordered, a page at a time.' })
@@ -39,7 +45,8 @@ export class CustomerResolver {
     orderBy: CustomerOrder,
     @Ctx() ctx: Context,
   ) {
-    return toConnection(await ctx.services.customers.list(ctx.ds.manager, filter, orderBy, toPageRequest(page)));
+    const scope = ctx.partnerScope?.childFilter('id') ?? null;
+    return toConnection(await ctx.services.customers.list(ctx.ds.manager, filter, orderBy, toPageRequest(page), scope));
   }
 
   @Mutation(() => CreateCustomerPayload, { description: 'Creates a customer and starts their stage history. Emits CUSTOMER_CREATED.' })

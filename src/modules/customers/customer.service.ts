@@ -1,3 +1,4 @@
+import type { ChildFilter } from '../../db/keyset';
 /**
  * Customer rules and queries. Every write runs in one transaction and records
  * its outbox events there, so a failed mutation leaves nothing behind.
@@ -119,15 +120,23 @@ export class CustomerService {
     );
   }
 
-  private filtered(em: EntityManager, filter: CustomerFilter | null | undefined): SelectQueryBuilder<Customer> {
+  private filtered(em: EntityManager, filter: CustomerFilter | null | undefined, scope: ChildFilter | null): SelectQueryBuilder<Customer> {
     const qb = em.getRepository(Customer).createQueryBuilder('x');
     // The same conditions the read compiler uses (customer.sql.ts).
     const conditions = toChildFilter(customerListFilter, filter as Record<string, unknown> | null | undefined);
     if (conditions) andWhereNumbered(qb, conditions.sql, conditions.params, '__f');
+    if (scope) andWhereNumbered(qb, scope.sql, scope.params, '__s');
     return qb;
   }
 
-  list(em: EntityManager, filter: CustomerFilter | null | undefined, order: CustomerOrder, req: PageRequest): Promise<Page<Customer>> {
-    return pageFromQuery(this.filtered(em, filter), customerOrdering(order), req);
+  /** A page of customers; `scope` (a partner's, sharing/sharing.scope.ts) keeps only the customers it may see. */
+  list(
+    em: EntityManager,
+    filter: CustomerFilter | null | undefined,
+    order: CustomerOrder,
+    req: PageRequest,
+    scope: ChildFilter | null = null,
+  ): Promise<Page<Customer>> {
+    return pageFromQuery(this.filtered(em, filter, scope), customerOrdering(order), req);
   }
 }

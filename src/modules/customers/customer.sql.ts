@@ -36,6 +36,7 @@ export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => 
 export const customerSql: SqlObjectMap = {
   type: 'Customer',
   table: 'customer',
+  customers: ['id'],
   fields: {
     externalId: col('external_id'),
     // An erased customer's name is stored as '' and read as null (customer.entity.ts).

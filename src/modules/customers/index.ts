@@ -22,6 +22,7 @@ export const customers = defineModule({
   loaders: createCustomerLoaders,
   services: ({ ds, clock }) => ({ customers: new CustomerService(ds, clock) }),
   nodeTypes: { Customer: 'customerById' },
+  nodeOwners: { Customer: (c: Customer) => ({ customers: [c.id] }) },
   sql: CUSTOMERS_SQL,
   personalData: customerPersonalData,
 });

@@ -8,7 +8,17 @@ export enum CustomerEventType {
   REFERRAL_CREATED = 'REFERRAL_CREATED',
   /** The customer was erased (right to erasure): partners delete every copy they hold. Ids only. */
   CUSTOMER_ERASED = 'CUSTOMER_ERASED',
+  /** The customer agreed to share with a partner (payload: { partner }); delivered to that partner's keys only. */
+  CUSTOMER_SHARING_STARTED = 'CUSTOMER_SHARING_STARTED',
+  /** The customer withdrew their consent to share with a partner (payload: { partner }); delivered to that partner's keys only. */
+  CUSTOMER_SHARING_ENDED = 'CUSTOMER_SHARING_ENDED',
 }
+
+/** Event types addressed to one partner (`payload.partner`): a partner's feed has them only for itself. */
+export const PARTNER_EVENT_TYPES: readonly CustomerEventType[] = [
+  CustomerEventType.CUSTOMER_SHARING_STARTED,
+  CustomerEventType.CUSTOMER_SHARING_ENDED,
+];
 
 /** What a service hands the outbox; written in the caller's transaction. */
 export interface NewCustomerEvent {

@@ -3,7 +3,7 @@
  * `Query.latestCustomerEventCursor`, the two subscriptions, and the event
  * types' object fields. Thin: arguments → EventService → events.
  */
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { Context } from '../context';
 import { Product } from '../commerce/product.entity';
 import { Purchase } from '../commerce/purchase.entity';
@@ -15,10 +15,14 @@ import { CustomerEventType } from './event-types';
 import type { FeedEvent } from './feed';
 import { normalizeFilter, type EventFilter } from './filter';
 import { transportOf } from './transport';
+import { partnerScopeOf } from '../auth/viewer';
+import type { NodeOwners } from '../sharing/sharing.scope';
 import {
   CustomerEvent,
   CustomerEventConnection,
   CustomerEventFilter,
+  CustomerSharingEndedEvent,
+  CustomerSharingStartedEvent,
   EVENT_CLASSES,
   PurchaseRecordedEvent,
   ReferralCreatedEvent,
@@ -27,11 +31,23 @@ import {
   toGraphQLEvent,
   TouchpointRecordedEvent,
 } from './events.types';
-import { internalError } from '../../shared/errors';
+import { internalError, notFound } from '../../shared/errors';
+import { toGlobalId } from '../../shared/global-id';
 
 /** The event node types `node(id:)` resolves, each through the `customerEventById` loader (read by graphql/node.resolver.ts). */
 export const EVENT_NODE_TYPES: Readonly<Record<string, 'customerEventById'>> = Object.fromEntries(
   Object.values(EVENT_CLASSES).map((cls) => [cls.name, 'customerEventById']),
+);
+
+/** Whose data each event is: its customers (both of a referral), or for a sharing event the partner it is addressed to. */
+export const EVENT_NODE_OWNERS: Readonly<Record<string, (event: CustomerEvent) => NodeOwners>> = Object.fromEntries(
+  Object.values(EVENT_CLASSES).map((cls) => [
+    cls.name,
+    (e: CustomerEvent): NodeOwners =>
+      e instanceof CustomerSharingStartedEvent || e instanceof CustomerSharingEndedEvent
+        ? { partner: e.partner }
+        : { customers: e instanceof ReferralCreatedEvent ? [e.customerId, e.referredId] : [e.customerId] },
+  ]),
 );
 
 const AFTER_DESCRIPTION =
@@ -40,8 +56,9 @@ const AFTER_DESCRIPTION =
 type SubscribeData<F> = SubscribeResolverData<unknown, { filter?: F | null; after?: string | null }, Context>;
 
 /** Opens the service stream for a subscription; the transport (ws.ts) decides how a too-slow subscriber is cut off. */
-function openStream(data: SubscribeData<unknown>, filter: EventFilter): Promise<AsyncIterable<FeedEvent>> {
+function openStream(data: SubscribeData<unknown>, unscoped: EventFilter): Promise<AsyncIterable<FeedEvent>> {
   const args = data.args;
+  const filter: EventFilter = { ...unscoped, partner: partnerScopeOf(data.context.viewer) };
   const transport = transportOf(data.context);
   return data.context.services.events.subscribe({
     filter,
@@ -68,7 +85,7 @@ export class EventResolver {
     filter: CustomerEventFilter | null,
     @Ctx() ctx: Context,
   ): Promise<Omit<CustomerEventConnection, 'totalCount'> & { readonly totalCount: Promise<number> }> {
-    const page = await ctx.services.events.page(normalizeFilter(filter), first, after);
+    const page = await ctx.services.events.page({ ...normalizeFilter(filter), partner: ctx.partnerScope?.partner ?? null }, first, after);
     const nodes = page.events.map((e) => toGraphQLEvent(e));
     return {
       edges: nodes.map((node) => ({ cursor: node.cursor, node })),
@@ -137,8 +154,18 @@ function loadIfSet<T>(loader: { load(id: string): Promise<T | null> }, id: strin
 
 @Resolver(() => CustomerEvent)
 export class CustomerEventFields {
-  @FieldResolver(() => Customer, { description: 'The customer it happened to, as they are now (read when the event was delivered).' })
-  async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer> {
+  @FieldResolver(() => ID, { description: "The customer's global ID (always given, also when `customer` is null)." })
+  customerId(@Root() event: CustomerEvent): string {
+    return toGlobalId('Customer', event.customerId);
+  }
+
+  @FieldResolver(() => Customer, {
+    nullable: true,
+    description:
+      "The customer it happened to, as they are now (read when the event was delivered). Null only for a PARTNER key on CUSTOMER_SHARING_ENDED (the customer is out of the partner's scope); read `customerId` there.",
+  })
+  async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer | null> {
+    if (ctx.partnerScope && !(await ctx.partnerScope.sees([event.customerId]))) return null;
     // Live events share one loader per read across all subscribers (see feed.ts); others use the request's.
     const customer = await (event.customers ?? ctx.loaders.customerById).load(event.customerId);
     if (!customer) throw internalError('the customer of an event does not exist', { customerId: event.customerId, eventId: event.id });
@@ -189,6 +216,9 @@ export class ReferralCreatedEventFields {
 
   @FieldResolver(() => Customer, { description: 'The customer who was referred.' })
   async referred(@Root() event: ReferralCreatedEvent, @Ctx() ctx: Context): Promise<Customer> {
+    // A partner's feed carries a referral only when both customers share with it; one withdrawn since is NOT_FOUND.
+    if (ctx.partnerScope && !(await ctx.partnerScope.sees([event.referredId])))
+      throw notFound('customer', toGlobalId('Customer', event.referredId));
     const customer = await ctx.loaders.customerById.load(event.referredId);
     if (!customer)
       throw internalError('the referred customer of an event does not exist', { referredId: event.referredId, eventId: event.id });

@@ -34,6 +34,14 @@ registerEnumType(CustomerEventType, {
       description:
         'A customer was erased (`eraseCustomer`, right to erasure). Delete every copy of their data you hold; see docs/privacy.md. Carries ids only. Type: `CustomerErasedEvent`.',
     },
+    CUSTOMER_SHARING_STARTED: {
+      description:
+        'A customer agreed to share their data with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner. Type: `CustomerSharingStartedEvent`.',
+    },
+    CUSTOMER_SHARING_ENDED: {
+      description:
+        'A customer withdrew their consent to share with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner, and from then on gets NOT_FOUND for the customer: delete what you hold about them. Carries ids only. Type: `CustomerSharingEndedEvent`.',
+    },
   },
 });
 
@@ -153,6 +161,25 @@ export class ReferralCreatedEvent extends CustomerEvent {
 })
 export class CustomerErasedEvent extends CustomerEvent {}
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'The customer agreed to share their data with a partner; from now on its keys see the customer.',
+})
+export class CustomerSharingStartedEvent extends CustomerEvent {
+  @Field({ description: 'The partner (as named on its PARTNER keys).' })
+  partner!: string;
+}
+
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description:
+    "The customer withdrew their consent to share with a partner. Ids only: for that partner's keys `customer` is null (the customer is out of scope); use `customerId`, and delete what you hold about them.",
+})
+export class CustomerSharingEndedEvent extends CustomerEvent {
+  @Field({ description: 'The partner (as named on its PARTNER keys).' })
+  partner!: string;
+}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -162,6 +189,8 @@ export const EVENT_CLASSES = {
   TOUCHPOINT_RECORDED: TouchpointRecordedEvent,
   REFERRAL_CREATED: ReferralCreatedEvent,
   CUSTOMER_ERASED: CustomerErasedEvent,
+  CUSTOMER_SHARING_STARTED: CustomerSharingStartedEvent,
+  CUSTOMER_SHARING_ENDED: CustomerSharingEndedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -216,6 +245,8 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
     });
   } else if (out instanceof ReferralCreatedEvent) {
     Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
+  } else if (out instanceof CustomerSharingStartedEvent || out instanceof CustomerSharingEndedEvent) {
+    out.partner = String(p.partner);
   }
   memo.set(e, out);
   return out;

@@ -16,6 +16,7 @@ import type { Logger } from '../../shared/logger';
 import { Customer } from '../customers/customer.entity';
 import type { EventStore, StoredEvent } from './event-store';
 import { EVENTS_CHANNEL } from './outbox';
+import { scopedCustomerIds } from './filter';
 
 /**
  * An event as the feed hands it out. `customers` is one loader shared by every
@@ -24,11 +25,15 @@ import { EVENTS_CHANNEL } from './outbox';
  */
 export interface FeedEvent extends StoredEvent {
   customers: DataLoader<string, Customer | null>;
+  /** Each customer of the event → the partners they share with, read with the event; set while a partner stream listens. */
+  sharedWith?: ReadonlyMap<string, ReadonlySet<string>> | null;
 }
 
 /** Receives every event the feed reads, synchronously and in order. */
 export interface FeedSink {
   deliver(event: FeedEvent): void;
+  /** A PARTNER key's stream: the feed then reads, per batch, which partners each event's customers share with. */
+  readonly partner?: string | null;
 }
 
 export interface FeedOptions {
@@ -237,14 +242,32 @@ export class EventFeed {
     }
   }
 
+  /**
+   * Who each customer of these events shares with now, in one statement per
+   * read, so partner streams filter synchronously; null (no statement) while no
+   * partner stream listens. Read after the events, so a withdrawal committed
+   * before them is always seen.
+   */
+  private async sharingOf(rows: readonly StoredEvent[]): Promise<Map<string, Set<string>> | null> {
+    if (!rows.length || ![...this.sinks].some((s) => s.partner != null)) return null;
+    const ids = [...new Set(rows.flatMap((r) => scopedCustomerIds(r)))];
+    const found: { id: string; partners: string[] }[] = await this.ds.query(
+      `SELECT customer_id::text AS id, array_agg(partner) AS partners FROM partner_sharing WHERE customer_id = ANY($1::bigint[]) GROUP BY customer_id`,
+      [ids],
+    );
+    return new Map(found.map((f) => [f.id, new Set(f.partners)]));
+  }
+
   private async readNew(): Promise<void> {
     for (;;) {
       const rows = await this.store.readAfter(this.position, this.batch);
       if (this.stopped) return;
       const customers = byIdLoader(this.ds.manager, Customer, true);
+      const sharedWith = await this.sharingOf(rows);
+      if (this.stopped) return;
       this.eventsRead += rows.length;
       for (const row of rows) {
-        const event: FeedEvent = { ...row, customers };
+        const event: FeedEvent = { ...row, customers, sharedWith };
         this.position = row.seq;
         for (const sink of this.sinks) {
           try {

@@ -8,7 +8,7 @@
  */
 import { fromGlobalId } from '../../shared/global-id';
 import { badInput } from '../../shared/errors';
-import { CustomerEventType } from './event-types';
+import { CustomerEventType, PARTNER_EVENT_TYPES } from './event-types';
 
 /** Most values a single filter list may hold. */
 export const MAX_FILTER_VALUES = 200;
@@ -23,6 +23,13 @@ export interface EventFilter {
   fromStages: ReadonlySet<string> | null;
   /** STAGE_CHANGED only: the stage entered. */
   toStages: ReadonlySet<string> | null;
+  /**
+   * The partner scope of a PARTNER key (see sharing/): only events about
+   * customers who share with this partner now (for REFERRAL_CREATED, both
+   * customers), and of the sharing events only this partner's own. Set from
+   * the viewer, never from client input.
+   */
+  partner?: string | null;
 }
 
 /** What the predicate needs of an event. */
@@ -31,6 +38,8 @@ export interface FilterableEvent {
   customerId: string;
   personaId: string | null;
   payload: Record<string, unknown>;
+  /** Live events read for partner streams: each customer of the event → the partners they share with now (see feed.ts). */
+  sharedWith?: ReadonlyMap<string, ReadonlySet<string>> | null;
 }
 
 export const MATCH_ALL: EventFilter = { types: null, customerIds: null, personaIds: null, fromStages: null, toStages: null };
@@ -80,8 +89,21 @@ const payloadText = (payload: Record<string, unknown>, key: string): string | nu
   return typeof v === 'string' ? v : null;
 };
 
+/** The customers an event is about, for the partner scope: its customer, and the referred one of a referral. */
+export function scopedCustomerIds(event: Pick<FilterableEvent, 'type' | 'customerId' | 'payload'>): string[] {
+  return event.type === CustomerEventType.REFERRAL_CREATED && event.payload.referredId != null
+    ? [event.customerId, String(event.payload.referredId)]
+    : [event.customerId];
+}
+
+function inPartnerScope(partner: string, event: FilterableEvent): boolean {
+  if (PARTNER_EVENT_TYPES.includes(event.type)) return event.payload.partner === partner;
+  return scopedCustomerIds(event).every((id) => event.sharedWith?.get(id)?.has(partner) === true);
+}
+
 /** True when `event` passes every condition of `filter`. */
 export function matchesFilter(filter: EventFilter, event: FilterableEvent): boolean {
+  if (filter.partner != null && !inPartnerScope(filter.partner, event)) return false;
   if (filter.types && !filter.types.has(event.type)) return false;
   if (filter.customerIds && !filter.customerIds.has(event.customerId)) return false;
   if (filter.personaIds && (event.personaId === null || !filter.personaIds.has(event.personaId))) return false;
@@ -114,5 +136,16 @@ export function filterSql(filter: EventFilter, firstParam: number): { conditions
   if (filter.fromStages || filter.toStages) conditions.push(`e.type = '${CustomerEventType.STAGE_CHANGED}'`);
   add((p) => `e.payload->>'from' = ANY(${p}::text[])`, filter.fromStages);
   add((p) => `e.payload->>'to' = ANY(${p}::text[])`, filter.toStages);
+  if (filter.partner != null) {
+    params.push(filter.partner);
+    const p = `$${firstParam + params.length - 1}::text`;
+    const partnerTypes = PARTNER_EVENT_TYPES.map((t) => `'${t}'`).join(', ');
+    const shares = (customerId: string) =>
+      `EXISTS (SELECT 1 FROM partner_sharing ps WHERE ps.partner = ${p} AND ps.customer_id = ${customerId})`;
+    conditions.push(
+      `CASE WHEN e.type IN (${partnerTypes}) THEN e.payload->>'partner' = ${p}` +
+        ` ELSE ${shares('e.customer_id')} AND (e.type <> '${CustomerEventType.REFERRAL_CREATED}' OR ${shares(`(e.payload->>'referredId')::bigint`)}) END`,
+    );
+  }
   return { conditions, params };
 }

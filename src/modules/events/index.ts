@@ -3,6 +3,7 @@ import { defineModule } from '../module';
 import { createEventLoaders } from './events.loaders';
 import {
   CustomerEventFields,
+  EVENT_NODE_OWNERS,
   EVENT_NODE_TYPES,
   EventResolver,
   PurchaseRecordedEventFields,
@@ -35,4 +36,5 @@ export const events = defineModule({
   services: ({ ds, clock }) => ({ events: new EventService(ds, clock) }),
   nodeTypes: EVENT_NODE_TYPES,
   personalData: eventPersonalData,
+  nodeOwners: EVENT_NODE_OWNERS,
 });

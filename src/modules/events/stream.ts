@@ -96,6 +96,11 @@ export class EventStream implements AsyncIterableIterator<FeedEvent>, FeedSink {
     source.register(this);
   }
 
+  /** The partner scope of the stream's filter (the feed reads sharing for partner streams). */
+  get partner(): string | null {
+    return this.opts.filter.partner ?? null;
+  }
+
   get isLive(): boolean {
     return this.state === 'live';
   }

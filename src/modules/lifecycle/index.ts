@@ -21,6 +21,7 @@ export const lifecycle = defineModule({
   loaders: createLifecycleLoaders,
   services: ({ ds, clock }) => ({ lifecycle: new LifecycleService(ds, clock) }),
   nodeTypes: { StageChange: 'stageChangeById' },
+  nodeOwners: { StageChange: (r: { customerId: string }) => ({ customers: [r.customerId] }) },
   sql: LIFECYCLE_SQL,
   personalData: lifecyclePersonalData,
 });

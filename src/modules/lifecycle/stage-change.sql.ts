@@ -5,6 +5,7 @@ import type { ModuleSql } from '../module';
 export const stageChangeSql: SqlObjectMap = {
   type: 'StageChange',
   table: 'stage_change',
+  customers: ['customer_id'],
   fields: {
     customer: ref('Customer', 'customer_id'),
     from: col('from_stage'),

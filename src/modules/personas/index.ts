@@ -20,5 +20,7 @@ export const personas = defineModule({
   loaders: createPersonaLoaders,
   services: ({ ds }) => ({ personas: new PersonaService(ds) }),
   nodeTypes: { Persona: 'personaById' },
+  // Personas are reference data, nobody's data.
+  nodeOwners: { Persona: () => ({ customers: [] }) },
   sql: PERSONAS_SQL,
 });

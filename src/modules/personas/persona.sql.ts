@@ -6,6 +6,7 @@ import type { ModuleSql } from '../module';
 export const personaSql: SqlObjectMap = {
   type: 'Persona',
   table: 'persona',
+  customers: [],
   fields: {
     name: col('name'),
     description: col('description'),

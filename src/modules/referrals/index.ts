@@ -21,6 +21,8 @@ export const referrals = defineModule({
   loaders: createReferralLoaders,
   services: ({ ds, clock }) => ({ referrals: new ReferralService(ds, clock) }),
   nodeTypes: { Referral: 'referralById' },
+  // A referral is the data of both customers: a partner sees it only when both share with it.
+  nodeOwners: { Referral: (r: { referrerId: string; referredId: string }) => ({ customers: [r.referrerId, r.referredId] }) },
   sql: REFERRALS_SQL,
   personalData: referralPersonalData,
 });

@@ -34,15 +34,20 @@ export class CustomerReferralFields {
     description: 'Referrals this customer made, oldest first. `totalCount` is the referral count.',
   })
   async referralsMade(@Root() customer: Customer, @Args() page: ConnectionArgs, @Ctx() ctx: Context) {
-    return toConnection(await ctx.loaders.referralsByReferrer(customer.id, toPageRequest(page, 'referralsMade.'), null, 'referralsMade.'));
+    // A partner sees a referral only when the referred customer shares with it too.
+    const scope = ctx.partnerScope?.childFilter('referred_id') ?? null;
+    return toConnection(await ctx.loaders.referralsByReferrer(customer.id, toPageRequest(page, 'referralsMade.'), scope, 'referralsMade.'));
   }
 
   @FieldResolver(() => Referral, {
     nullable: true,
     description: 'The referral that brought this customer in; null if they came on their own.',
   })
-  referredBy(@Root() customer: Customer, @Ctx() ctx: Context): Promise<Referral | null> {
-    return ctx.loaders.referralByReferred.load(customer.id);
+  async referredBy(@Root() customer: Customer, @Ctx() ctx: Context): Promise<Referral | null> {
+    const referral = await ctx.loaders.referralByReferred.load(customer.id);
+    // A partner sees a referral only when the referrer shares with it too.
+    if (referral && ctx.partnerScope && !(await ctx.partnerScope.sees([referral.referrerId]))) return null;
+    return referral;
   }
 }
 

@@ -5,6 +5,7 @@ import type { ModuleSql } from '../module';
 export const referralSql: SqlObjectMap = {
   type: 'Referral',
   table: 'referral',
+  customers: ['referrer_id', 'referred_id'],
   fields: {
     referrer: ref('Customer', 'referrer_id'),
     referred: ref('Customer', 'referred_id'),

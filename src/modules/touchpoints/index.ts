@@ -22,6 +22,7 @@ export const touchpoints = defineModule({
   loaders: createTouchpointLoaders,
   services: ({ ds, clock }) => ({ touchpoints: new TouchpointService(ds, clock) }),
   nodeTypes: { Touchpoint: 'touchpointById' },
+  nodeOwners: { Touchpoint: (r: { customerId: string }) => ({ customers: [r.customerId] }) },
   sql: TOUCHPOINTS_SQL,
   personalData: touchpointPersonalData,
 });

@@ -5,6 +5,7 @@ import type { ModuleSql } from '../module';
 export const touchpointSql: SqlObjectMap = {
   type: 'Touchpoint',
   table: 'touchpoint',
+  customers: ['customer_id'],
   fields: {
     customer: ref('Customer', 'customer_id'),
     channel: col('channel'),
