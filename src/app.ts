@@ -15,6 +15,7 @@ import type { EventServiceStartOptions } from './modules/events/events.service';
 import { createServices, type Services } from './services';
 import { systemClock, type Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
+import { DatabaseOutage } from './db/outage';
 
 export interface App {
   url: string;
@@ -22,6 +23,8 @@ export interface App {
   services: Services;
   /** Authentication, rate limits, subscription slots and the revocation feed. */
   auth: AuthRuntime;
+  /** Whether the database is reachable, and the outages seen (one log line at each end). */
+  outage: DatabaseOutage;
   stop(): Promise<void>;
 }
 
@@ -47,13 +50,17 @@ export async function startApp(deps: AppDeps): Promise<App> {
   const { ds, log, config } = deps;
   const services = createServices(ds, deps.clock ?? systemClock, { referralCost: config.referralCost ?? null, log });
   const schema = getSchema();
+  const outage = new DatabaseOutage(() => ds.query('SELECT 1'), log);
   const auth = createAuthRuntime({
+    outage,
     ds,
     keys: services.apiKeys,
     log,
     settings: {
       rateLimits: { keyPerMinute: config.rateLimitPerMinute ?? 600, anonymousPerMinute: config.anonymousRateLimitPerMinute ?? 60 },
       maxSubscriptionsPerKey: config.maxSubscriptionsPerKey ?? 20,
+      ...(config.instanceHeartbeatMs ? { instanceHeartbeatMs: config.instanceHeartbeatMs } : {}),
+      ...(config.instanceLeaseMs ? { instanceLeaseMs: config.instanceLeaseMs } : {}),
     },
   });
   if (config.adminApiKey) {
@@ -77,6 +84,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ds,
     services,
     log,
+    outage,
     authenticate: auth.authenticateConnection,
     validationRules: limitValidationRules(),
     maxTokens: DEFAULT_QUERY_LIMITS.maxTokens,
@@ -97,6 +105,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     services,
     log,
     plugins: [ws.plugin],
+    outage,
     authenticate: auth.authenticate,
     rateLimit: auth.rateLimit,
     trustProxy: config.trustProxy ?? false,
@@ -116,12 +125,14 @@ export async function startApp(deps: AppDeps): Promise<App> {
     port,
     services,
     auth,
+    outage,
     async stop() {
       // Apollo drains HTTP and closes every WebSocket (the ws plugin), then the feed lets go of its connection.
       await apollo.stop();
       await services.analytics.models.idle();
       await auth.stop();
       await services.events.stop();
+      outage.stop();
     },
   };
 }

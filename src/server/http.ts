@@ -12,7 +12,7 @@
 import http from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import express, { type ErrorRequestHandler } from 'express';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -27,7 +27,8 @@ import { ANONYMOUS_VIEWER, Role, type Viewer } from '../modules/auth/viewer';
 import type { RateLimitDecision } from '../modules/auth/rate-limit';
 import { migrationsApplied } from '../db/data-source';
 import { DomainError, ERRORS, ErrorCode, errorKind, type HttpErrorCode } from '../shared/errors';
-import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
+import { isConnectionError } from '../shared/pg-errors';
+import { createErrorFormatter, hideSuggestionsPlugin, serviceUnavailableMessage, type OutageReporter } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
 import { requestIdMiddleware, requestIdOf, requestIdPlugin } from './request-id';
@@ -52,6 +53,29 @@ export interface HttpDeps {
   plugins?: ApolloServerPlugin<Context>[];
   /** Answer queries from compiled SQL where possible (default true; see graphql/sql/compiled-reads.ts). */
   compiledReads?: boolean;
+  /** Hears every database connection error (one log line per outage) and says what `Retry-After` to send. */
+  outage?: OutageReporter;
+}
+
+/**
+ * Apollo plugin: a response carrying SERVICE_UNAVAILABLE (the database could
+ * not be reached while resolving) is sent as HTTP 503 with `Retry-After`, so
+ * load balancers and clients retry instead of reporting a bug.
+ */
+function serviceUnavailablePlugin<TContext extends BaseContext>(retryAfterSeconds: () => number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors ?? [];
+          if (!errors.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
+          response.http.status = ERRORS.SERVICE_UNAVAILABLE.httpStatus;
+          response.http.headers.set('retry-after', String(retryAfterSeconds()));
+        },
+      };
+    },
+  };
 }
 
 /** A GraphQL error that also sets the HTTP status (ERRORS' for its code) and headers when thrown before execution. */
@@ -110,6 +134,17 @@ export async function createHttpServer(
   deps: HttpDeps,
 ): Promise<{ app: express.Express; httpServer: http.Server; apollo: ApolloServer<Context> }> {
   const limits = deps.limits ?? DEFAULT_QUERY_LIMITS;
+  const retryAfter = deps.outage?.retryAfterSeconds ?? 2;
+  /** A connection error before GraphQL runs (key lookup, rate-limit lease) refuses the request with 503. */
+  const unavailable = (err: unknown): GraphQLError => {
+    deps.outage?.failed(err);
+    return httpError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      serviceUnavailableMessage(retryAfter),
+      { retryAfter },
+      { 'retry-after': String(retryAfter) },
+    );
+  };
   const app = express();
   app.disable('x-powered-by');
   // A weak ETag would hash every GraphQL response body; answers to POSTs are never revalidated.
@@ -119,7 +154,7 @@ export async function createHttpServer(
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
-    formatError: createErrorFormatter(deps.log),
+    formatError: createErrorFormatter(deps.log, deps.outage),
     includeStacktraceInErrorResponses: false,
     introspection: true,
     allowBatchedHttpRequests: false,
@@ -132,6 +167,7 @@ export async function createHttpServer(
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
       requestIdPlugin<Context>(deps.log),
+      serviceUnavailablePlugin<Context>(() => retryAfter),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
       ...(deps.plugins ?? []),
@@ -175,11 +211,18 @@ export async function createHttpServer(
             if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
               throw httpError(ErrorCode.UNAUTHENTICATED, err.message, {}, { 'www-authenticate': 'Bearer' });
             }
+            if (isConnectionError(err)) throw unavailable(err);
             throw err;
           }
         }
         if (deps.rateLimit) {
-          const decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
+          let decision: RateLimitDecision;
+          try {
+            decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
+          } catch (err) {
+            if (isConnectionError(err)) throw unavailable(err);
+            throw err;
+          }
           res.setHeader('RateLimit-Limit', String(decision.limit));
           res.setHeader('RateLimit-Remaining', String(decision.remaining));
           if (!decision.allowed) {

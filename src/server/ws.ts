@@ -58,7 +58,8 @@ import { bindTransport } from '../modules/events/transport';
 import type { Services } from '../services';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { createErrorFormatter } from './format-error';
+import { isConnectionError } from '../shared/pg-errors';
+import { createErrorFormatter, serviceUnavailableMessage, type OutageReporter } from './format-error';
 import { withRequestId } from './request-id';
 
 /** Close codes this server uses besides graphql-ws's own (4400 bad request, 4408 init timeout, 4500 internal, …). */
@@ -71,6 +72,8 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4413,
   /** Server shutting down (standard "going away"); reconnect, possibly to another instance. */
   GOING_AWAY: 1001,
+  /** The key could not be checked because the database is unreachable (standard "try again later"); reconnect in a few seconds. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 export interface WsDeps {
@@ -92,6 +95,8 @@ export interface WsDeps {
    * A DomainError it throws is sent to the client as the operation's error.
    */
   acquireSubscription?: (viewer: Viewer) => Promise<() => Promise<void>>;
+  /** Hears every database connection error (one log line per outage) and says when to retry. */
+  outage?: OutageReporter;
   /** Most lexical tokens in an operation document (graphql-js `maxTokens`); unlimited when unset. */
   maxTokens?: number;
   /**
@@ -223,7 +228,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
   const { schema, ds, services, log } = deps;
   const authenticate = deps.authenticate ?? (async () => ANONYMOUS_VIEWER);
   const rules = [...specifiedRules, ...(deps.validationRules ?? [])];
-  const formatter = createErrorFormatter(log);
+  const formatter = createErrorFormatter(log, deps.outage);
   const viewers = new WeakMap<object, Viewer>();
   const sockets = new Map<WebSocket, Viewer>();
   // Per connection: subscription id → gives its slot back.
@@ -316,7 +321,11 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
               socket.close(CLOSE_CODES.UNAUTHORIZED, closeReason(err.message));
             else if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN)
               socket.close(CLOSE_CODES.FORBIDDEN, closeReason(err.message));
-            else {
+            else if (isConnectionError(err)) {
+              // Only keys not cached before the outage get here (key-cache.ts): a retryable close, logged once per outage.
+              deps.outage?.failed(err);
+              socket.close(CLOSE_CODES.TRY_AGAIN_LATER, closeReason(serviceUnavailableMessage(deps.outage?.retryAfterSeconds ?? 2)));
+            } else {
               log.error('authenticating a WebSocket connection failed', { error: String(err) });
               socket.close(4500, 'Internal server error');
             }
@@ -333,7 +342,13 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           if (prepared.errors) return prepared.errors;
           const document = prepared.document!;
           const viewer = viewers.get(ctx) ?? ANONYMOUS_VIEWER;
-          const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
+          let refused: readonly GraphQLError[] | undefined;
+          try {
+            refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
+          } catch (err) {
+            // E.g. the rate-limit lease could not reach the database: an operation error (SERVICE_UNAVAILABLE), not a closed socket.
+            return [new GraphQLError((err as Error).message, { originalError: err as Error })];
+          }
           if (refused?.length) return [...refused];
           if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
             try {

@@ -17,6 +17,7 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -83,6 +84,12 @@ export const ERRORS = {
     httpStatus: 400,
     masked: false,
     description: 'The HTTP request itself is malformed: no query, wrong method, invalid JSON.',
+  },
+  SERVICE_UNAVAILABLE: {
+    httpStatus: 503,
+    masked: false,
+    description:
+      'The database cannot be reached for the moment (an outage or a restart); retry after the `Retry-After` seconds. A mutation cut off this way may or may not have been applied.',
   },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
