@@ -136,6 +136,10 @@ class OperationErrors extends Error {
 /** A close reason fits in 123 bytes. */
 const closeReason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 110)}…`);
 
+/** How often an event whose fields met a database outage is executed again, and for how long at most (ms). */
+const RETRY_EVENT_MS = 250;
+const MAX_EVENT_RETRY_MS = 60_000;
+
 /** Distinct documents kept parsed and validated (the oldest is dropped beyond this). */
 const DOCUMENT_CACHE_SIZE = 500;
 
@@ -288,8 +292,24 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
     if (!(Symbol.asyncIterator in stream)) return stream;
     const key = resultKeys.get(args.contextValue as object) ?? null;
     return mapAsync(stream as AsyncIterable<unknown>, (event) =>
-      sharedExecution(event, key, async () => execute({ ...args, rootValue: event })),
+      sharedExecution(event, key, () => executeThroughOutages({ ...args, rootValue: event })),
     );
+  };
+
+  /**
+   * Executes one event for its subscribers; when a field could not be read because the database is away,
+   * executes it again once it answers (every RETRY_EVENT_MS, for up to MAX_EVENT_RETRY_MS) instead of sending
+   * an event with errors: a subscriber's feed may stall through an outage, but never has a hole.
+   */
+  const executeThroughOutages = async (eventArgs: ExecutionArgs): Promise<ExecutionResult> => {
+    const giveUpAt = Date.now() + MAX_EVENT_RETRY_MS;
+    for (;;) {
+      const result = await execute(eventArgs);
+      const cut = result.errors?.find((e) => isConnectionError(e.originalError));
+      if (!cut || Date.now() > giveUpAt || !wss) return result;
+      deps.outage?.failed(cut.originalError);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_EVENT_MS));
+    }
   };
 
   const format = (e: GraphQLError): GraphQLFormattedError => {

@@ -13,6 +13,11 @@ describe('isConnectionError', () => {
     ['a pool that could not connect in time', new Error('timeout exceeded when trying to connect')],
     ['TypeORM wrapping the driver error', Object.assign(new Error('query failed'), { driverError: withCode('57P01') })],
     ['a cause', new Error('outer', { cause: withCode('ECONNREFUSED') })],
+    [
+      'a transaction whose connection TypeORM released after it failed',
+      Object.assign(new Error('Query runner already released'), { name: 'QueryRunnerAlreadyReleasedError' }),
+    ],
+    ['a non-Error value graphql-js wrapped', Object.assign(new Error('Unexpected error value'), { thrownValue: { code: 'ECONNREFUSED' } })],
     ['an AggregateError of refused addresses', Object.assign(new AggregateError([withCode('ECONNREFUSED')]), { code: 'ECONNREFUSED' })],
   ])('recognises %s', (_what, err) => {
     expect(isConnectionError(err)).toBe(true);

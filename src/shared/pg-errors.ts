@@ -27,13 +27,18 @@ const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
 const CONNECTION_MESSAGES =
   /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout/i;
 
-/** The error and everything it wraps (TypeORM's driverError, `cause`, an AggregateError's errors), depth-limited. */
+/**
+ * The error and everything it wraps (TypeORM's driverError, `cause`, an
+ * AggregateError's errors, graphql-js's `thrownValue` for a rejection that is
+ * not an Error of this realm), depth-limited.
+ */
 function* chain(err: unknown, depth = 0): Generator<Record<string, unknown>> {
   if (depth > 4 || err === null || typeof err !== 'object') return;
   const e = err as Record<string, unknown>;
   yield e;
   yield* chain(e.driverError, depth + 1);
   yield* chain(e.cause, depth + 1);
+  yield* chain(e.thrownValue, depth + 1);
   if (Array.isArray(e.errors)) for (const inner of e.errors) yield* chain(inner, depth + 1);
 }
 
@@ -47,6 +52,9 @@ function* chain(err: unknown, depth = 0): Generator<Record<string, unknown>> {
  */
 export function isConnectionError(err: unknown): boolean {
   for (const e of chain(err)) {
+    // TypeORM releases a query runner whose connection failed; the transaction's next statement (often COMMIT)
+    // then fails with this, and the connection error itself is gone. Nothing here uses a runner it released.
+    if (e.name === 'QueryRunnerAlreadyReleasedError') return true;
     const code = typeof e.code === 'string' ? e.code : '';
     if (CONNECTION_ERRNOS.has(code) || CONNECTION_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
     if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;
