@@ -10,11 +10,11 @@
  * empty); then the query limits (limits.ts) run before any resolver.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import express, { type ErrorRequestHandler } from 'express';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
@@ -72,6 +72,44 @@ function serviceUnavailablePlugin<TContext extends BaseContext>(retryAfterSecond
           if (!errors.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
           response.http.status = ERRORS.SERVICE_UNAVAILABLE.httpStatus;
           response.http.headers.set('retry-after', String(retryAfterSeconds()));
+        },
+      };
+    },
+  };
+}
+
+/** How long a draining server keeps its idle keep-alive connections for requests already on their way (ms). */
+const DRAIN_GRACE_MS = 500;
+/** Longest a drain waits for answers in progress before cutting the remaining connections (ms). */
+const DRAIN_DEADLINE_MS = 10_000;
+
+/**
+ * Apollo plugin: drains the HTTP server on stop. Like Apollo's
+ * drainHttpServer it stops accepting connections and waits for the answers in
+ * progress, but it does not close idle keep-alive connections at once: a
+ * request a client has already sent on one may still sit unread in the
+ * socket, and closing it would reset that request. For DRAIN_GRACE_MS such
+ * requests are still answered, each with `Connection: close` (set by the
+ * middleware while `state.draining`), so clients move to new connections,
+ * which are refused; then idle connections are closed, and after
+ * DRAIN_DEADLINE_MS every connection.
+ */
+function gracefulDrainPlugin(httpServer: http.Server, state: { draining: boolean }): ApolloServerPlugin<BaseContext> {
+  return {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          state.draining = true;
+          // net.Server#close stops listening without http.Server#close's closeIdleConnections.
+          const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
+          const open = await new Promise<number>((resolve) => httpServer.getConnections((err, n) => resolve(err ? 1 : n)));
+          if (open > 0) await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS));
+          const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
+          const deadline = setTimeout(() => httpServer.closeAllConnections(), DRAIN_DEADLINE_MS);
+          httpServer.closeIdleConnections();
+          await closed;
+          clearInterval(idle);
+          clearTimeout(deadline);
         },
       };
     },
@@ -150,6 +188,12 @@ export async function createHttpServer(
   // A weak ETag would hash every GraphQL response body; answers to POSTs are never revalidated.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? false);
+  const drain = { draining: false };
+  app.use((_req, res, next) => {
+    // While draining, every answer tells the client to open a new connection (which is refused: the server stopped listening).
+    if (drain.draining) res.setHeader('connection', 'close');
+    next();
+  });
   app.use(requestIdMiddleware);
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<Context>({
@@ -162,7 +206,7 @@ export async function createHttpServer(
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limitValidationRules(limits),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      gracefulDrainPlugin(httpServer, drain),
       ApolloServerPluginLandingPageDisabled(),
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
