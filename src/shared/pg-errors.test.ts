@@ -17,6 +17,10 @@ describe('isConnectionError', () => {
       'a transaction whose connection TypeORM released after it failed',
       Object.assign(new Error('Query runner already released'), { name: 'QueryRunnerAlreadyReleasedError' }),
     ],
+    [
+      'a statement on a runner TypeORM released after its connection failed',
+      Object.assign(new Error('connection already released'), { name: 'QueryRunnerProviderAlreadyReleasedError' }),
+    ],
     ['a non-Error value graphql-js wrapped', Object.assign(new Error('Unexpected error value'), { thrownValue: { code: 'ECONNREFUSED' } })],
     ['an AggregateError of refused addresses', Object.assign(new AggregateError([withCode('ECONNREFUSED')]), { code: 'ECONNREFUSED' })],
   ])('recognises %s', (_what, err) => {

@@ -53,8 +53,8 @@ function* chain(err: unknown, depth = 0): Generator<Record<string, unknown>> {
 export function isConnectionError(err: unknown): boolean {
   for (const e of chain(err)) {
     // TypeORM releases a query runner whose connection failed; the transaction's next statement (often COMMIT)
-    // then fails with this, and the connection error itself is gone. Nothing here uses a runner it released.
-    if (e.name === 'QueryRunnerAlreadyReleasedError') return true;
+    // then fails with one of these, and the connection error itself is gone. Nothing here uses a runner it released.
+    if (e.name === 'QueryRunnerAlreadyReleasedError' || e.name === 'QueryRunnerProviderAlreadyReleasedError') return true;
     const code = typeof e.code === 'string' ? e.code : '';
     if (CONNECTION_ERRNOS.has(code) || CONNECTION_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
     if (typeof e.message === 'string' && CONNECTION_MESSAGES.test(e.message)) return true;

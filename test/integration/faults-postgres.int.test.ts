@@ -266,6 +266,7 @@ it.each<[StopMode]>([['fast'], ['immediate']])(
           .map((d) => `${d.lost.length}/${d.duplicated.length}/${d.unknown.length}`)
           .join(', ')}; resumes: ${r.subscribers.map((s) => s.resumes).join(', ')}`,
         `  outage log lines: start ${count(r.lines, OUTAGE_START)}, end ${count(r.lines, OUTAGE_END)}, all ${r.lines.length}`,
+        ...r.lines.filter((l) => l.msg === 'unexpected error').map((l) => `  unexpected error: ${JSON.stringify(l.error)}`),
       ].join('\n'),
     );
     expect(r.load.writes.acknowledged.length).toBeGreaterThan(0);

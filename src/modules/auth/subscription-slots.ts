@@ -67,6 +67,9 @@ export class SubscriptionSlots {
   /** The database may not match `held` (never synced, or a statement failed): sync before anything else. */
   private needsSync = true;
   private syncing: Promise<void> | null = null;
+  /** Acquires between `enter` and `leave`, and syncs waiting for them to finish. */
+  private acquiring = 0;
+  private readonly quiet: (() => void)[] = [];
   private stopped = false;
   /** Re-syncs done (tests, metrics). */
   syncs = 0;
@@ -98,7 +101,17 @@ export class SubscriptionSlots {
     const apiKeyId = viewer.apiKeyId;
     const limit = this.limitFor(viewer);
     const id = randomUUID();
-    await this.synced();
+    await this.enter();
+    try {
+      await this.take(apiKeyId, limit, id);
+    } finally {
+      this.leave();
+    }
+    return { id, apiKeyId };
+  }
+
+  /** The acquiring transaction; its slot joins `held` before a sync can run (see `enter`). */
+  private async take(apiKeyId: string, limit: number, id: string): Promise<void> {
     await inTransaction(this.ds, async (em) => {
       const key: unknown[] = await em.query(
         `${INFRA_SQL_TAG} SELECT 1 FROM api_key WHERE id = $1 AND revoked_at IS NULL FOR NO KEY UPDATE`,
@@ -126,7 +139,6 @@ export class SubscriptionSlots {
       ]);
     });
     this.held.set(id, apiKeyId);
-    return { id, apiKeyId };
   }
 
   /**
@@ -200,6 +212,7 @@ export class SubscriptionSlots {
     if (this.stopped) return;
     // Anything that fails from here on leaves needsSync set for the next attempt.
     this.needsSync = true;
+    if (this.acquiring > 0) await new Promise<void>((resolve) => this.quiet.push(resolve));
     const slots = [...this.held];
     await inTransaction(this.ds, async (em) => {
       await em.query(
@@ -221,10 +234,27 @@ export class SubscriptionSlots {
     this.syncs++;
   }
 
-  /** Waits for a sync that is running or due, so a new slot is counted against the right rows. */
-  private async synced(): Promise<void> {
-    await this.syncing;
-    if (this.needsSync) await this.sync();
+  /**
+   * Lets an acquire in once no sync is running or due. Acquires run side by
+   * side; a sync waits until none is in flight (`leave`), because one that
+   * committed its slot but has not yet put it in `held` would otherwise be
+   * deleted by the sync and never re-inserted. Check and count happen in one
+   * synchronous step, so no sync can start in between.
+   */
+  private async enter(): Promise<void> {
+    for (;;) {
+      if (this.syncing) await this.syncing.catch(() => undefined);
+      else if (this.needsSync) await this.sync();
+      else {
+        this.acquiring++;
+        return;
+      }
+    }
+  }
+
+  private leave(): void {
+    this.acquiring--;
+    if (this.acquiring === 0) for (const resume of this.quiet.splice(0)) resume();
   }
 
   private failed(err: unknown): void {
