@@ -7,6 +7,7 @@ import { ApiKeys1764065100000 } from './1764065100000-ApiKeys';
 import { CustomerEvents1764065000000 } from './1764065000000-CustomerEvents';
 import { Analytics1764065200000 } from './1764065200000-Analytics';
 import { RateLimitLeases1764065300000 } from './1764065300000-RateLimitLeases';
+import { InstanceLeases1764067000000 } from './1764067000000-InstanceLeases';
 import { Privacy1764071000000 } from './1764071000000-Privacy';
 import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
 
@@ -16,6 +17,7 @@ export const migrations = [
   ApiKeys1764065100000,
   Analytics1764065200000,
   RateLimitLeases1764065300000,
+  InstanceLeases1764067000000,
   Privacy1764071000000,
   PartnerSharing1764072000000,
 ];

@@ -22,6 +22,7 @@ import { INFRA_SQL_TAG } from './modules/auth/api-key.service';
 import { DomainError, ErrorCode } from './shared/errors';
 import { Metrics } from './shared/metrics';
 import { metricsHandler } from './server/observability';
+import { DatabaseOutage } from './db/outage';
 
 export interface App {
   url: string;
@@ -33,6 +34,8 @@ export interface App {
   metrics: Metrics;
   /** The separate metrics server's URL when METRICS_PORT is set. */
   metricsUrl?: string;
+  /** Whether the database is reachable, and the outages seen (one log line at each end). */
+  outage: DatabaseOutage;
   stop(): Promise<void>;
 }
 
@@ -70,13 +73,17 @@ export async function startApp(deps: AppDeps): Promise<App> {
   observeStatements(ds, (sql, compiledRead) =>
     metrics.statements.inc({ path: compiledRead ? 'compiled_read' : sql.includes(INFRA_SQL_TAG) ? 'auth' : 'other' }),
   );
+  const outage = new DatabaseOutage(() => ds.query('SELECT 1'), log);
   const auth = createAuthRuntime({
+    outage,
     ds,
     keys: services.apiKeys,
     log,
     settings: {
       rateLimits: { keyPerMinute: config.rateLimitPerMinute ?? 600, anonymousPerMinute: config.anonymousRateLimitPerMinute ?? 60 },
       maxSubscriptionsPerKey: config.maxSubscriptionsPerKey ?? 20,
+      ...(config.instanceHeartbeatMs ? { instanceHeartbeatMs: config.instanceHeartbeatMs } : {}),
+      ...(config.instanceLeaseMs ? { instanceLeaseMs: config.instanceLeaseMs } : {}),
     },
   });
   if (config.adminApiKey) {
@@ -102,6 +109,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     ds,
     services,
     log,
+    outage,
     authenticate: auth.authenticateConnection,
     validationRules: limitValidationRules(),
     maxTokens: DEFAULT_QUERY_LIMITS.maxTokens,
@@ -133,6 +141,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     services,
     log,
     plugins: [ws.plugin],
+    outage,
     authenticate: auth.authenticate,
     rateLimit: auth.rateLimit,
     trustProxy: config.trustProxy ?? false,
@@ -175,6 +184,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
     auth,
     metrics,
     metricsUrl,
+    outage,
     async stop() {
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       // Apollo drains HTTP and closes every WebSocket (the ws plugin), then the feed lets go of its connection.
@@ -182,6 +192,7 @@ export async function startApp(deps: AppDeps): Promise<App> {
       await services.analytics.models.idle();
       await auth.stop();
       await services.events.stop();
+      outage.stop();
     },
   };
 }

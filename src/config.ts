@@ -35,6 +35,16 @@ export interface Config {
   /** Open subscriptions per API key without its own limit, across all instances (`MAX_SUBSCRIPTIONS_PER_KEY`, default 20). */
   maxSubscriptionsPerKey: number;
   /**
+   * How often an instance renews its lease in `api_instance` (`INSTANCE_HEARTBEAT_MS`, default 2000).
+   * Subscription slots belong to an instance and stop counting when its lease runs out.
+   */
+  instanceHeartbeatMs: number;
+  /**
+   * How long an instance's lease lasts without renewal (`INSTANCE_LEASE_MS`, default 10000, at least
+   * twice the heartbeat): the slots of an instance that died are freed this long after its last heartbeat.
+   */
+  instanceLeaseMs: number;
+  /**
    * Express `trust proxy` (`TRUST_PROXY`, default off): set it to the number of
    * proxies in front (e.g. 1) so anonymous rate limits apply per real client
    * address rather than per load balancer.
@@ -192,6 +202,15 @@ export function tracingSettings(env: NodeJS.ProcessEnv = process.env): TracingSe
   return { serviceName: env.OTEL_SERVICE_NAME?.trim() || 'customer-graph' };
 }
 
+function instanceLease(env: NodeJS.ProcessEnv): Pick<Config, 'instanceHeartbeatMs' | 'instanceLeaseMs'> {
+  const instanceHeartbeatMs = integer(env, 'INSTANCE_HEARTBEAT_MS', 2_000, 50, 60_000);
+  const instanceLeaseMs = integer(env, 'INSTANCE_LEASE_MS', Math.max(10_000, instanceHeartbeatMs * 3), 100, 600_000);
+  if (instanceLeaseMs < instanceHeartbeatMs * 2) {
+    throw new Error(`INSTANCE_LEASE_MS (${instanceLeaseMs}) must be at least twice INSTANCE_HEARTBEAT_MS (${instanceHeartbeatMs})`);
+  }
+  return { instanceHeartbeatMs, instanceLeaseMs };
+}
+
 /** Reads and validates the configuration; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase() as LogLevel;
@@ -209,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
     anonymousRateLimitPerMinute: integer(env, 'ANONYMOUS_RATE_LIMIT_PER_MINUTE', 60, 1, 1_000_000),
     maxSubscriptionsPerKey: integer(env, 'MAX_SUBSCRIPTIONS_PER_KEY', 20, 0, 10_000),
+    ...instanceLease(env),
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10) || false,
     logLevel,
     eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 7),

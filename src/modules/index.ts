@@ -17,7 +17,19 @@ import { referrals } from './referrals';
 import { sharing } from './sharing';
 import { touchpoints } from './touchpoints';
 
-export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, sharing, privacy] as const;
+export const MODULES = [
+  customers,
+  personas,
+  commerce,
+  touchpoints,
+  referrals,
+  lifecycle,
+  events,
+  analytics,
+  auth,
+  sharing,
+  privacy,
+] as const;
 
 /** Every module's entities, for the DataSource. */
 export const ENTITIES = MODULES.flatMap((m) => m.entities ?? []);

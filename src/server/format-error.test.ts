@@ -120,4 +120,22 @@ describe('createErrorFormatter', () => {
     const err = new DomainError(ErrorCode.INVALID_STAGE_TRANSITION, 'No.', { field: 'input.to', allowed: ['ACQUIRED'] });
     expect(formatted(inResolver(err)).extensions).toEqual({ code: 'INVALID_STAGE_TRANSITION', field: 'input.to', allowed: ['ACQUIRED'] });
   });
+
+  it('answers a database connection error with SERVICE_UNAVAILABLE, reports it to the outage monitor, and logs nothing per request', () => {
+    const reported: unknown[] = [];
+    const withOutage = createErrorFormatter(
+      createLogger('error', (l) => lines.push(l)),
+      {
+        failed: (err) => reported.push(err),
+        retryAfterSeconds: 3,
+      },
+    );
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const e = inResolver(refused);
+    const out = withOutage(e.toJSON(), e);
+    expect(out.extensions).toEqual({ code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter: 3 });
+    expect(out.message).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|5432/);
+    expect(reported).toEqual([refused]);
+    expect(lines).toEqual([]);
+  });
 });

@@ -13,6 +13,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, getMetadataStorage } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode, FOREIGN_CODES, isErrorCode, isMasked } from '../shared/errors';
+import { isConnectionError } from '../shared/pg-errors';
 import type { Logger } from '../shared/logger';
 import { QueryGuardError, tokenLimitError } from './limits';
 
@@ -99,9 +100,31 @@ function coded(formatted: GraphQLFormattedError, error: unknown, original: unkno
   return null;
 }
 
-export function createErrorFormatter(log: Logger) {
+/** Where connection errors are reported (db/outage.ts's DatabaseOutage), and what clients are told to wait. */
+export interface OutageReporter {
+  failed(err: unknown): void;
+  readonly retryAfterSeconds: number;
+}
+
+/** What a client sees when the database cannot be reached: a code to retry on, no internals. */
+export function serviceUnavailableMessage(retryAfterSeconds: number): string {
+  return `The service is temporarily unavailable: its database cannot be reached. Retry in ${retryAfterSeconds} s.`;
+}
+
+export function createErrorFormatter(log: Logger, outage?: OutageReporter) {
   return function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
+    // A database outage is not a bug: a retryable code, no error id, no stack trace per request (the outage logs once).
+    if (!(original instanceof GraphQLError) && !(original instanceof DomainError) && isConnectionError(original)) {
+      outage?.failed(original);
+      const retryAfter = outage?.retryAfterSeconds ?? 2;
+      return {
+        message: serviceUnavailableMessage(retryAfter),
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, retryAfter },
+      };
+    }
     const shown = coded(formatted, error, original);
     if (shown && !isMasked(shown.extensions?.code)) return shown;
     const errorId = randomUUID();

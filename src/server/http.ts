@@ -16,12 +16,12 @@
  * (trusted-documents.ts).
  */
 import http from 'node:http';
+import net from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
@@ -34,7 +34,8 @@ import { ANONYMOUS_VIEWER, Role, type Viewer } from '../modules/auth/viewer';
 import type { RateLimitDecision } from '../modules/auth/rate-limit';
 import { migrationsApplied } from '../db/data-source';
 import { DomainError, ERRORS, ErrorCode, errorKind, type HttpErrorCode } from '../shared/errors';
-import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
+import { isConnectionError } from '../shared/pg-errors';
+import { createErrorFormatter, hideSuggestionsPlugin, serviceUnavailableMessage, type OutageReporter } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
 import { requestIdMiddleware, requestIdOf, requestIdPlugin } from './request-id';
@@ -94,6 +95,67 @@ export interface HttpDeps {
   metricsEndpoint?: { token?: string } | false;
   /** Make a GraphQL operation span per request (true only when the OpenTelemetry SDK was started: src/tracing.ts). */
   tracing?: boolean;
+  /** Hears every database connection error (one log line per outage) and says what `Retry-After` to send. */
+  outage?: OutageReporter;
+}
+
+/**
+ * Apollo plugin: a response carrying SERVICE_UNAVAILABLE (the database could
+ * not be reached while resolving) is sent as HTTP 503 with `Retry-After`, so
+ * load balancers and clients retry instead of reporting a bug.
+ */
+function serviceUnavailablePlugin<TContext extends BaseContext>(retryAfterSeconds: () => number): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors ?? [];
+          if (!errors.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
+          response.http.status = ERRORS.SERVICE_UNAVAILABLE.httpStatus;
+          response.http.headers.set('retry-after', String(retryAfterSeconds()));
+        },
+      };
+    },
+  };
+}
+
+/** How long a draining server keeps its idle keep-alive connections for requests already on their way (ms). */
+const DRAIN_GRACE_MS = 500;
+/** Longest a drain waits for answers in progress before cutting the remaining connections (ms). */
+const DRAIN_DEADLINE_MS = 10_000;
+
+/**
+ * Apollo plugin: drains the HTTP server on stop. Like Apollo's
+ * drainHttpServer it stops accepting connections and waits for the answers in
+ * progress, but it does not close idle keep-alive connections at once: a
+ * request a client has already sent on one may still sit unread in the
+ * socket, and closing it would reset that request. For DRAIN_GRACE_MS such
+ * requests are still answered, each with `Connection: close` (set by the
+ * middleware while `state.draining`), so clients move to new connections,
+ * which are refused; then idle connections are closed, and after
+ * DRAIN_DEADLINE_MS every connection.
+ */
+function gracefulDrainPlugin(httpServer: http.Server, state: { draining: boolean }): ApolloServerPlugin<BaseContext> {
+  return {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          state.draining = true;
+          // net.Server#close stops listening without http.Server#close's closeIdleConnections.
+          const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(httpServer, () => resolve()));
+          const open = await new Promise<number>((resolve) => httpServer.getConnections((err, n) => resolve(err ? 1 : n)));
+          if (open > 0) await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS));
+          const idle = setInterval(() => httpServer.closeIdleConnections(), 50);
+          const deadline = setTimeout(() => httpServer.closeAllConnections(), DRAIN_DEADLINE_MS);
+          httpServer.closeIdleConnections();
+          await closed;
+          clearInterval(idle);
+          clearTimeout(deadline);
+        },
+      };
+    },
+  };
 }
 
 /** The operation fields of a GraphQL-over-HTTP request: the JSON body of a POST, the URL parameters of a GET. */
@@ -165,17 +227,34 @@ export async function createHttpServer(
   deps: HttpDeps,
 ): Promise<{ app: express.Express; httpServer: http.Server; apollo: ApolloServer<Context> }> {
   const limits = deps.limits ?? DEFAULT_QUERY_LIMITS;
+  const retryAfter = deps.outage?.retryAfterSeconds ?? 2;
+  /** A connection error before GraphQL runs (key lookup, rate-limit lease) refuses the request with 503. */
+  const unavailable = (err: unknown): GraphQLError => {
+    deps.outage?.failed(err);
+    return httpError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      serviceUnavailableMessage(retryAfter),
+      { retryAfter },
+      { 'retry-after': String(retryAfter) },
+    );
+  };
   const app = express();
   app.disable('x-powered-by');
   // A weak ETag would hash every GraphQL response body; answers to POSTs are never revalidated.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? false);
+  const drain = { draining: false };
+  app.use((_req, res, next) => {
+    // While draining, every answer tells the client to open a new connection (which is refused: the server stopped listening).
+    if (drain.draining) res.setHeader('connection', 'close');
+    next();
+  });
   app.use(requestIdMiddleware);
   const httpServer = http.createServer(app);
   const tracing = deps.tracing ? graphqlTracing() : undefined;
   const apollo = new ApolloServer<Context>({
     schema: deps.schema,
-    formatError: createErrorFormatter(deps.log),
+    formatError: createErrorFormatter(deps.log, deps.outage),
     includeStacktraceInErrorResponses: false,
     introspection: true,
     allowBatchedHttpRequests: false,
@@ -189,13 +268,14 @@ export async function createHttpServer(
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: limitValidationRules(limits),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      gracefulDrainPlugin(httpServer, drain),
       ApolloServerPluginLandingPageDisabled(),
       // Cache hints are not used, and the plugin hooks every field of every operation.
       ApolloServerPluginCacheControlDisabled(),
       requestIdPlugin<Context>(deps.log),
       observationPlugin(),
       ...(tracing ? [tracing.plugin] : []),
+      serviceUnavailablePlugin<Context>(() => retryAfter),
       limitsPlugin<Context>(limits),
       hideSuggestionsPlugin<Context>((ctx) => !ctx || ctx.viewer.role === Role.ANONYMOUS),
       ...(deps.plugins ?? []),
@@ -276,12 +356,19 @@ export async function createHttpServer(
             if (err instanceof DomainError && err.code === ErrorCode.UNAUTHENTICATED) {
               throw httpError(ErrorCode.UNAUTHENTICATED, err.message, {}, { 'www-authenticate': 'Bearer' });
             }
+            if (isConnectionError(err)) throw unavailable(err);
             throw err;
           }
         }
         observeViewer(res, viewer);
         if (deps.rateLimit) {
-          const decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
+          let decision: RateLimitDecision;
+          try {
+            decision = await deps.rateLimit(viewer, req.ip ?? req.socket.remoteAddress ?? '');
+          } catch (err) {
+            if (isConnectionError(err)) throw unavailable(err);
+            throw err;
+          }
           res.setHeader('RateLimit-Limit', String(decision.limit));
           res.setHeader('RateLimit-Remaining', String(decision.remaining));
           if (!decision.allowed) {

@@ -59,7 +59,8 @@ import { bindTransport } from '../modules/events/transport';
 import type { Services } from '../services';
 import { DomainError, ErrorCode } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { createErrorFormatter } from './format-error';
+import { isConnectionError } from '../shared/pg-errors';
+import { createErrorFormatter, serviceUnavailableMessage, type OutageReporter } from './format-error';
 import { withRequestId } from './request-id';
 import type { TrustedDocuments } from './trusted-documents';
 import { wsOperationLog } from './observability';
@@ -74,6 +75,8 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4413,
   /** Server shutting down (standard "going away"); reconnect, possibly to another instance. */
   GOING_AWAY: 1001,
+  /** The key could not be checked because the database is unreachable (standard "try again later"); reconnect in a few seconds. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 export interface WsDeps {
@@ -95,6 +98,8 @@ export interface WsDeps {
    * A DomainError it throws is sent to the client as the operation's error.
    */
   acquireSubscription?: (viewer: Viewer) => Promise<() => Promise<void>>;
+  /** Hears every database connection error (one log line per outage) and says when to retry. */
+  outage?: OutageReporter;
   /** Most lexical tokens in an operation document (graphql-js `maxTokens`); unlimited when unset. */
   maxTokens?: number;
   /**
@@ -154,6 +159,10 @@ class OperationErrors extends Error {
 
 /** A close reason fits in 123 bytes. */
 const closeReason = (text: string) => (Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 110)}…`);
+
+/** How often an event whose fields met a database outage is executed again, and for how long at most (ms). */
+const RETRY_EVENT_MS = 250;
+const MAX_EVENT_RETRY_MS = 60_000;
 
 /** Distinct documents kept parsed and validated (the oldest is dropped beyond this). */
 const DOCUMENT_CACHE_SIZE = 500;
@@ -262,7 +271,7 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
   const { schema, ds, services, log } = deps;
   const authenticate = deps.authenticate ?? (async () => ANONYMOUS_VIEWER);
   const rules = [...specifiedRules, ...(deps.validationRules ?? [])];
-  const formatter = createErrorFormatter(log);
+  const formatter = createErrorFormatter(log, deps.outage);
   const viewers = new WeakMap<object, Viewer>();
   const sockets = new Map<WebSocket, Viewer>();
   // Per connection: subscription id → gives its slot back.
@@ -324,8 +333,24 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
     if (!(Symbol.asyncIterator in stream)) return stream;
     const key = resultKeys.get(args.contextValue as object) ?? null;
     return mapAsync(stream as AsyncIterable<unknown>, (event) =>
-      sharedExecution(event, key, async () => execute({ ...args, rootValue: event })),
+      sharedExecution(event, key, () => executeThroughOutages({ ...args, rootValue: event })),
     );
+  };
+
+  /**
+   * Executes one event for its subscribers; when a field could not be read because the database is away,
+   * executes it again once it answers (every RETRY_EVENT_MS, for up to MAX_EVENT_RETRY_MS) instead of sending
+   * an event with errors: a subscriber's feed may stall through an outage, but never has a hole.
+   */
+  const executeThroughOutages = async (eventArgs: ExecutionArgs): Promise<ExecutionResult> => {
+    const giveUpAt = Date.now() + MAX_EVENT_RETRY_MS;
+    for (;;) {
+      const result = await execute(eventArgs);
+      const cut = result.errors?.find((e) => isConnectionError(e.originalError));
+      if (!cut || Date.now() > giveUpAt || !wss) return result;
+      deps.outage?.failed(cut.originalError);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_EVENT_MS));
+    }
   };
 
   const format = (e: GraphQLError): GraphQLFormattedError => {
@@ -356,7 +381,11 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
               socket.close(CLOSE_CODES.UNAUTHORIZED, closeReason(err.message));
             else if (err instanceof DomainError && err.code === ErrorCode.FORBIDDEN)
               socket.close(CLOSE_CODES.FORBIDDEN, closeReason(err.message));
-            else {
+            else if (isConnectionError(err)) {
+              // Only keys not cached before the outage get here (key-cache.ts): a retryable close, logged once per outage.
+              deps.outage?.failed(err);
+              socket.close(CLOSE_CODES.TRY_AGAIN_LATER, closeReason(serviceUnavailableMessage(deps.outage?.retryAfterSeconds ?? 2)));
+            } else {
               log.error('authenticating a WebSocket connection failed', { error: String(err) });
               socket.close(4500, 'Internal server error');
             }
@@ -379,7 +408,13 @@ export function createGraphQLWebSocketServer(deps: WsDeps): GraphQLWebSocketServ
           if (prepared.errors) return prepared.errors;
           const document = prepared.document!;
           opLog.operation(ctx, id, getOperationAST(document, payload.operationName));
-          const refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
+          let refused: readonly GraphQLError[] | undefined;
+          try {
+            refused = await deps.checkOperation?.(viewer, document, payload.variables, payload.operationName);
+          } catch (err) {
+            // E.g. the rate-limit lease could not reach the database: an operation error (SERVICE_UNAVAILABLE), not a closed socket.
+            return [new GraphQLError((err as Error).message, { originalError: err as Error })];
+          }
           if (refused?.length) return [...refused];
           if (deps.acquireSubscription && getOperationAST(document, payload.operationName)?.operation === 'subscription') {
             try {

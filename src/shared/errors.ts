@@ -20,6 +20,7 @@ export const ErrorCode = {
   CUSTOMER_ERASED: 'CUSTOMER_ERASED',
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -104,6 +105,12 @@ export const ERRORS = {
     masked: false,
     description:
       'The server runs only trusted documents (an allow-list of operations): send one by its hash, or a key with the ADMIN role for free-form queries.',
+  },
+  SERVICE_UNAVAILABLE: {
+    httpStatus: 503,
+    masked: false,
+    description:
+      'The database cannot be reached for the moment (an outage or a restart); retry after the `Retry-After` seconds. A mutation cut off this way may or may not have been applied.',
   },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 

@@ -211,9 +211,9 @@ export async function tableCounts(db: Sql): Promise<Record<string, number>> {
 
 /**
  * Tables every request writes, good or bad: the key's last use, the rate-limit
- * bucket, subscription slots. They say nothing about whether an operation wrote data.
+ * bucket, subscription slots and instance leases. They say nothing about whether an operation wrote data.
  */
-const BOOKKEEPING_TABLES = ['api_key', 'rate_limit_bucket', 'subscription_slot'];
+const BOOKKEEPING_TABLES = ['api_key', 'rate_limit_bucket', 'subscription_slot', 'api_instance'];
 
 /**
  * Count and content fingerprint of every table (the migrations table aside):

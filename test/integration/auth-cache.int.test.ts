@@ -12,11 +12,11 @@ import { INFRA_SQL_TAG, leaseSize } from '../../src/modules/auth';
 import { CreateApiKeyDocument, RevokeApiKeyDocument, ViewerDocument } from '../generated/graphql';
 import { bearer, postRaw as post, startTestServer, type RawResponse, type TestServer } from '../support/server';
 
-/** Infra-tagged statements sent by one instance, subscription-slot heartbeats aside. */
+/** Infra-tagged statements sent by one instance, subscription-slot and instance-lease heartbeats aside. */
 class InfraLog {
   statements: string[] = [];
   readonly onQuery = (sql: string) => {
-    if (sql.startsWith(INFRA_SQL_TAG) && !sql.includes('subscription_slot')) this.statements.push(sql);
+    if (sql.startsWith(INFRA_SQL_TAG) && !sql.includes('subscription_slot') && !sql.includes('api_instance')) this.statements.push(sql);
   };
   reset(): void {
     this.statements = [];

@@ -23,7 +23,14 @@ import { apiKeyFrom, ApiKeyService } from './api-key.service';
 import { KeyCache, type KeyCacheOptions } from './key-cache';
 import { RateLimiter, DEFAULT_RATE_LIMITS, type RateLimitDecision, type RateLimitSettings } from './rate-limit';
 import { RevocationFeed } from './revocation';
-import { DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY, SubscriptionSlots } from './subscription-slots';
+import {
+  DEFAULT_INSTANCE_HEARTBEAT_MS,
+  DEFAULT_INSTANCE_LEASE_MS,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY,
+  SubscriptionSlots,
+} from './subscription-slots';
+import type { DatabaseOutage } from '../../db/outage';
+import { isConnectionError } from '../../shared/pg-errors';
 import { ANONYMOUS_VIEWER, Role, type Viewer } from './viewer';
 import { DomainError, ErrorCode } from '../../shared/errors';
 import { defineModule } from '../module';
@@ -55,11 +62,17 @@ export const auth = defineModule({
 export interface AuthSettings {
   rateLimits: RateLimitSettings;
   maxSubscriptionsPerKey: number;
+  /** How often this instance renews the lease its subscription slots hang on (ms). */
+  instanceHeartbeatMs: number;
+  /** How long the lease lasts unrenewed: a dead instance's slots are freed this long after its last heartbeat (ms). */
+  instanceLeaseMs: number;
 }
 
 export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
   rateLimits: DEFAULT_RATE_LIMITS,
   maxSubscriptionsPerKey: DEFAULT_MAX_SUBSCRIPTIONS_PER_KEY,
+  instanceHeartbeatMs: DEFAULT_INSTANCE_HEARTBEAT_MS,
+  instanceLeaseMs: DEFAULT_INSTANCE_LEASE_MS,
 };
 
 /** How often held rate-limit tokens past their hold time are given back (ms). */
@@ -116,11 +129,23 @@ export function createAuthRuntime(deps: {
   settings?: Partial<AuthSettings>;
   log: Logger;
   keyCache?: KeyCacheOptions;
+  /** The database outage monitor: hears connection errors of the background work, and says when to re-sync slots. */
+  outage?: DatabaseOutage;
 }): AuthRuntime {
   const settings: AuthSettings = { ...DEFAULT_AUTH_SETTINGS, ...deps.settings };
   const { ds, log } = deps;
   const limiter = new RateLimiter(ds, settings.rateLimits);
-  const slots = new SubscriptionSlots(ds, { maxPerKey: settings.maxSubscriptionsPerKey });
+  const slots = new SubscriptionSlots(ds, {
+    maxPerKey: settings.maxSubscriptionsPerKey,
+    heartbeatMs: settings.instanceHeartbeatMs,
+    leaseMs: settings.instanceLeaseMs,
+    onError: (err) => {
+      if (isConnectionError(err)) deps.outage?.failed(err);
+      else log.warn('subscription slot upkeep failed; re-syncing at the next heartbeat', { error: String(err) });
+    },
+  });
+  // Releases that failed during an outage are written as soon as the database answers.
+  const offRecovered = deps.outage?.onRecovered(() => void slots.sync().catch(() => undefined));
   const revocations = new RevocationFeed(connectionUrlOf(ds, 'the revocation feed'), log);
   const keyCache = new KeyCache(
     (hash) => deps.keys.lookup(hash),
@@ -128,7 +153,7 @@ export function createAuthRuntime(deps: {
     deps.keyCache,
   );
   // Connected or lost, the feed may have missed notices: start over from the database.
-  revocations.onStateChange(() => keyCache.invalidateAll());
+  revocations.onStateChange((listening) => (listening ? keyCache.invalidateAll() : keyCache.feedLost()));
   // This instance's own revocations reach its cache at once; the mutation answers once the notice has
   // gone round through PostgreSQL (at most 2 s), so every other instance has dropped the key too.
   const offRevokedHere = deps.keys.onRevokedHere((id) => {
@@ -147,7 +172,15 @@ export function createAuthRuntime(deps: {
     }
   };
   const every = (ms: number, what: string, work: () => Promise<unknown>) => {
-    const t = setInterval(() => void work().catch((err: unknown) => log.warn(`auth upkeep failed: ${what}`, { error: String(err) })), ms);
+    const t = setInterval(
+      () =>
+        void work().catch((err: unknown) => {
+          // An outage is logged once by the monitor, not by every timer that meets it.
+          if (isConnectionError(err) && deps.outage) deps.outage.failed(err);
+          else log.warn(`auth upkeep failed: ${what}`, { error: String(err) });
+        }),
+      ms,
+    );
     t.unref();
     timers.push(t);
   };
@@ -194,6 +227,7 @@ export function createAuthRuntime(deps: {
     async stop() {
       for (const t of timers.splice(0)) clearInterval(t);
       offRevokedHere();
+      offRecovered?.();
       if (ds.isInitialized) {
         await flushKeyUses().catch((err: unknown) => log.warn('could not write key uses on shutdown', { error: String(err) }));
         await limiter

@@ -11,16 +11,18 @@ import { Role, type Viewer } from './viewer';
 
 const viewerOf = (id: string): Viewer => ({ role: Role.PARTNER, scopes: [], apiKeyId: id, keyPrefix: `cgk_${id}` });
 
-function setup(opts: { maxUnknown?: number; unknownTtlMs?: number; keyTtlMs?: number } = {}) {
+function setup(opts: { maxUnknown?: number; unknownTtlMs?: number; keyTtlMs?: number; outageGraceMs?: number } = {}) {
   let t = 0;
   const now = () => t;
   const db = new Map<string, KeyLookup>();
   const lookups: string[] = [];
   let trusted = true;
   let gate: Promise<void> | null = null;
+  let databaseDown = false;
   const lookup = async (hash: Buffer): Promise<KeyLookup> => {
     const h = hash.toString('hex');
     lookups.push(h);
+    if (databaseDown) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const answer = db.get(h) ?? { refused: 'This API key is not valid.' };
     if (gate) await gate;
     return answer;
@@ -37,6 +39,7 @@ function setup(opts: { maxUnknown?: number; unknownTtlMs?: number; keyTtlMs?: nu
     },
     advance: (ms: number) => (t += ms),
     setTrusted: (v: boolean) => (trusted = v),
+    setDatabaseDown: (v: boolean) => (databaseDown = v),
     hold() {
       let release!: () => void;
       gate = new Promise((r) => (release = r));
@@ -172,5 +175,66 @@ describe('KeyCache', () => {
       ['1', 2_000],
       ['2', 1_000],
     ]);
+  });
+
+  describe('during a database outage', () => {
+    /** The feed goes down with the database: what the runtime does on its state change. */
+    const outage = (s: ReturnType<typeof setup>) => {
+      s.setTrusted(false);
+      s.cache.feedLost();
+      s.setDatabaseDown(true);
+    };
+
+    it('accepts a key validated before the feed was lost, for the grace period only', async () => {
+      const s = setup({ outageGraceMs: 10_000 });
+      s.addKey('good', '1');
+      await s.cache.authenticate('good');
+      outage(s);
+      expect((await s.cache.authenticate('good')).apiKeyId).toBe('1');
+      s.advance(10_001);
+      await expect(s.cache.authenticate('good')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
+
+    it('never accepts a key it had not validated, and passes the connection error on', async () => {
+      const s = setup();
+      s.addKey('good', '1');
+      s.addKey('cold', '2');
+      await s.cache.authenticate('good');
+      outage(s);
+      await expect(s.cache.authenticate('cold')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
+
+    it('asks the database first while it answers: a key revoked after the feed was lost is refused', async () => {
+      const s = setup();
+      s.addKey('good', '1');
+      await s.cache.authenticate('good');
+      s.setTrusted(false);
+      s.cache.feedLost();
+      s.revokeInDb('good');
+      await refused(s.cache.authenticate('good'));
+    });
+
+    it('drops a kept key on a revocation notice, and all of them when the feed is back', async () => {
+      const s = setup();
+      s.addKey('a', '1');
+      s.addKey('b', '2');
+      await s.cache.authenticate('a');
+      await s.cache.authenticate('b');
+      outage(s);
+      s.cache.revoked('1');
+      await expect(s.cache.authenticate('a')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect((await s.cache.authenticate('b')).apiKeyId).toBe('2');
+      s.cache.invalidateAll();
+      expect(s.cache.stats.keptAside).toBe(0);
+      await expect(s.cache.authenticate('b')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
+
+    it('keeps nothing aside when the grace period is 0', async () => {
+      const s = setup({ outageGraceMs: 0 });
+      s.addKey('good', '1');
+      await s.cache.authenticate('good');
+      outage(s);
+      await expect(s.cache.authenticate('good')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
   });
 });

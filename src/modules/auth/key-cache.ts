@@ -20,11 +20,24 @@
  *    not stored (an epoch counter), because its snapshot may predate the
  *    revocation; new requests do not join such a lookup either.
  *
+ * A database outage takes the feed down with it, and then lookups fail too.
+ * So that clients with a working key can still (re)connect their WebSockets,
+ * the keys the cache held when the feed was lost are kept aside (`feedLost`):
+ * while the feed is down the database stays the truth, but when a lookup
+ * fails because the database cannot be reached (`isConnectionError`), a key
+ * kept aside is accepted for at most `outageGraceMs` after the feed was lost.
+ * The trade-off: a revocation committed after the feed was lost and before
+ * the database became unreachable may go unnoticed for that long. During the
+ * outage itself nothing can be revoked (revoking is a database write); when the
+ * feed is back the keys kept aside are dropped and every key is looked up
+ * afresh. See docs/security.md, "API keys during a database outage".
+ *
  * Every successful authentication records the key's use in memory; the runtime
  * writes them in one batched UPDATE a minute (`takeUses`), so `last_used_at`
  * stays roughly current without a write on the request path.
  */
 import { DomainError, ErrorCode } from '../../shared/errors';
+import { isConnectionError } from '../../shared/pg-errors';
 import { BoundedCache } from './bounded-cache';
 import { hashApiKey, type KeyLookup } from './api-key.service';
 import type { Viewer } from './viewer';
@@ -38,6 +51,11 @@ export interface KeyCacheOptions {
   maxUnknown?: number;
   /** How long an unknown or revoked key is refused without a new lookup (ms, default 5 s). */
   unknownTtlMs?: number;
+  /**
+   * How long after the revocation feed was lost a key the cache held then is
+   * still accepted when the database cannot be reached (ms, default 60 s; 0 turns it off).
+   */
+  outageGraceMs?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -47,6 +65,7 @@ export const DEFAULT_KEY_CACHE: Required<Omit<KeyCacheOptions, 'now'>> = {
   keyTtlMs: 5 * 60_000,
   maxUnknown: 10_000,
   unknownTtlMs: 5_000,
+  outageGraceMs: 60_000,
 };
 
 export class KeyCache {
@@ -56,6 +75,10 @@ export class KeyCache {
   private uses = new Map<string, number>();
   private epoch = 0;
   private readonly now: () => number;
+  /** Keys validated before the feed was lost (hash id → viewer), for lookups the database cannot answer. */
+  private keptAside = new Map<string, Viewer>();
+  private lostAt = 0;
+  private readonly outageGraceMs: number;
 
   /**
    * @param lookup reads a key by its SHA-256 hash from the database (one statement).
@@ -68,6 +91,7 @@ export class KeyCache {
   ) {
     const o = { ...DEFAULT_KEY_CACHE, ...opts };
     this.now = opts.now ?? Date.now;
+    this.outageGraceMs = o.outageGraceMs;
     this.known = new BoundedCache(o.maxKeys, o.keyTtlMs, this.now);
     this.unknown = new BoundedCache(o.maxUnknown, o.unknownTtlMs, this.now);
   }
@@ -87,7 +111,14 @@ export class KeyCache {
       const refusal = this.unknown.get(id);
       if (refusal !== undefined) throw new DomainError(ErrorCode.UNAUTHENTICATED, refusal);
     }
-    const result = await this.lookupOnce(id, hash);
+    let result: KeyLookup;
+    try {
+      result = await this.lookupOnce(id, hash);
+    } catch (err) {
+      const kept = isConnectionError(err) ? this.keptAside.get(id) : undefined;
+      if (kept && this.now() - this.lostAt <= this.outageGraceMs) return this.used(kept);
+      throw err;
+    }
     if ('refused' in result) throw new DomainError(ErrorCode.UNAUTHENTICATED, result.refused);
     return this.used(result.viewer);
   }
@@ -96,13 +127,29 @@ export class KeyCache {
   revoked(apiKeyId: string): void {
     this.bumpEpoch();
     this.known.deleteWhere((v) => v.apiKeyId === apiKeyId);
+    for (const [id, v] of this.keptAside) if (v.apiKeyId === apiKeyId) this.keptAside.delete(id);
   }
 
-  /** Forgets everything (the revocation feed was lost or came back). */
+  /** Forgets everything (the revocation feed came back, so the database can be asked again). */
   invalidateAll(): void {
     this.bumpEpoch();
     this.known.clear();
     this.unknown.clear();
+    this.keptAside.clear();
+  }
+
+  /**
+   * The revocation feed was lost: forgets everything, but keeps the valid keys
+   * aside for lookups that fail because the database is unreachable, for at
+   * most `outageGraceMs` from now (see the file comment).
+   */
+  feedLost(): void {
+    const kept = new Map<string, Viewer>();
+    for (const [id, viewer] of this.known.entries()) kept.set(id, viewer);
+    this.invalidateAll();
+    if (this.outageGraceMs <= 0) return;
+    this.keptAside = kept;
+    this.lostAt = this.now();
   }
 
   /** Key uses recorded since the last call (key id → time of the latest use, ms); the record starts empty again. */
@@ -118,8 +165,14 @@ export class KeyCache {
   }
 
   /** Entry counts, for tests and metrics. */
-  get stats(): { keys: number; unknown: number; inflight: number; pendingUses: number } {
-    return { keys: this.known.size, unknown: this.unknown.size, inflight: this.inflight.size, pendingUses: this.uses.size };
+  get stats(): { keys: number; unknown: number; inflight: number; pendingUses: number; keptAside: number } {
+    return {
+      keys: this.known.size,
+      unknown: this.unknown.size,
+      inflight: this.inflight.size,
+      pendingUses: this.uses.size,
+      keptAside: this.keptAside.size,
+    };
   }
 
   private used(viewer: Viewer): Viewer {

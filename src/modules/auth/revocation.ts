@@ -200,7 +200,9 @@ export class RevocationFeed {
 
   private scheduleReconnect(err: Error): void {
     if (this.stopped) return;
-    this.log.warn('revocation feed lost its connection; reconnecting', { error: err.message, retryMs: this.retryMs });
+    // The first failure is worth a line; the retries of an outage are not (the outage monitor logs it once).
+    const first = this.retryMs === 250;
+    this.log[first ? 'warn' : 'debug']('revocation feed lost its connection; reconnecting', { error: err.message, retryMs: this.retryMs });
     this.retryTimer = setTimeout(() => {
       this.ensureListening().catch((e) => this.scheduleReconnect(e instanceof Error ? e : new Error(String(e))));
     }, this.retryMs);

@@ -13,6 +13,7 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { byIdLoader } from '../../db/by-id-loader';
 import type { Logger } from '../../shared/logger';
+import { isConnectionError } from '../../shared/pg-errors';
 import { Customer } from '../customers/customer.entity';
 import type { EventStore, StoredEvent } from './event-store';
 import { EVENTS_CHANNEL } from './outbox';
@@ -197,7 +198,8 @@ export class EventFeed {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.connect().catch((err: Error) => {
-        this.opts.log.warn('event listener reconnect failed', { error: err.message, attempt: this.attempt });
+        // The loss itself was logged; a database outage is logged once by the outage monitor, not per attempt.
+        this.opts.log.debug('event listener reconnect failed', { error: err.message, attempt: this.attempt });
         this.scheduleReconnect();
       });
     }, delay);
@@ -230,7 +232,9 @@ export class EventFeed {
         await this.readNew();
       } while (this.readAgain && !this.stopped);
     } catch (err) {
-      this.opts.log.error('reading new events failed; retrying', { error: (err as Error).message });
+      if (isConnectionError(err))
+        this.opts.log.debug('reading new events failed: database unreachable; retrying', { error: (err as Error).message });
+      else this.opts.log.error('reading new events failed; retrying', { error: (err as Error).message });
       if (!this.stopped && !this.retryReadTimer) {
         this.retryReadTimer = setTimeout(() => {
           this.retryReadTimer = null;

@@ -24,6 +24,22 @@
  * taking a customer lock *after* recording events could deadlock with a writer
  * that holds that customer and waits for the counter.
  *
+ * Numbers are never reused, whatever crashes. A number exists for others only
+ * once its transaction committed: the counter row's new value, the events and
+ * the NOTIFY all become visible at commit, and with `synchronous_commit` on
+ * (or `local`) PostgreSQL flushes the commit to the WAL before it makes the
+ * transaction visible or releases its locks. So a crash, of the API or of
+ * PostgreSQL (fast, immediate, kill -9), either keeps a transaction whole —
+ * numbers, events, counter — or loses one nobody could have seen, whose numbers
+ * are then handed out again without anyone having seen them twice. With
+ * `synchronous_commit = off` that would not hold: a commit is visible (and its
+ * NOTIFY delivered) before it is on disk, a crash can lose it, and the counter
+ * would go back to numbers subscribers already hold. So the statement below
+ * raises this transaction alone to `local` (flush before commit returns) when
+ * the server runs with `off`; stricter settings (`on`, `remote_apply`) are
+ * kept. What no client can fix is `fsync = off` with a crash of the operating
+ * system or the machine: then any table, this one too, may be lost or corrupt.
+ *
  * Delivery: the same statement calls `pg_notify('customer_events', <last seq>)`;
  * PostgreSQL delivers it at commit, never for a rolled-back transaction. NOTIFY
  * is only a wake-up call: listeners always re-read the table (see feed.ts).
@@ -36,7 +52,9 @@ import { assertCustomersHeld } from '../customers/customer.lock';
 export const EVENTS_CHANNEL = 'customer_events';
 
 const INSERT_EVENTS = `
-  WITH reserved AS (
+  WITH durable AS (
+    SELECT set_config('synchronous_commit', 'local', true) WHERE current_setting('synchronous_commit') = 'off'
+  ), reserved AS (
     UPDATE event_counter SET seq = seq + $1 WHERE id RETURNING seq
   ), inserted AS (
     INSERT INTO customer_event (seq, type, customer_id, persona_id, payload, occurred_at)
@@ -46,7 +64,7 @@ const INSERT_EVENTS = `
     LEFT JOIN customer c ON c.id = (e.item->>'customer_id')::bigint
     RETURNING seq
   )
-  SELECT pg_notify('${EVENTS_CHANNEL}', (SELECT max(seq) FROM inserted)::text)`;
+  SELECT pg_notify('${EVENTS_CHANNEL}', (SELECT max(seq) FROM inserted)::text), (SELECT count(*) FROM durable) AS made_durable`;
 
 /**
  * Appends `events` to the outbox, in the order given, in `em`'s transaction
