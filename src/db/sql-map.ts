@@ -97,6 +97,11 @@ export interface SqlObjectMap {
    * hands them over when such a field is asked for.
    */
   row: Record<string, (row: string) => string>;
+  /**
+   * For `node(id:)` / `customer(id:)`: SQL of the id a requested id (SQL of a bigint) stands for,
+   * e.g. a merged customer's survivor. Absent: the id itself.
+   */
+  redirect?: (id: string) => string;
 }
 
 /** Shorthands for maps. */
@@ -119,6 +124,8 @@ export interface RootList {
   /** The ordering for the field's arguments (e.g. `orderBy`). */
   ordering(args: Record<string, unknown>): Ordering;
   filter?: ChildFilterSql;
+  /** Conditions from the field's other arguments (e.g. `minScore`), over `row`, values added with `param`. */
+  argsFilter?: (args: Record<string, unknown>, row: string, param: (value: unknown, type: string) => string) => string[];
   /** The input class of the `filter` argument, validated as its resolver would (class-validator). */
   filterClass?: new () => object;
 }

@@ -123,6 +123,7 @@ const BOUNDED_OBJECT_LISTS: Record<string, string> = {
   'ValueTierReport.tiers': 'exactly the three tiers',
   'ReferralMetrics.channels': 'at most one per Channel value',
   'ReferralMetrics.topReferrers': 'at most the `topReferrers` argument (0–50)',
+  'UnmergeCustomersPayload.customers': 'the survivor and the merged profiles, at most 21',
 };
 
 /** Connections that page only forward, by design. */

@@ -17,6 +17,8 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
+  CUSTOMER_MERGED: 'CUSTOMER_MERGED',
+  ALREADY_UNMERGED: 'ALREADY_UNMERGED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -84,6 +86,11 @@ export const ERRORS = {
     masked: false,
     description: 'The HTTP request itself is malformed: no query, wrong method, invalid JSON.',
   },
+  CUSTOMER_MERGED: {
+    masked: false,
+    description: 'The customer was merged into another (`survivorId` in the extensions); merge or unmerge the survivor instead.',
+  },
+  ALREADY_UNMERGED: { masked: false, description: 'This merge has already been undone; a merge is unmerged at most once.' },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
 /** The table's entry for `code`, as the general ErrorKind. */

@@ -205,7 +205,8 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
       throw new UseResolvers();
     filterSql = (row) => {
       try {
-        return list.filter ? list.filter(filter, row, (v, t) => s.param(v, t)) : [];
+        const param = (v: unknown, t: string) => s.param(v, t);
+        return [...(list.filter ? list.filter(filter, row, param) : []), ...(list.argsFilter ? list.argsFilter(args, row, param) : [])];
       } catch {
         throw new UseResolvers();
       }
@@ -340,7 +341,8 @@ function rootJson(s: Statement, root: PlannedRoot, viewer: Viewer): string | nul
 
 function rowById(s: Statement, object: PlannedObject, id: string): string {
   const t = s.alias('t');
-  return `(SELECT ${objectJson(s, object, t)} FROM ${object.map.table} ${t} WHERE ${t}.id = ${s.param(id, 'bigint')})`;
+  const asked = s.param(id, 'bigint');
+  return `(SELECT ${objectJson(s, object, t)} FROM ${object.map.table} ${t} WHERE ${t}.id = ${object.map.redirect ? object.map.redirect(asked) : asked})`;
 }
 
 /** `nodes(ids:)`: one lookup per type present, answered in the order asked (null where nothing matches). */
@@ -362,7 +364,7 @@ function nodesJson(s: Statement, root: Extract<PlannedRoot, { kind: 'nodes' }>):
     const object = root.objects.get(type)!;
     const t = s.alias('t');
     const u = s.alias('u');
-    return `SELECT ${u}.pos, ${objectJson(s, object, t)} AS obj FROM unnest(${s.param(group.ids, 'bigint[]')}, ${s.param(group.positions, 'int[]')}) ${u}(id, pos) JOIN ${object.map.table} ${t} ON ${t}.id = ${u}.id`;
+    return `SELECT ${u}.pos, ${objectJson(s, object, t)} AS obj FROM unnest(${s.param(group.ids, 'bigint[]')}, ${s.param(group.positions, 'int[]')}) ${u}(id, pos) JOIN ${object.map.table} ${t} ON ${t}.id = ${object.map.redirect ? object.map.redirect(`${u}.id`) : `${u}.id`}`;
   });
   const i = s.alias('i');
   const found = s.alias('f');

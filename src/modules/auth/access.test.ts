@@ -43,7 +43,20 @@ describe('root fields × roles (generated from the schema)', () => {
   it('opens every root field to ADMIN and documents its roles in the description', () => {
     for (const { op, field } of ROOT_FIELDS) {
       expect(rolesFor(op, field.name)).toContain(Role.ADMIN);
-      expect(field.description).toMatch(/Roles: [A-Z, ]+\.$/);
+      expect(field.description).toMatch(/Roles: [A-Z, ]+(; also [A-Z, ]+ keys with the `[a-z:]+` scope)?\.$/);
+    }
+  });
+
+  it('opens merge and unmerge to SERVICE and ANALYST keys only with the customers:merge scope', async () => {
+    const mutations = schema.getMutationType()!.getFields();
+    for (const name of ['mergeCustomers', 'unmergeCustomers']) {
+      const field = mutations[name];
+      for (const role of [Role.SERVICE, Role.ANALYST]) {
+        expect(await authCodeOf('Mutation', field, viewer(role))).toBe('FORBIDDEN');
+        expect(await authCodeOf('Mutation', field, viewer(role, [Scope.CUSTOMERS_MERGE]))).toBe(null);
+      }
+      expect(await authCodeOf('Mutation', field, viewer(Role.PARTNER, [Scope.CUSTOMERS_MERGE]))).toBe('FORBIDDEN');
+      expect(await authCodeOf('Mutation', field, viewer(Role.ADMIN))).toBe(null);
     }
   });
 

@@ -30,7 +30,15 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ErrorCode } from '../../shared/errors';
-import { DEFAULT_ROOT_ROLES, PERSONAL_DATA_SCOPE, PERSONAL_EXTENSION, ROLE_SUMMARY, rolesFor, SEARCHES_PERSONAL_EXTENSION } from './policy';
+import {
+  DEFAULT_ROOT_ROLES,
+  PERSONAL_DATA_SCOPE,
+  PERSONAL_EXTENSION,
+  ROLE_SUMMARY,
+  rolesFor,
+  scopeGrantFor,
+  SEARCHES_PERSONAL_EXTENSION,
+} from './policy';
 import { ANONYMOUS_VIEWER, hasScope, Role, type Viewer } from './viewer';
 
 type OperationTypeName = 'Query' | 'Mutation' | 'Subscription';
@@ -50,8 +58,11 @@ export function assertRootFieldAllowed(viewer: Viewer, operationType: OperationT
     });
   }
   if (!roles.includes(viewer.role)) {
-    throw new GraphQLError(`A ${viewer.role} key may not use ${operationType}.${field}; it is open to ${roles.join(', ')}.`, {
-      extensions: { code: ErrorCode.FORBIDDEN, role: viewer.role, allowedRoles: [...roles] },
+    const grant = scopeGrantFor(operationType, field);
+    if (grant && grant.roles.includes(viewer.role) && hasScope(viewer, grant.scope)) return;
+    const orScope = grant ? `, or to ${grant.roles.join(', ')} keys with the \`${grant.scope}\` scope` : '';
+    throw new GraphQLError(`A ${viewer.role} key may not use ${operationType}.${field}; it is open to ${roles.join(', ')}${orScope}.`, {
+      extensions: { code: ErrorCode.FORBIDDEN, role: viewer.role, allowedRoles: [...roles], ...(grant ? { scope: grant.scope } : {}) },
     });
   }
 }
@@ -115,7 +126,11 @@ function wrapRootField(field: GraphQLField<unknown, unknown>, operationType: Ope
       return resolve(source, args, ctx, info);
     };
   }
-  appendDescription(field, `Roles: ${roles.join(', ')}.`);
+  const grant = scopeGrantFor(operationType, field.name);
+  appendDescription(
+    field,
+    `Roles: ${roles.join(', ')}${grant ? `; also ${grant.roles.join(', ')} keys with the \`${grant.scope}\` scope` : ''}.`,
+  );
 }
 
 function assertNoPersonalSearch(viewer: Viewer, args: Record<string, unknown>, paths: readonly SearchPath[]): void {

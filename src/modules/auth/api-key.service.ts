@@ -213,6 +213,9 @@ export class ApiKeyService {
     if (input.role === ApiKeyRole.PARTNER && scopes.includes(Scope.PII_READ)) {
       throw badInput('input.scopes', 'A PARTNER key cannot read personal data; choose another role or drop the pii:read scope.');
     }
+    if (input.role === ApiKeyRole.PARTNER && scopes.includes(Scope.CUSTOMERS_MERGE)) {
+      throw badInput('input.scopes', 'A PARTNER key cannot merge customers; choose another role or drop the customers:merge scope.');
+    }
     const rate = input.rateLimitPerMinute ?? null;
     if (rate !== null && (!Number.isInteger(rate) || rate < 1 || rate > MAX_RATE_LIMIT_PER_MINUTE)) {
       throw badInput('input.rateLimitPerMinute', `rateLimitPerMinute must be a whole number from 1 to ${MAX_RATE_LIMIT_PER_MINUTE}.`);

@@ -30,6 +30,10 @@ registerEnumType(Scope, {
       description:
         'Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them.',
     },
+    CUSTOMERS_MERGE: {
+      description:
+        'Merge and unmerge customer profiles (`mergeCustomers`, `unmergeCustomers`): for data stewards, on a SERVICE or ANALYST key. ADMIN keys hold it anyway.',
+    },
   },
 });
 

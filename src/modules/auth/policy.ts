@@ -45,7 +45,25 @@ export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'Query.valueTiers': [ADMIN, ANALYST],
   'Query.reactivationCandidates': [ADMIN, ANALYST],
   'Query.referralMetrics': [ADMIN, ANALYST],
+  // Finding duplicates is data stewardship; SERVICE keys with customers:merge see it too (SCOPE_GRANTS).
+  'Query.duplicateCandidates': [ADMIN, ANALYST],
 };
+
+/**
+ * Root fields a key may also use when it holds a scope, on top of the roles above
+ * (ADMIN holds every scope). Key: `Type.field`.
+ */
+export const SCOPE_GRANTS: Readonly<Record<string, { scope: Scope; roles: readonly Role[] }>> = {
+  // Data stewards merge duplicate profiles without being ADMIN.
+  'Query.duplicateCandidates': { scope: Scope.CUSTOMERS_MERGE, roles: [SERVICE] },
+  'Mutation.mergeCustomers': { scope: Scope.CUSTOMERS_MERGE, roles: [SERVICE, ANALYST] },
+  'Mutation.unmergeCustomers': { scope: Scope.CUSTOMERS_MERGE, roles: [SERVICE, ANALYST] },
+};
+
+/** The scope grant of a root field, if any. */
+export function scopeGrantFor(operationType: 'Query' | 'Mutation' | 'Subscription', field: string) {
+  return SCOPE_GRANTS[`${operationType}.${field}`];
+}
 
 /** Roles for root fields the table does not name, by operation type. */
 export const DEFAULT_ROOT_ROLES: Readonly<Record<'Query' | 'Mutation' | 'Subscription', readonly Role[]>> = {

@@ -11,6 +11,8 @@ export enum Role {
 export enum Scope {
   /** Read personal data: fields marked `@Personal()` and filters that search it. */
   PII_READ = 'pii:read',
+  /** Merge and unmerge customer profiles (data stewards); see policy.ts SCOPE_GRANTS. */
+  CUSTOMERS_MERGE = 'customers:merge',
 }
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);

@@ -46,15 +46,18 @@ export function assertCustomersHeld(em: EntityManager, ids: Iterable<string>): v
  * Locks the customers with these ids (duplicates allowed) for the rest of the
  * caller's transaction and returns those that exist, in id order. With
  * `stageIn`, only customers in one of those stages are locked and returned.
+ * Merged profiles (tombstones) count as not existing: nothing may be written
+ * to them. Only merge and unmerge pass `includeMerged`.
  */
 export async function lockCustomers(
   em: EntityManager,
   ids: Iterable<string>,
-  options: { stageIn?: readonly LifecycleStage[] } = {},
+  options: { stageIn?: readonly LifecycleStage[]; includeMerged?: boolean } = {},
 ): Promise<Customer[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
   const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id IN (:...ids)', { ids: unique });
+  if (!options.includeMerged) qb.andWhere('c.merged_into IS NULL');
   if (options.stageIn) qb.andWhere('c.stage IN (:...stages)', { stages: [...options.stageIn] });
   const customers = await qb.orderBy('c.id').getMany();
   hold(

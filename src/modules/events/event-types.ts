@@ -6,6 +6,8 @@ export enum CustomerEventType {
   PURCHASE_RECORDED = 'PURCHASE_RECORDED',
   TOUCHPOINT_RECORDED = 'TOUCHPOINT_RECORDED',
   REFERRAL_CREATED = 'REFERRAL_CREATED',
+  CUSTOMER_MERGED = 'CUSTOMER_MERGED',
+  CUSTOMER_UNMERGED = 'CUSTOMER_UNMERGED',
 }
 
 /** What a service hands the outbox; written in the caller's transaction. */

@@ -30,6 +30,12 @@ registerEnumType(CustomerEventType, {
     PURCHASE_RECORDED: { description: 'A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`.' },
     TOUCHPOINT_RECORDED: { description: 'An interaction with a customer was recorded. Type: `TouchpointRecordedEvent`.' },
     REFERRAL_CREATED: { description: "A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`." },
+    CUSTOMER_MERGED: {
+      description: "Profiles were merged into one (`mergeCustomers`); the event's customer is the survivor. Type: `CustomerMergedEvent`.",
+    },
+    CUSTOMER_UNMERGED: {
+      description: "A merge was undone (`unmergeCustomers`); the event's customer is the former survivor. Type: `CustomerUnmergedEvent`.",
+    },
   },
 });
 
@@ -142,6 +148,36 @@ export class ReferralCreatedEvent extends CustomerEvent {
   sourceChannel!: Channel;
 }
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'Profiles were merged into the customer (the survivor); their old IDs now answer the survivor.',
+})
+export class CustomerMergedEvent extends CustomerEvent {
+  @Field(() => ID, { description: 'The merge (a `CustomerMerge`); pass it to `unmergeCustomers` to undo it.' })
+  mergeId!: string;
+
+  @Field(() => ID, { description: 'The customer the others were merged into (the same as the event customer).' })
+  survivorId!: string;
+
+  @Field(() => [ID], { description: 'The profiles merged into the survivor, now tombstones.' })
+  mergedIds!: string[];
+}
+
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'A merge into the customer was undone: the merged profiles are separate customers again.',
+})
+export class CustomerUnmergedEvent extends CustomerEvent {
+  @Field(() => ID, { description: 'The merge that was undone.' })
+  mergeId!: string;
+
+  @Field(() => ID, { description: 'The former survivor (the same as the event customer).' })
+  survivorId!: string;
+
+  @Field(() => [ID], { description: 'The profiles restored as separate customers.' })
+  mergedIds!: string[];
+}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -150,6 +186,8 @@ export const EVENT_CLASSES = {
   PURCHASE_RECORDED: PurchaseRecordedEvent,
   TOUCHPOINT_RECORDED: TouchpointRecordedEvent,
   REFERRAL_CREATED: ReferralCreatedEvent,
+  CUSTOMER_MERGED: CustomerMergedEvent,
+  CUSTOMER_UNMERGED: CustomerUnmergedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -204,6 +242,9 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
     });
   } else if (out instanceof ReferralCreatedEvent) {
     Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
+  } else if (out instanceof CustomerMergedEvent || out instanceof CustomerUnmergedEvent) {
+    // The payload holds global IDs already (see merges/merge.service.ts).
+    Object.assign(out, { mergeId: String(p.mergeId), survivorId: String(p.survivorId), mergedIds: (p.mergedIds as string[]).map(String) });
   }
   memo.set(e, out);
   return out;
