@@ -162,6 +162,10 @@ export type CustomerEventFilter = {
 export type CustomerEventType =
   /** A customer was created (`createCustomer`). Type: `CustomerCreatedEvent`. */
   | 'CUSTOMER_CREATED'
+  /** Profiles were merged into one (`mergeCustomers`); the event's customer is the survivor. Type: `CustomerMergedEvent`. */
+  | 'CUSTOMER_MERGED'
+  /** A merge was undone (`unmergeCustomers`); the event's customer is the former survivor. Type: `CustomerUnmergedEvent`. */
+  | 'CUSTOMER_UNMERGED'
   /** A customer's profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`. */
   | 'CUSTOMER_UPDATED'
   /** A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`. */
@@ -215,6 +219,15 @@ export type Direction =
   /** We reached out to the customer. */
   | 'OUTBOUND';
 
+/** Why two customers may be one person (see docs/merge.md for the score). */
+export type DuplicateReason =
+  /** The same email address once case and all whitespace are ignored. */
+  | 'SAME_EMAIL'
+  /** The same phone number once everything but the digits is dropped (at least 6 digits). */
+  | 'SAME_PHONE'
+  /** Names with a trigram similarity of 0.5 or more (case ignored), and the pair shares an attribute: the email, the phone digits or the part of the email before the @. */
+  | 'SIMILAR_NAME';
+
 /** What to fit the churn models on. */
 export type FitChurnModelInput = {
   /** Last day of the calibration period: the models learn from purchases up to the end of this UTC day. Default today; may not be in the future. Scores always use all purchases to date. */
@@ -267,6 +280,30 @@ export type LifecycleStage =
   | 'REACTIVATED'
   /** A steady repeat customer. May move to: EXPANDING, ADVOCATE, AT_RISK, DORMANT, CHURNED. */
   | 'RETAINED';
+
+/** Profiles of one person to fold into one survivor. */
+export type MergeCustomersInput = {
+  /** Whose personal values survive; omitted: the survivor's. */
+  keep?: MergeKeepInput | null | undefined;
+  /** The profiles to merge into the survivor (1 to 20, no repeats, not the survivor). */
+  mergedIds: Array<string | number>;
+  /** The customer that remains; everything of the merged profiles moves to it. */
+  survivorId: string | number;
+};
+
+/** Whose value the survivor keeps, per field: the ID of one of the customers in the merge (the survivor or a merged profile). An omitted field keeps the survivor's value, or, when the survivor has none, the first merged profile's (in `mergedIds` order) that has one. */
+export type MergeKeepInput = {
+  /** The customer whose email survives. */
+  email?: string | number | null | undefined;
+  /** The customer whose external id survives (the others are cleared: external ids stay unique). */
+  externalId?: string | number | null | undefined;
+  /** The customer whose name survives. */
+  name?: string | number | null | undefined;
+  /** The customer whose persona survives. */
+  persona?: string | number | null | undefined;
+  /** The customer whose phone number survives. */
+  phone?: string | number | null | undefined;
+};
 
 /** Which products to list. */
 export type ProductFilter = {
@@ -343,6 +380,8 @@ export type Role =
 
 /** An extra permission an API key may hold on top of its role. */
 export type Scope =
+  /** Merge and unmerge customer profiles (`mergeCustomers`, `unmergeCustomers`): for data stewards, on a SERVICE or ANALYST key. ADMIN keys hold it anyway. */
+  | 'CUSTOMERS_MERGE'
   /** Read personal data: fields that identify a person (names, emails, phone numbers, free-text notes) and filters that search them. */
   | 'PII_READ';
 
@@ -589,6 +628,8 @@ export type AuthCustomerEventsSubscription = { customerEvents:
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
    };
 
 export type CustomerCoreFragment = { id: string, externalId: string | null, name: string | null, email: string | null, phone: string | null, stage: LifecycleStage, stageEnteredAt: string, createdAt: string };
@@ -701,6 +742,9 @@ export type NodeLookupQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', name: string | null, id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerMerge', id: string }
+    | { __typename: 'CustomerMergedEvent', id: string }
+    | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -724,6 +768,9 @@ export type NodesLookupQuery = { nodes: Array<
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerMerge', id: string }
+    | { __typename: 'CustomerMergedEvent', id: string }
+    | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -745,6 +792,10 @@ export type CatalogueQuery = { personas: { totalCount: number, nodes: Array<{ id
 
 type EventFields_CustomerCreatedEvent_Fragment = { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
 
+type EventFields_CustomerMergedEvent_Fragment = { __typename: 'CustomerMergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+
+type EventFields_CustomerUnmergedEvent_Fragment = { __typename: 'CustomerUnmergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+
 type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
 
 type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
@@ -757,6 +808,8 @@ type EventFields_TouchpointRecordedEvent_Fragment = { __typename: 'TouchpointRec
 
 export type EventFieldsFragment =
   | EventFields_CustomerCreatedEvent_Fragment
+  | EventFields_CustomerMergedEvent_Fragment
+  | EventFields_CustomerUnmergedEvent_Fragment
   | EventFields_CustomerUpdatedEvent_Fragment
   | EventFields_PurchaseRecordedEvent_Fragment
   | EventFields_ReferralCreatedEvent_Fragment
@@ -772,6 +825,8 @@ export type OnCustomerEventsSubscriptionVariables = Exact<{
 
 export type OnCustomerEventsSubscription = { customerEvents:
     | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
+    | { __typename: 'CustomerMergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
+    | { __typename: 'CustomerUnmergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
     | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
     | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
     | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
@@ -786,6 +841,8 @@ export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsLeanSubscription = { customerEvents:
+    | { cursor: string, type: CustomerEventType, customer: { id: string } }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } }
     | { cursor: string, type: CustomerEventType, customer: { id: string } }
     | { cursor: string, type: CustomerEventType, customer: { id: string } }
     | { cursor: string, type: CustomerEventType, customer: { id: string } }
@@ -811,6 +868,8 @@ export type EventPageQueryVariables = Exact<{
 
 export type EventPageQuery = { customerEvents: { totalCount: number, resumeCursor: string, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node:
         | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
+        | { __typename: 'CustomerMergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
+        | { __typename: 'CustomerUnmergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
         | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
         | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
         | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
@@ -832,6 +891,9 @@ export type EventNodeQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'CustomerMerge', id: string }
+    | { __typename: 'CustomerMergedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'CustomerUnmergedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
     | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -900,6 +962,9 @@ export type NodeTypesQuery = { nodes: Array<
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', name: string | null, id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerMerge', id: string }
+    | { __typename: 'CustomerMergedEvent', id: string }
+    | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', status: HoldingStatus, id: string }
     | { __typename: 'Persona', id: string, personaName: string }
@@ -923,6 +988,9 @@ export type NodeTypeQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
     | { __typename: 'CustomerCreatedEvent', id: string }
+    | { __typename: 'CustomerMerge', id: string }
+    | { __typename: 'CustomerMergedEvent', id: string }
+    | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
     | { __typename: 'Persona', id: string }
@@ -944,6 +1012,62 @@ export type NestedTouchpointPageQueryVariables = Exact<{
 
 
 export type NestedTouchpointPageQuery = { customers: { nodes: Array<{ touchpoints: { totalCount: number } }> } };
+
+export type DuplicateCandidatesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  minScore?: number | null | undefined;
+}>;
+
+
+export type DuplicateCandidatesQuery = { duplicateCandidates: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { score: number, reasons: Array<DuplicateReason>, nameSimilarity: number, customer: { id: string, name: string | null, email: string | null, phone: string | null }, duplicate: { id: string, name: string | null, email: string | null, phone: string | null } } }> } };
+
+export type CustomerDuplicatesQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CustomerDuplicatesQuery = { customer: { id: string, name: string | null, possibleDuplicates: { totalCount: number, nodes: Array<{ score: number, reasons: Array<DuplicateReason>, customer: { id: string }, duplicate: { id: string, name: string | null, email: string | null } }> }, merges: { totalCount: number, nodes: Array<{ id: string, mergedIds: Array<string>, mergedAt: string, unmergedAt: string | null, survivor: { id: string } }> } } | null };
+
+export type MergedNodeQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type MergedNodeQuery = { node:
+    | { id: string }
+    | { name: string | null, id: string, merges: { nodes: Array<{ id: string, mergedIds: Array<string> }> } }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+    | { id: string }
+   | null };
+
+export type MergeCustomersMutationVariables = Exact<{
+  input: MergeCustomersInput;
+}>;
+
+
+export type MergeCustomersMutation = { mergeCustomers: { merge: { id: string, mergedIds: Array<string>, mergedAt: string, unmergedAt: string | null, survivor: { id: string } }, survivor: { id: string, name: string | null, email: string | null, phone: string | null, externalId: string | null, stage: LifecycleStage, stageEnteredAt: string, lastPurchaseAt: string | null, persona: { id: string } | null, holdings: { totalCount: number, nodes: Array<{ id: string, since: string, status: HoldingStatus, product: { id: string } }> }, purchases: { totalCount: number }, touchpoints: { totalCount: number }, stageHistory: { totalCount: number } } } };
+
+export type UnmergeCustomersMutationVariables = Exact<{
+  mergeId: string | number;
+}>;
+
+
+export type UnmergeCustomersMutation = { unmergeCustomers: { merge: { id: string, unmergedAt: string | null }, customers: Array<{ id: string, name: string | null, email: string | null, externalId: string | null, stage: LifecycleStage, purchases: { totalCount: number } }> } };
 
 export type SeededCustomersQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -1016,5 +1140,10 @@ export const CustomerReferralsDocument = {"kind":"Document","definitions":[{"kin
 export const NodeTypesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NodeTypes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ids"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"ids"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ids"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Customer"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Persona"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","alias":{"kind":"Name","value":"personaName"},"name":{"kind":"Name","value":"name"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Product"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Holding"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Purchase"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Touchpoint"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Referral"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sourceChannel"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"StageChange"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"to"}}]}}]}}]}}]} as unknown as DocumentNode<NodeTypesQuery, NodeTypesQueryVariables>;
 export const NodeTypeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NodeType"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"__typename"}}]}}]}}]} as unknown as DocumentNode<NodeTypeQuery, NodeTypeQueryVariables>;
 export const NestedTouchpointPageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"NestedTouchpointPage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"touchpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<NestedTouchpointPageQuery, NestedTouchpointPageQueryVariables>;
+export const DuplicateCandidatesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"DuplicateCandidates"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"minScore"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Float"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"duplicateCandidates"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"minScore"},"value":{"kind":"Variable","name":{"kind":"Name","value":"minScore"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"reasons"}},{"kind":"Field","name":{"kind":"Name","value":"nameSimilarity"}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}}]}},{"kind":"Field","name":{"kind":"Name","value":"duplicate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<DuplicateCandidatesQuery, DuplicateCandidatesQueryVariables>;
+export const CustomerDuplicatesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CustomerDuplicates"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"possibleDuplicates"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"5"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"score"}},{"kind":"Field","name":{"kind":"Name","value":"reasons"}},{"kind":"Field","name":{"kind":"Name","value":"customer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"duplicate"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"merges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"mergedIds"}},{"kind":"Field","name":{"kind":"Name","value":"mergedAt"}},{"kind":"Field","name":{"kind":"Name","value":"unmergedAt"}},{"kind":"Field","name":{"kind":"Name","value":"survivor"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<CustomerDuplicatesQuery, CustomerDuplicatesQueryVariables>;
+export const MergedNodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MergedNode"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Customer"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"merges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"mergedIds"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<MergedNodeQuery, MergedNodeQueryVariables>;
+export const MergeCustomersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"MergeCustomers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"MergeCustomersInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mergeCustomers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"merge"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"mergedIds"}},{"kind":"Field","name":{"kind":"Name","value":"mergedAt"}},{"kind":"Field","name":{"kind":"Name","value":"unmergedAt"}},{"kind":"Field","name":{"kind":"Name","value":"survivor"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"survivor"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"stageEnteredAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastPurchaseAt"}},{"kind":"Field","name":{"kind":"Name","value":"persona"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"holdings"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"since"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"purchases"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"touchpoints"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"stageHistory"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<MergeCustomersMutation, MergeCustomersMutationVariables>;
+export const UnmergeCustomersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UnmergeCustomers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"mergeId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"unmergeCustomers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"mergeId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"mergeId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"merge"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"unmergedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customers"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"purchases"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<UnmergeCustomersMutation, UnmergeCustomersMutationVariables>;
 export const SeededCustomersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SeededCustomers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"filter"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CustomerFilter"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CustomerOrder"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"filter"},"value":{"kind":"Variable","name":{"kind":"Name","value":"filter"}}},{"kind":"Argument","name":{"kind":"Name","value":"orderBy"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderBy"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalId"}},{"kind":"Field","name":{"kind":"Name","value":"stage"}},{"kind":"Field","name":{"kind":"Name","value":"stageEnteredAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastPurchaseAt"}},{"kind":"Field","name":{"kind":"Name","value":"persona"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"stageHistory"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"trigger"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"purchases"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"holdings"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"since"}},{"kind":"Field","name":{"kind":"Name","value":"closedAt"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"touchpoints"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"referralsMade"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"referredBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"convertedAt"}},{"kind":"Field","name":{"kind":"Name","value":"referrer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<SeededCustomersQuery, SeededCustomersQueryVariables>;
 export const SeededCatalogueDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SeededCatalogue"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"personas"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"50"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"goals"}},{"kind":"Field","name":{"kind":"Name","value":"preferredChannels"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"products"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"100"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"price"}}]}}]}}]}}]} as unknown as DocumentNode<SeededCatalogueQuery, SeededCatalogueQueryVariables>;

@@ -114,11 +114,11 @@ export class MergeService {
           [survivorId, mergedIds, JSON.stringify(values.keptFrom), now, actor],
         );
         await em.query(JOURNAL_CUSTOMERS, [mergeId, all, mergedIds]);
-        await em.query(MERGE_HOLDINGS, [mergeId, all, mergedIds, survivorId]);
-        await em.query(MERGE_CHILDREN, [mergeId, all, mergedIds, survivorId]);
+        await em.query(MERGE_HOLDINGS, [mergeId, all, survivorId]);
+        await em.query(MERGE_CHILDREN, [mergeId, mergedIds, survivorId]);
         await em.query(MERGE_DROP_REFERRALS, [mergeId, all, mergedIds, survivorId]);
         await em.query(MERGE_MOVE_REFERRALS, [mergeId, all, mergedIds, survivorId]);
-        await em.query(MERGE_TOMBSTONES, [mergeId, all, mergedIds, survivorId, now]);
+        await em.query(MERGE_TOMBSTONES, [mergeId, mergedIds, survivorId, now]);
         await em.query(MERGE_SURVIVOR, [
           survivorId,
           values.name,

@@ -19,21 +19,21 @@ export const MOVED_TABLES = ['purchase', 'touchpoint', 'stage_change'] as const;
 export const JOURNAL_CUSTOMERS = `
   WITH personal AS (
     INSERT INTO customer_merge_personal (merge_id, customer_id, name, email, phone, external_id)
-    SELECT $1, c.id, c.name, c.email, c.phone, c.external_id FROM customer c WHERE c.id = ANY($2::bigint[])
+    SELECT $1::bigint, c.id, c.name, c.email, c.phone, c.external_id FROM customer c WHERE c.id = ANY($2::bigint[])
   )
   INSERT INTO customer_merge_row (merge_id, table_name, row_id, action, row)
-  SELECT $1, 'customer', c.id, 'CHANGED', to_jsonb(c) - ARRAY[${[...PERSONAL_COLUMNS, ...GENERATED_COLUMNS].map((c) => `'${c}'`).join(', ')}]
+  SELECT $1::bigint, 'customer', c.id, 'CHANGED', to_jsonb(c) - ARRAY[${[...PERSONAL_COLUMNS, ...GENERATED_COLUMNS].map((c) => `'${c}'`).join(', ')}]
   FROM customer c WHERE c.id = ANY($2::bigint[]) OR c.merged_into = ANY($3::bigint[])`;
 
 /**
  * Holdings: one per product. The survivor's holding of a product wins, else the merged
  * profiles' earliest; it takes the earliest `since` of the group, is ACTIVE if any was, else
- * CLOSED at the latest close. The others are dropped (journaled whole). $2 all ids, $4 survivor.
+ * CLOSED at the latest close. The others are dropped (journaled whole). $2 all ids, $3 survivor.
  */
 export const MERGE_HOLDINGS = `
   WITH g AS (
     SELECT h.id, h.customer_id, h.since, h.status, h.closed_at,
-      row_number() OVER (PARTITION BY h.product_id ORDER BY (h.customer_id = $4::bigint) DESC, h.since, h.id) AS rn,
+      row_number() OVER (PARTITION BY h.product_id ORDER BY (h.customer_id = $3::bigint) DESC, h.since, h.id) AS rn,
       min(h.since) OVER (PARTITION BY h.product_id) AS new_since,
       bool_or(h.status = 'ACTIVE') OVER (PARTITION BY h.product_id) AS any_active,
       max(h.closed_at) OVER (PARTITION BY h.product_id) AS last_closed
@@ -43,30 +43,30 @@ export const MERGE_HOLDINGS = `
       CASE WHEN any_active THEN NULL ELSE last_closed END AS new_closed_at
     FROM g
   ), touched AS (
-    SELECT t.* FROM t WHERE t.rn > 1 OR t.customer_id <> $4::bigint OR t.since <> t.new_since OR t.status <> t.new_status
+    SELECT t.* FROM t WHERE t.rn > 1 OR t.customer_id <> $3::bigint OR t.since <> t.new_since OR t.status <> t.new_status
       OR t.closed_at IS DISTINCT FROM t.new_closed_at
   ), journal AS (
     INSERT INTO customer_merge_row (merge_id, table_name, row_id, action, row)
-    SELECT $1, 'holding', h.id, CASE WHEN touched.rn > 1 THEN 'DROPPED' ELSE 'CHANGED' END, to_jsonb(h)
+    SELECT $1::bigint, 'holding', h.id, CASE WHEN touched.rn > 1 THEN 'DROPPED' ELSE 'CHANGED' END, to_jsonb(h)
     FROM touched JOIN holding h ON h.id = touched.id
   ), dropped AS (
     DELETE FROM holding h USING touched WHERE h.id = touched.id AND touched.rn > 1
   )
-  UPDATE holding h SET customer_id = $4::bigint, since = touched.new_since, status = touched.new_status, closed_at = touched.new_closed_at
+  UPDATE holding h SET customer_id = $3::bigint, since = touched.new_since, status = touched.new_status, closed_at = touched.new_closed_at
   FROM touched WHERE h.id = touched.id AND touched.rn = 1`;
 
-/** Purchases, touchpoints and stage history move to the survivor; the tombstones' scores go. $3 merged ids, $4 survivor. */
+/** Purchases, touchpoints and stage history move to the survivor; the tombstones' scores go. $2 merged ids, $3 survivor. */
 export const MERGE_CHILDREN = `
   WITH ${MOVED_TABLES.map(
     (t) => `
     ${t}_journal AS (
       INSERT INTO customer_merge_move (merge_id, table_name, column_name, row_id, from_customer_id)
-      SELECT $1, '${t}', 'customer_id', x.id, x.customer_id FROM ${t} x WHERE x.customer_id = ANY($3::bigint[])
+      SELECT $1::bigint, '${t}', 'customer_id', x.id, x.customer_id FROM ${t} x WHERE x.customer_id = ANY($2::bigint[])
     ), ${t}_moved AS (
-      UPDATE ${t} x SET customer_id = $4::bigint WHERE x.customer_id = ANY($3::bigint[])
+      UPDATE ${t} x SET customer_id = $3::bigint WHERE x.customer_id = ANY($2::bigint[])
     )`,
   ).join(',')}
-  DELETE FROM customer_score WHERE customer_id = ANY($3::bigint[])`;
+  DELETE FROM customer_score WHERE customer_id = ANY($2::bigint[])`;
 
 /**
  * Referrals touching the merge, as they would be after it: either side in the merge becomes
@@ -87,27 +87,27 @@ const REFERRALS_AFTER = `
 export const MERGE_DROP_REFERRALS = `
   WITH ${REFERRALS_AFTER}, journal AS (
     INSERT INTO customer_merge_row (merge_id, table_name, row_id, action, row)
-    SELECT $1, 'referral', x.id, 'DROPPED', to_jsonb(x) FROM judged JOIN referral x ON x.id = judged.id WHERE judged.dropped
+    SELECT $1::bigint, 'referral', x.id, 'DROPPED', to_jsonb(x) FROM judged JOIN referral x ON x.id = judged.id WHERE judged.dropped
   )
   DELETE FROM referral x USING judged WHERE x.id = judged.id AND judged.dropped`;
 
 export const MERGE_MOVE_REFERRALS = `
   WITH ${REFERRALS_AFTER}, journal AS (
     INSERT INTO customer_merge_move (merge_id, table_name, column_name, row_id, from_customer_id)
-    SELECT $1, 'referral', 'referrer_id', id, referrer_id FROM judged WHERE referrer_id <> nr
+    SELECT $1::bigint, 'referral', 'referrer_id', id, referrer_id FROM judged WHERE referrer_id <> nr
     UNION ALL
-    SELECT $1, 'referral', 'referred_id', id, referred_id FROM judged WHERE referred_id <> nd
+    SELECT $1::bigint, 'referral', 'referred_id', id, referred_id FROM judged WHERE referred_id <> nd
   )
   UPDATE referral x SET referrer_id = judged.nr, referred_id = judged.nd
   FROM judged WHERE x.id = judged.id AND (x.referrer_id <> judged.nr OR x.referred_id <> judged.nd)`;
 
-/** The merged profiles become tombstones (their external ids cleared: they stay unique); older tombstones follow. $3 merged, $4 survivor, $5 now. */
+/** The merged profiles become tombstones (their external ids cleared: they stay unique); older tombstones follow. $2 merged, $3 survivor, $4 now. */
 export const MERGE_TOMBSTONES = `
-  UPDATE customer c SET merged_into = $4::bigint,
-    merge_id = CASE WHEN c.id = ANY($3::bigint[]) THEN $1 ELSE c.merge_id END,
-    external_id = CASE WHEN c.id = ANY($3::bigint[]) THEN NULL ELSE c.external_id END,
-    updated_at = CASE WHEN c.id = ANY($3::bigint[]) THEN $5::timestamptz ELSE c.updated_at END
-  WHERE c.id = ANY($3::bigint[]) OR c.merged_into = ANY($3::bigint[])`;
+  UPDATE customer c SET merged_into = $3::bigint,
+    merge_id = CASE WHEN c.id = ANY($2::bigint[]) THEN $1 ELSE c.merge_id END,
+    external_id = CASE WHEN c.id = ANY($2::bigint[]) THEN NULL ELSE c.external_id END,
+    updated_at = CASE WHEN c.id = ANY($2::bigint[]) THEN $4::timestamptz ELSE c.updated_at END
+  WHERE c.id = ANY($2::bigint[]) OR c.merged_into = ANY($2::bigint[])`;
 
 /** The survivor takes the kept values. $2 survivor, then the values. */
 export const MERGE_SURVIVOR = `
