@@ -13,10 +13,12 @@ const EVENT_TYPES = `${EVENT_TYPES_BEFORE},'CUSTOMER_MERGED','CUSTOMER_UNMERGED'
  */
 const REFRESH_PAIRS = `
 CREATE FUNCTION refresh_duplicate_pairs(changed bigint[]) RETURNS void LANGUAGE sql AS $fn$
-  DELETE FROM duplicate_pair WHERE customer_id = ANY(changed) OR duplicate_id = ANY(changed);
+  -- Pairs are stored both ways, so a customer's pairs are the rows where it is customer_id, and their mirrors.
+  DELETE FROM duplicate_pair d USING (SELECT DISTINCT unnest(changed) AS id) u WHERE d.customer_id = u.id;
+  DELETE FROM duplicate_pair d USING (SELECT DISTINCT unnest(changed) AS id) u WHERE d.duplicate_id = u.id;
   INSERT INTO duplicate_pair (customer_id, duplicate_id, score, reasons, name_similarity)
   WITH live AS (
-    SELECT c.* FROM customer c WHERE c.id = ANY(changed) AND c.merged_into IS NULL
+    SELECT c.* FROM (SELECT DISTINCT unnest(changed) AS id) u JOIN customer c ON c.id = u.id WHERE c.merged_into IS NULL
   ), matched AS (
     SELECT l.id AS a, o.id AS b FROM live l JOIN customer o
       ON o.email_normalized = l.email_normalized AND o.id <> l.id AND o.merged_into IS NULL
@@ -154,9 +156,13 @@ export class CustomerMerge1764069000000 implements MigrationInterface {
       CREATE FUNCTION customer_duplicates_after_update() RETURNS trigger LANGUAGE plpgsql AS $fn$
       DECLARE ids bigint[];
       BEGIN
-        SELECT array_agg(n.id) INTO ids FROM updated_new n JOIN updated_old o ON o.id = n.id
-        WHERE n.name IS DISTINCT FROM o.name OR n.email_normalized IS DISTINCT FROM o.email_normalized
-           OR n.phone_digits IS DISTINCT FROM o.phone_digits OR n.merged_into IS DISTINCT FROM o.merged_into;
+        -- A set difference, not a join: transition tables have no index or statistics, and a
+        -- nested loop over a 100,000-row stage update would take minutes.
+        SELECT array_agg(d.id) INTO ids FROM (
+          SELECT id, name, email_normalized, email_local, phone_digits, merged_into FROM updated_new
+          EXCEPT
+          SELECT id, name, email_normalized, email_local, phone_digits, merged_into FROM updated_old
+        ) d;
         IF ids IS NOT NULL THEN PERFORM refresh_duplicate_pairs(ids); END IF;
         RETURN NULL;
       END $fn$`);
