@@ -50,7 +50,10 @@ CREATE FUNCTION refresh_duplicate_pairs(changed bigint[]) RETURNS void LANGUAGE 
   )
   SELECT a, b, score, reasons, sim FROM kept
   UNION ALL
-  SELECT b, a, score, reasons, sim FROM kept;
+  SELECT b, a, score, reasons, sim FROM kept
+  -- Two transactions refreshing the same pair (each edited one side) both insert it; the later one updates.
+  ON CONFLICT (customer_id, duplicate_id) DO UPDATE
+    SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, name_similarity = EXCLUDED.name_similarity;
 $fn$`;
 
 /**
