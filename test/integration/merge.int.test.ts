@@ -322,6 +322,9 @@ describe('unmergeCustomers', () => {
   it('leaves rows added to the survivor after the merge with the survivor', async () => {
     const g = await person();
     const merged = await server.query(MergeCustomersDocument, { input: { survivorId: g.survivor, mergedIds: [g.m1] } });
+    // The survivor kept its own external id; the tombstone keeps its own and points at the survivor.
+    const [tombstone] = await server.ds.query(`SELECT merged_into::text AS into FROM customer WHERE external_id = $1`, [`crm-${seq}`]);
+    expect(toGlobalId('Customer', tombstone.into)).toBe(g.survivor);
     await buy(g.survivor, g.p2, '2026-03-01T10:00:00Z', '55.00');
     await touch(g.survivor);
     await server.query(UnmergeCustomersDocument, { mergeId: merged.mergeCustomers.merge.id });

@@ -118,7 +118,7 @@ export class MergeService {
         await em.query(MERGE_CHILDREN, [mergeId, mergedIds, survivorId]);
         await em.query(MERGE_DROP_REFERRALS, [mergeId, all, mergedIds, survivorId]);
         await em.query(MERGE_MOVE_REFERRALS, [mergeId, all, mergedIds, survivorId]);
-        await em.query(MERGE_TOMBSTONES, [mergeId, mergedIds, survivorId, now]);
+        await em.query(MERGE_TOMBSTONES, [mergeId, mergedIds, survivorId, now, values.externalId]);
         await em.query(MERGE_SURVIVOR, [
           survivorId,
           values.name,

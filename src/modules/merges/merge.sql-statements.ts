@@ -101,11 +101,16 @@ export const MERGE_MOVE_REFERRALS = `
   UPDATE referral x SET referrer_id = judged.nr, referred_id = judged.nd
   FROM judged WHERE x.id = judged.id AND (x.referrer_id <> judged.nr OR x.referred_id <> judged.nd)`;
 
-/** The merged profiles become tombstones (their external ids cleared: they stay unique); older tombstones follow. $2 merged, $3 survivor, $4 now. */
+/**
+ * The merged profiles become tombstones; older tombstones of them follow to the survivor. They
+ * keep their external ids (an import matching on one finds the tombstone and follows
+ * `merged_into`), except the one the survivor takes: external ids stay unique.
+ * $2 merged, $3 survivor, $4 now, $5 the survivor's external id after the merge.
+ */
 export const MERGE_TOMBSTONES = `
   UPDATE customer c SET merged_into = $3::bigint,
     merge_id = CASE WHEN c.id = ANY($2::bigint[]) THEN $1 ELSE c.merge_id END,
-    external_id = CASE WHEN c.id = ANY($2::bigint[]) THEN NULL ELSE c.external_id END,
+    external_id = CASE WHEN c.id = ANY($2::bigint[]) AND c.external_id = $5::text THEN NULL ELSE c.external_id END,
     updated_at = CASE WHEN c.id = ANY($2::bigint[]) THEN $4::timestamptz ELSE c.updated_at END
   WHERE c.id = ANY($2::bigint[]) OR c.merged_into = ANY($2::bigint[])`;
 
