@@ -2,7 +2,7 @@
  * `npm run keys -- <command>`: manage API keys against DATABASE_URL or the
  * embedded database (the same one `npm start` uses).
  *
- *   create --role <admin|analyst|service|partner> [--partner NAME] [--label TEXT] [--scope pii:read]
+ *   create --role <admin|analyst|service|partner> [--partner NAME] [--label TEXT] [--scope pii:read|customers:merge|privacy:manage]
  *          [--rate-limit N] [--max-subscriptions N]   prints the new key once
  *   list [--all]                                      keys (revoked ones with --all)
  *   revoke <prefix>                                   e.g. revoke cgk_3f9a1c0d
@@ -18,7 +18,7 @@ import { Scope } from '../modules/auth/viewer';
 import { ApiKey } from '../modules/auth/api-key.entity';
 
 const USAGE = `Usage: npm run keys -- <command>
-  create --role <admin|analyst|service|partner> [--partner NAME] [--label TEXT] [--scope pii:read] [--rate-limit N] [--max-subscriptions N]
+  create --role <admin|analyst|service|partner> [--partner NAME] [--label TEXT] [--scope pii:read|customers:merge|privacy:manage] [--rate-limit N] [--max-subscriptions N]
   list [--all]
   revoke <prefix>        (the key's visible prefix, e.g. cgk_3f9a1c0d)
   generate               print a random key to use as ADMIN_API_KEY (touches no database)`;

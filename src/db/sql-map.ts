@@ -105,6 +105,11 @@ export interface SqlObjectMap {
    * table belong to their parent row.
    */
   customers?: readonly string[];
+  /**
+   * For `node(id:)` / `customer(id:)`: SQL of the id a requested id (SQL of a bigint) stands for,
+   * e.g. a merged customer's survivor. Absent: the id itself.
+   */
+  redirect?: (id: string) => string;
 }
 
 /** Shorthands for maps. */
@@ -130,6 +135,8 @@ export interface RootList {
   /** The ordering for the field's arguments (e.g. `orderBy`). */
   ordering(args: Record<string, unknown>): Ordering;
   filter?: ChildFilterSql;
+  /** Conditions from the field's other arguments (e.g. `minScore`), over `row`, values added with `param`. */
+  argsFilter?: (args: Record<string, unknown>, row: string, param: (value: unknown, type: string) => string) => string[];
   /** The input class of the `filter` argument, validated as its resolver would (class-validator). */
   filterClass?: new () => object;
 }

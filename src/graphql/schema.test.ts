@@ -124,6 +124,7 @@ const BOUNDED_OBJECT_LISTS: Record<string, string> = {
   'ReferralMetrics.channels': 'at most one per Channel value',
   'ReferralMetrics.topReferrers': 'at most the `topReferrers` argument (0–50)',
   'Customer.partnerSharing': "one per partner a consent was ever recorded for: the company's partners, a short list",
+  'UnmergeCustomersPayload.customers': 'the survivor and the merged profiles, at most 21',
 };
 
 /** Connections that page only forward, by design. */

@@ -10,6 +10,7 @@ import type { Loaders, Services } from './context';
 import { customers } from './customers';
 import { events } from './events';
 import { lifecycle } from './lifecycle';
+import { merges } from './merges';
 import type { ModuleDescriptor } from './module';
 import { personas } from './personas';
 import { privacy } from './privacy';
@@ -28,6 +29,7 @@ export const MODULES = [
   analytics,
   auth,
   sharing,
+  merges,
   privacy,
 ] as const;
 

@@ -129,12 +129,47 @@ query ReferralMetrics {
 }
 `;
 
+/** One profile per person: duplicate candidates, then merge (and undo) with the IDs they give. */
+export const MERGE_OPERATIONS = `# Duplicates and merges (docs/merge.md). DuplicateCandidates lists pairs that may be
+# one person, best first; put a pair's IDs in the variables to merge them, and the
+# merge's ID to undo it.
+
+query DuplicateCandidates {
+  duplicateCandidates(first: 10, minScore: 0.5) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      score
+      reasons
+      nameSimilarity
+      customer { id name email phone stage }
+      duplicate { id name email phone stage }
+    }
+  }
+}
+
+mutation MergeDuplicates($survivorId: ID!, $mergedIds: [ID!]!) {
+  mergeCustomers(input: { survivorId: $survivorId, mergedIds: $mergedIds }) {
+    merge { id mergedIds mergedAt }
+    survivor { id name email stage purchases { totalCount } possibleDuplicates { totalCount } }
+  }
+}
+
+mutation UndoMerge($mergeId: ID!) {
+  unmergeCustomers(mergeId: $mergeId) {
+    merge { id unmergedAt }
+    customers { id name email stage }
+  }
+}
+`;
+
 export const EXAMPLE_OPERATIONS = `# Welcome to Customer Graph.
 # This document holds several operations. Press the run button and pick
 # Customer360 for the first page of customers with their persona, holdings,
 # latest touchpoints and referrals; the others show churn risk, value tiers,
-# cross-sell, reactivation and referral metrics. Open the docs explorer to read
-# about every type and field.
+# cross-sell, reactivation and referral metrics, then duplicates and merges.
+# Open the docs explorer to read about every type and field.
 
 ${CUSTOMER_360_OPERATION}
-${ANALYTICS_OPERATIONS}`;
+${ANALYTICS_OPERATIONS}
+${MERGE_OPERATIONS}`;

@@ -21,6 +21,8 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  CUSTOMER_MERGED: 'CUSTOMER_MERGED',
+  ALREADY_UNMERGED: 'ALREADY_UNMERGED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -112,6 +114,11 @@ export const ERRORS = {
     description:
       'The database cannot be reached for the moment (an outage or a restart); retry after the `Retry-After` seconds. A mutation cut off this way may or may not have been applied.',
   },
+  CUSTOMER_MERGED: {
+    masked: false,
+    description: 'The customer was merged into another (`survivorId` in the extensions); merge or unmerge the survivor instead.',
+  },
+  ALREADY_UNMERGED: { masked: false, description: 'This merge has already been undone; a merge is unmerged at most once.' },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
 /** The table's entry for `code`, as the general ErrorKind. */

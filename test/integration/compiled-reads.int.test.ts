@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { startApp, type App } from '../../src/app';
 import { createLogger } from '../../src/shared/logger';
-import { toGlobalId } from '../../src/shared/global-id';
+import { parseGlobalId, toGlobalId } from '../../src/shared/global-id';
 import { seedGraph, shareWithPartner } from '../factories';
 import { openDataSource, StatementCounter } from '../support/database';
 import { bearer, postRaw, startTestServer, TEST_PARTNER, type GraphQLResponse, type TestServer } from '../support/server';
@@ -108,6 +108,22 @@ beforeAll(async () => {
   // Through the resolver server: a fit needs more than the one connection the counting server has.
   const fit = await post(plain.app.url, `mutation { fitChurnModel(input: {}) { scoredCustomers } }`, {}, compiled.adminKey);
   expect(fit.errors).toBeUndefined();
+  // Two more profiles of the first customer: one merged into it (its id must answer the survivor), one left as a candidate.
+  const [{ email }] = await compiled.ds.query(`SELECT coalesce(email, 'dup@example.com') AS email FROM customer WHERE id = $1`, [
+    parseGlobalId(ids.customer)!.id,
+  ]);
+  const dupes: { id: string }[] = await compiled.ds.query(
+    `INSERT INTO customer (name, email, stage, stage_entered_at) VALUES ('Dupe One', upper($1), 'IDENTIFIED', now()), ('Dupe Two', $1, 'IDENTIFIED', now()) RETURNING id::text AS id`,
+    [email],
+  );
+  ids.merged = toGlobalId('Customer', dupes[0].id);
+  const merged = await post(
+    plain.app.url,
+    `mutation ($input: MergeCustomersInput!) { mergeCustomers(input: $input) { merge { id } } }`,
+    { input: { survivorId: ids.customer, mergedIds: [ids.merged] } },
+    compiled.adminKey,
+  );
+  expect(merged.errors).toBeUndefined();
   const events = await post(compiled.url, `{ customerEvents(first: 1) { nodes { id } } }`, {}, compiled.adminKey);
   ids.event = (events.data as { customerEvents: { nodes: { id: string }[] } }).customerEvents.nodes[0].id;
 });
@@ -259,8 +275,10 @@ it('pages forward and backward through the same rows as the resolvers, without s
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor;
   }
-  expect(seen).toHaveLength(60);
-  expect(new Set(seen).size).toBe(60);
+  // 60 seeded customers and one left-over duplicate; the merged profile (a tombstone) is in no list.
+  expect(seen).toHaveLength(61);
+  expect(new Set(seen).size).toBe(61);
+  expect(seen).not.toContain(ids.merged);
   const back: string[] = [];
   let before: string | null = null;
   for (;;) {
@@ -340,6 +358,7 @@ function operationsInRepository(): { file: string; name: string; query: string; 
 const VARIABLE_VALUES: Record<string, () => unknown> = {
   id: () => ids.customer,
   'EventNode.id': () => ids.event,
+  'MergedNode.id': () => ids.merged,
   ids: () => [ids.customer, ids.persona, ids.product, ids.holding, ids.referral],
   first: () => 3,
   search: () => 'customer 1',

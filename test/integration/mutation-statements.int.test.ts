@@ -30,11 +30,13 @@ import {
   CreateReferralDocument,
   EraseCustomerDocument,
   FitChurnModelDocument,
+  MergeCustomersDocument,
   RecordPurchasesDocument,
   RecordTouchpointDocument,
   RevokeApiKeyDocument,
   SetPartnerSharingDocument,
   TransitionStageDocument,
+  UnmergeCustomersDocument,
   UpdateCustomerDocument,
 } from '../generated/graphql';
 import {
@@ -89,6 +91,12 @@ const BUDGETS: Record<string, number> = {
   // moves: SET TRANSACTION, lock the customers, one statement moving all of them (UPDATE customer with INSERT stage_change), their outbox; late purchases, unlock.
   // The payload is the model in memory.
   fitChurnModel: 26,
+  // SET TRANSACTION, lock every customer, INSERT customer_merge, journal the customers (personal copies + rows), holdings (one statement:
+  // journal, drop, update), purchases/touchpoints/stage history with their journal and the tombstones' scores (one statement),
+  // referrals dropped, referrals moved, tombstones, survivor, outbox; re-score the survivor: SET TRANSACTION, current model FOR SHARE,
+  // 3 input reads, previous levels, upsert scores; payload: the merge's survivor (loader), persona, pages of holdings, purchases,
+  // touchpoints and stage history, the holdings' products, four counts.
+  mergeCustomers: 29,
   // SET TRANSACTION, lock the customers, products exist?, which customers bought before, INSERT purchases, upsert holdings, UPDATE last_purchase_at,
   // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer with INSERT stage_change, outbox);
   // background re-score: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels, upsert scores; payload: products, customers.
@@ -102,6 +110,11 @@ const BUDGETS: Record<string, number> = {
   setPartnerSharing: 5,
   // SET TRANSACTION, lock the customer, UPDATE customer with INSERT stage_change, outbox; the payload is the updated entities.
   transitionCustomerStage: 4,
+  // SET TRANSACTION, the merge FOR UPDATE, lock the customers, referrals moved back, dropped referrals back, purchases/touchpoints/
+  // stage history back (one statement), holdings changed back, dropped holdings back, survivor, tombstones, close the merge and its
+  // journal, outbox, re-read the customers; re-score them: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels,
+  // upsert scores, lock those whose risk crossed into HIGH (none is in a stage that moves); payload: purchases page and count (one batch each).
+  unmergeCustomers: 23,
   // SET TRANSACTION, lock the customer, UPDATE, outbox; payload: the customer again (loader), its persona.
   updateCustomer: 6,
 };
@@ -134,6 +147,11 @@ interface Fixtures {
   tombstone: Inserted;
   /** An ACTIVE holding of the tombstone. */
   tombstoneHolding: Inserted;
+  /** Seeded customers with holdings and purchases: a survivor and two profiles to merge into it. */
+  mergeInto: Inserted;
+  toMerge: Inserted[];
+  /** A merge made before the budgets run, for unmergeCustomers to undo. */
+  mergeId: string;
 }
 let f: Fixtures;
 
@@ -199,8 +217,19 @@ beforeAll(async () => {
       `INSERT INTO holding (customer_id, product_id, since, status)
        VALUES (${tombstone.id}, (SELECT min(id) FROM product), now() - interval '1 day', 'ACTIVE') RETURNING id`,
     ),
+    ...(await mergeFixtures(db)),
   };
 });
+
+/** Customers 2–6 of those with holdings: 2 survives 3 and 4 in the budget run; 5 was merged into 6 beforehand. */
+async function mergeFixtures(db: Sql): Promise<Pick<Fixtures, 'mergeInto' | 'toMerge' | 'mergeId'>> {
+  const rows = await db.query<{ id: string }[]>(
+    `SELECT c.id::text AS id FROM customer c WHERE EXISTS (SELECT 1 FROM holding h WHERE h.customer_id = c.id) ORDER BY c.id OFFSET 1 LIMIT 5`,
+  );
+  const [a, b, c, d, e] = rows.map((r) => ({ id: r.id, gid: toGlobalId('Customer', r.id) }));
+  const merged = await server.query(MergeCustomersDocument, { input: { survivorId: e.gid, mergedIds: [d.gid] } });
+  return { mergeInto: a, toMerge: [b, c], mergeId: merged.mergeCustomers.merge.id };
+}
 
 afterAll(async () => {
   await fitServer?.stop();
@@ -251,6 +280,16 @@ const CASES: Record<string, Case> = {
     variables: () => ({ input: {} }),
     on: () => fitServer,
     check: (p) => expect(p).toMatchObject({ scoredCustomers: 60, movedToAtRisk: FIT_MOVES, model: { isCurrent: true } }),
+  },
+  mergeCustomers: {
+    doc: MergeCustomersDocument,
+    variables: () => ({ input: { survivorId: f.mergeInto.gid, mergedIds: f.toMerge.map((c) => c.gid) } }),
+    check: (p) => expect(p).toMatchObject({ survivor: { id: f.mergeInto.gid }, merge: { mergedIds: f.toMerge.map((c) => c.gid) } }),
+  },
+  unmergeCustomers: {
+    doc: UnmergeCustomersDocument,
+    variables: () => ({ mergeId: f.mergeId }),
+    check: (p) => expect(p).toMatchObject({ merge: { id: f.mergeId, unmergedAt: expect.any(String) } }),
   },
   recordPurchases: {
     doc: RecordPurchasesDocument,
@@ -356,6 +395,22 @@ describe('batch writes cost the same whatever their size', () => {
   });
 });
 
+describe('merges cost the same whatever their size', () => {
+  it('mergeCustomers folds 1 or 5 profiles, with all their rows, in the same number of statements', async () => {
+    const rows = await server.ds.query<{ id: string }[]>(
+      `SELECT c.id::text AS id FROM customer c WHERE c.merged_into IS NULL AND EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id)
+       ORDER BY c.id DESC LIMIT 8`,
+    );
+    const gids = rows.map((r) => toGlobalId('Customer', r.id));
+    const costOf = async (survivorId: string, mergedIds: string[]) => {
+      const { body, statements } = await measure(server, MergeCustomersDocument, { input: { survivorId, mergedIds } });
+      expect(body.errors).toBeUndefined();
+      return statements.length;
+    };
+    expect(await costOf(gids[0], gids.slice(1, 6))).toBe(await costOf(gids[6], [gids[7]]));
+  });
+});
+
 describe('a mutation refused for bad input writes nothing', () => {
   const unknownCustomer = () => toGlobalId('Customer', '987654321');
   const unknownProduct = () => toGlobalId('Product', '987654321');
@@ -416,6 +471,14 @@ describe('a mutation refused for bad input writes nothing', () => {
       code: 'BAD_USER_INPUT',
       field: 'input.purchases[2].occurredAt',
       tables: ['purchase', 'holding', 'customer_event', 'stage_change'],
+    },
+    {
+      name: 'mergeCustomers: the last merged profile is unknown',
+      doc: MergeCustomersDocument,
+      variables: () => ({ input: { survivorId: f.customer.gid, mergedIds: [f.prospect.gid, unknownCustomer()] } }),
+      code: 'NOT_FOUND',
+      field: 'input.mergedIds[1]',
+      tables: ['customer', 'purchase', 'holding', 'customer_event'],
     },
     {
       name: 'recordTouchpoint: unknown product',

@@ -74,7 +74,7 @@ export interface TestServer {
 
 export interface NewTestKey {
   role: 'ADMIN' | 'ANALYST' | 'SERVICE' | 'PARTNER';
-  scopes?: ('pii:read' | 'privacy:manage')[];
+  scopes?: ('pii:read' | 'privacy:manage' | 'customers:merge')[];
   rateLimitPerMinute?: number;
   maxSubscriptions?: number;
   label?: string;

@@ -230,7 +230,8 @@ function connectionJson(s: Statement, c: PlannedConnection, parentRow: string | 
     filterSql = (row) => {
       let conds: string[];
       try {
-        conds = list.filter ? list.filter(filter, row, (v, t) => s.param(v, t)) : [];
+        const param = (v: unknown, t: string) => s.param(v, t);
+        conds = [...(list.filter ? list.filter(filter, row, param) : []), ...(list.argsFilter ? list.argsFilter(args, row, param) : [])];
       } catch {
         throw new UseResolvers();
       }
@@ -366,7 +367,8 @@ function rootJson(s: Statement, root: PlannedRoot, viewer: Viewer): string | nul
 
 function rowById(s: Statement, object: PlannedObject, id: string): string {
   const t = s.alias('t');
-  const conds = [`${t}.id = ${s.param(id, 'bigint')}`, ...s.scope(object.map, t)];
+  const asked = s.param(id, 'bigint');
+  const conds = [`${t}.id = ${object.map.redirect ? object.map.redirect(asked) : asked}`, ...s.scope(object.map, t)];
   return `(SELECT ${objectJson(s, object, t)} FROM ${object.map.table} ${t} WHERE ${conds.join(' AND ')})`;
 }
 
@@ -389,7 +391,7 @@ function nodesJson(s: Statement, root: Extract<PlannedRoot, { kind: 'nodes' }>):
     const object = root.objects.get(type)!;
     const t = s.alias('t');
     const u = s.alias('u');
-    const on = [`${t}.id = ${u}.id`, ...s.scope(object.map, t)].join(' AND ');
+    const on = [`${t}.id = ${object.map.redirect ? object.map.redirect(`${u}.id`) : `${u}.id`}`, ...s.scope(object.map, t)].join(' AND ');
     return `SELECT ${u}.pos, ${objectJson(s, object, t)} AS obj FROM unnest(${s.param(group.ids, 'bigint[]')}, ${s.param(group.positions, 'int[]')}) ${u}(id, pos) JOIN ${object.map.table} ${t} ON ${on}`;
   });
   const i = s.alias('i');

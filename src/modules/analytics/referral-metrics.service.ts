@@ -97,7 +97,7 @@ export class ReferralMetricsService {
              GROUP BY GROUPING SETS ((r.source_channel), ())) x),
          'leads', (SELECT json_build_object('created', count(*)::int, 'converted',
              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = c.id AND p.occurred_at < $2))::int)
-           FROM customer c WHERE c.created_at >= $1 AND c.created_at < $2),
+           FROM customer c WHERE c.created_at >= $1 AND c.created_at < $2 AND c.merged_into IS NULL),
          'top', (SELECT coalesce(json_agg(x ORDER BY x.ord), '[]') FROM (
              SELECT r.referrer_id::text AS id, count(*)::int AS referrals, ${convertedSql} AS converted, coalesce(sum(rev.total), 0)::text AS revenue,
                     row_number() OVER (ORDER BY ${convertedSql} DESC, coalesce(sum(rev.total), 0) DESC, count(*) DESC, r.referrer_id) AS ord

@@ -6,7 +6,7 @@
 import { GraphQLError, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, isNonNullType, isObjectType } from 'graphql';
 import { getSchema } from '../../graphql/schema';
 import { applyAccessPolicy, personalFields } from './access';
-import { rolesFor, scopeFor } from './policy';
+import { rolesFor, scopeGrantFor } from './policy';
 import { hasScope, Role, Scope, type Viewer } from './viewer';
 
 const schema = getSchema();
@@ -38,9 +38,10 @@ describe('root fields × roles (generated from the schema)', () => {
     const code = await authCodeOf(op, field, viewer(role));
     if (role === Role.ANONYMOUS) expect(code).toBe('UNAUTHENTICATED');
     else {
-      // A field that also needs a scope is open only to the roles that hold it (ADMIN holds every scope).
-      const scope = scopeFor(op, field.name);
-      const allowed = rolesFor(op, field.name).includes(role) && (!scope || hasScope(viewer(role), scope));
+      // A scope grant opens a field to more roles, only for keys holding the scope (ADMIN holds every scope).
+      const grant = scopeGrantFor(op, field.name);
+      const allowed =
+        rolesFor(op, field.name).includes(role) || (!!grant && grant.roles.includes(role) && hasScope(viewer(role), grant.scope));
       expect(code).toBe(allowed ? null : 'FORBIDDEN');
     }
   });
@@ -55,7 +56,20 @@ describe('root fields × roles (generated from the schema)', () => {
   it('opens every root field to ADMIN and documents its roles in the description', () => {
     for (const { op, field } of ROOT_FIELDS) {
       expect(rolesFor(op, field.name)).toContain(Role.ADMIN);
-      expect(field.description).toMatch(/Roles: [A-Z, ]+\.$/);
+      expect(field.description).toMatch(/Roles: [A-Z, ]+(; also [A-Z, ]+ keys with the `[a-z:]+` scope)?\.$/);
+    }
+  });
+
+  it('opens merge and unmerge to SERVICE and ANALYST keys only with the customers:merge scope', async () => {
+    const mutations = schema.getMutationType()!.getFields();
+    for (const name of ['mergeCustomers', 'unmergeCustomers']) {
+      const field = mutations[name];
+      for (const role of [Role.SERVICE, Role.ANALYST]) {
+        expect(await authCodeOf('Mutation', field, viewer(role))).toBe('FORBIDDEN');
+        expect(await authCodeOf('Mutation', field, viewer(role, [Scope.CUSTOMERS_MERGE]))).toBe(null);
+      }
+      expect(await authCodeOf('Mutation', field, viewer(Role.PARTNER, [Scope.CUSTOMERS_MERGE]))).toBe('FORBIDDEN');
+      expect(await authCodeOf('Mutation', field, viewer(Role.ADMIN))).toBe(null);
     }
   });
 

@@ -36,7 +36,7 @@ import {
   PERSONAL_EXTENSION,
   ROLE_SUMMARY,
   rolesFor,
-  scopeFor,
+  scopeGrantFor,
   SEARCHES_PERSONAL_EXTENSION,
 } from './policy';
 import { ANONYMOUS_VIEWER, hasScope, Role, type Viewer } from './viewer';
@@ -58,14 +58,11 @@ export function assertRootFieldAllowed(viewer: Viewer, operationType: OperationT
     });
   }
   if (!roles.includes(viewer.role)) {
-    throw new GraphQLError(`A ${viewer.role} key may not use ${operationType}.${field}; it is open to ${roles.join(', ')}.`, {
-      extensions: { code: ErrorCode.FORBIDDEN, role: viewer.role, allowedRoles: [...roles] },
-    });
-  }
-  const scope = scopeFor(operationType, field);
-  if (scope && !hasScope(viewer, scope)) {
-    throw new GraphQLError(`${operationType}.${field} needs the \`${scope}\` scope; this ${viewer.role} key does not hold it.`, {
-      extensions: { code: ErrorCode.FORBIDDEN, scope },
+    const grant = scopeGrantFor(operationType, field);
+    if (grant && grant.roles.includes(viewer.role) && hasScope(viewer, grant.scope)) return;
+    const orScope = grant ? `, or to ${grant.roles.join(', ')} keys with the \`${grant.scope}\` scope` : '';
+    throw new GraphQLError(`A ${viewer.role} key may not use ${operationType}.${field}; it is open to ${roles.join(', ')}${orScope}.`, {
+      extensions: { code: ErrorCode.FORBIDDEN, role: viewer.role, allowedRoles: [...roles], ...(grant ? { scope: grant.scope } : {}) },
     });
   }
 }
@@ -129,9 +126,11 @@ function wrapRootField(field: GraphQLField<unknown, unknown>, operationType: Ope
       return resolve(source, args, ctx, info);
     };
   }
-  const scope = scopeFor(operationType, field.name);
-  if (scope) appendDescription(field, `Needs the \`${scope}\` scope (ADMIN holds every scope).`);
-  appendDescription(field, `Roles: ${roles.join(', ')}.`);
+  const grant = scopeGrantFor(operationType, field.name);
+  appendDescription(
+    field,
+    `Roles: ${roles.join(', ')}${grant ? `; also ${grant.roles.join(', ')} keys with the \`${grant.scope}\` scope` : ''}.`,
+  );
 }
 
 function assertNoPersonalSearch(viewer: Viewer, args: Record<string, unknown>, paths: readonly SearchPath[]): void {

@@ -224,6 +224,9 @@ export class ApiKeyService {
     if (input.role === ApiKeyRole.PARTNER && scopes.includes(Scope.PII_READ)) {
       throw badInput('input.scopes', 'A PARTNER key cannot read personal data; choose another role or drop the pii:read scope.');
     }
+    if (input.role === ApiKeyRole.PARTNER && scopes.includes(Scope.CUSTOMERS_MERGE)) {
+      throw badInput('input.scopes', 'A PARTNER key cannot merge customers; choose another role or drop the customers:merge scope.');
+    }
     if (input.role === ApiKeyRole.PARTNER && scopes.includes(Scope.PRIVACY_MANAGE)) {
       throw badInput('input.scopes', 'A PARTNER key cannot manage data protection; choose another role or drop the privacy:manage scope.');
     }

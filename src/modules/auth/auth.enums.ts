@@ -34,6 +34,10 @@ registerEnumType(Scope, {
       description:
         "Data protection: answer a person's requests with `exportCustomerData` (everything held about them, personal data included) and `eraseCustomer`. Every use is written to the privacy audit log. Not for PARTNER keys.",
     },
+    CUSTOMERS_MERGE: {
+      description:
+        'Merge and unmerge customer profiles (`mergeCustomers`, `unmergeCustomers`): for data stewards, on a SERVICE or ANALYST key. ADMIN keys hold it anyway.',
+    },
   },
 });
 

@@ -46,24 +46,31 @@ export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'Query.valueTiers': [ADMIN, ANALYST],
   'Query.reactivationCandidates': [ADMIN, ANALYST],
   'Query.referralMetrics': [ADMIN, ANALYST],
-  // Data protection (docs/privacy.md): ADMIN, or a SERVICE/ANALYST key holding privacy:manage (ROOT_FIELD_SCOPES).
-  'Query.exportCustomerData': [ADMIN, ANALYST, SERVICE],
-  'Mutation.eraseCustomer': [ADMIN, ANALYST, SERVICE],
+  // Data protection (docs/privacy.md): ADMIN, or a SERVICE/ANALYST key holding privacy:manage (SCOPE_GRANTS).
+  'Query.exportCustomerData': [ADMIN],
+  'Mutation.eraseCustomer': [ADMIN],
   'Query.privacyAuditLog': [ADMIN],
+  // Finding duplicates is data stewardship; SERVICE keys with customers:merge see it too (SCOPE_GRANTS).
+  'Query.duplicateCandidates': [ADMIN, ANALYST],
 };
 
 /**
- * Root fields that also need a scope on top of the role (ADMIN holds every
- * scope). Key: `Type.field`.
+ * Root fields a key may also use when it holds a scope, on top of the roles above
+ * (ADMIN holds every scope). Key: `Type.field`.
  */
-export const ROOT_FIELD_SCOPES: Readonly<Record<string, Scope>> = {
-  'Query.exportCustomerData': Scope.PRIVACY_MANAGE,
-  'Mutation.eraseCustomer': Scope.PRIVACY_MANAGE,
+export const SCOPE_GRANTS: Readonly<Record<string, { scope: Scope; roles: readonly Role[] }>> = {
+  // Data stewards merge duplicate profiles without being ADMIN.
+  'Query.duplicateCandidates': { scope: Scope.CUSTOMERS_MERGE, roles: [SERVICE] },
+  'Mutation.mergeCustomers': { scope: Scope.CUSTOMERS_MERGE, roles: [SERVICE, ANALYST] },
+  'Mutation.unmergeCustomers': { scope: Scope.CUSTOMERS_MERGE, roles: [SERVICE, ANALYST] },
+  // Data protection officers answer access and erasure requests without being ADMIN.
+  'Query.exportCustomerData': { scope: Scope.PRIVACY_MANAGE, roles: [SERVICE, ANALYST] },
+  'Mutation.eraseCustomer': { scope: Scope.PRIVACY_MANAGE, roles: [SERVICE, ANALYST] },
 };
 
-/** The scope a root field needs on top of its roles, if any. */
-export function scopeFor(operationType: 'Query' | 'Mutation' | 'Subscription', field: string): Scope | undefined {
-  return ROOT_FIELD_SCOPES[`${operationType}.${field}`];
+/** The scope grant of a root field, if any. */
+export function scopeGrantFor(operationType: 'Query' | 'Mutation' | 'Subscription', field: string) {
+  return SCOPE_GRANTS[`${operationType}.${field}`];
 }
 
 /** Roles for root fields the table does not name, by operation type. */

@@ -13,6 +13,8 @@ export enum Scope {
   PII_READ = 'pii:read',
   /** Data protection: export everything held about a person, and erase them (docs/privacy.md). */
   PRIVACY_MANAGE = 'privacy:manage',
+  /** Merge and unmerge customer profiles (data stewards); see policy.ts SCOPE_GRANTS. */
+  CUSTOMERS_MERGE = 'customers:merge',
 }
 
 export const ALL_SCOPES: readonly Scope[] = Object.values(Scope);

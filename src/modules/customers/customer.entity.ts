@@ -56,6 +56,14 @@ export class Customer {
   @Column({ name: 'last_purchase_at', type: 'timestamptz', nullable: true })
   lastPurchaseAt!: Date | null;
 
+  /** Set when this profile was merged into another (a tombstone): the survivor's id. Reads of this id answer the survivor. */
+  @Column({ name: 'merged_into', type: 'bigint', nullable: true })
+  mergedInto!: string | null;
+
+  /** The merge that made this profile a tombstone. */
+  @Column({ name: 'merge_id', type: 'bigint', nullable: true })
+  mergeId!: string | null;
+
   @Field({ description: 'When the customer record was created.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

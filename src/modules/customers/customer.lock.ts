@@ -56,16 +56,24 @@ export type ErasedCustomers = 'refuse' | 'skip' | 'include';
  * `stageIn`, only customers in one of those stages are locked and returned.
  * An erased customer is refused unless `erased` says otherwise; `fieldOf`
  * names the input a refused id came from.
+ * Merged profiles (tombstones) count as not existing: nothing may be written
+ * to them. Only merge and unmerge pass `includeMerged`.
  */
 export async function lockCustomers(
   em: EntityManager,
   ids: Iterable<string>,
-  options: { stageIn?: readonly LifecycleStage[]; erased?: ErasedCustomers; fieldOf?: (id: string) => string | undefined } = {},
+  options: {
+    stageIn?: readonly LifecycleStage[];
+    erased?: ErasedCustomers;
+    fieldOf?: (id: string) => string | undefined;
+    includeMerged?: boolean;
+  } = {},
 ): Promise<Customer[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
   const erased = options.erased ?? 'refuse';
   const qb = em.getRepository(Customer).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = ANY(:ids)', { ids: unique });
+  if (!options.includeMerged) qb.andWhere('c.merged_into IS NULL');
   if (options.stageIn) qb.andWhere('c.stage IN (:...stages)', { stages: [...options.stageIn] });
   if (erased === 'skip') qb.andWhere('c.erased_at IS NULL');
   const customers = await qb.orderBy('c.id').getMany();

@@ -64,12 +64,15 @@ export const customerSql: SqlObjectMap = {
     stageHistory: { kind: 'connection', target: 'StageChange', parentColumn: 'customer_id', ordering: STAGE_HISTORY_ORDER },
   },
   row: { id: idText(), personaId: idText('persona_id') },
+  // A merged profile's id answers its survivor (see customer.loaders.ts for the resolver path).
+  redirect: (id) => `(SELECT coalesce(m.merged_into, m.id) FROM customer m WHERE m.id = ${id})`,
 };
 
 /** `Query.customers(filter:)` in SQL; the same conditions as CustomerService.list. */
 export const customerListFilter: ChildFilterSql = (filter, r, param) => {
-  if (!filter) return [];
-  const out: string[] = [];
+  // Merged profiles (tombstones) are never listed.
+  const out: string[] = [`${r}.merged_into IS NULL`];
+  if (!filter) return out;
   const stageIn = filter.stageIn as string[] | null | undefined;
   if (stageIn) out.push(stageIn.length === 0 ? 'false' : `${r}.stage = ANY(${param(stageIn, 'text[]')})`);
   if (filter.personaId)

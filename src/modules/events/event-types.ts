@@ -12,6 +12,8 @@ export enum CustomerEventType {
   CUSTOMER_SHARING_STARTED = 'CUSTOMER_SHARING_STARTED',
   /** The customer withdrew their consent to share with a partner (payload: { partner }); delivered to that partner's keys only. */
   CUSTOMER_SHARING_ENDED = 'CUSTOMER_SHARING_ENDED',
+  CUSTOMER_MERGED = 'CUSTOMER_MERGED',
+  CUSTOMER_UNMERGED = 'CUSTOMER_UNMERGED',
 }
 
 /** Event types addressed to one partner (`payload.partner`): a partner's feed has them only for itself. */

@@ -42,6 +42,12 @@ registerEnumType(CustomerEventType, {
       description:
         'A customer withdrew their consent to share with a partner (`setPartnerSharing`). A PARTNER key receives it only for its own partner, and from then on gets NOT_FOUND for the customer: delete what you hold about them. Carries ids only. Type: `CustomerSharingEndedEvent`.',
     },
+    CUSTOMER_MERGED: {
+      description: "Profiles were merged into one (`mergeCustomers`); the event's customer is the survivor. Type: `CustomerMergedEvent`.",
+    },
+    CUSTOMER_UNMERGED: {
+      description: "A merge was undone (`unmergeCustomers`); the event's customer is the former survivor. Type: `CustomerUnmergedEvent`.",
+    },
   },
 });
 
@@ -172,12 +178,42 @@ export class CustomerSharingStartedEvent extends CustomerEvent {
 
 @ObjectType({
   implements: [Node, CustomerEvent],
+  description: 'Profiles were merged into the customer (the survivor); their old IDs now answer the survivor.',
+})
+export class CustomerMergedEvent extends CustomerEvent {
+  @Field(() => ID, { description: 'The merge (a `CustomerMerge`); pass it to `unmergeCustomers` to undo it.' })
+  mergeId!: string;
+
+  @Field(() => ID, { description: 'The customer the others were merged into (the same as the event customer).' })
+  survivorId!: string;
+
+  @Field(() => [ID], { description: 'The profiles merged into the survivor, now tombstones.' })
+  mergedIds!: string[];
+}
+
+@ObjectType({
+  implements: [Node, CustomerEvent],
   description:
     "The customer withdrew their consent to share with a partner. Ids only: for that partner's keys `customer` is null (the customer is out of scope); use `customerId`, and delete what you hold about them.",
 })
 export class CustomerSharingEndedEvent extends CustomerEvent {
   @Field({ description: 'The partner (as named on its PARTNER keys).' })
   partner!: string;
+}
+
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'A merge into the customer was undone: the merged profiles are separate customers again.',
+})
+export class CustomerUnmergedEvent extends CustomerEvent {
+  @Field(() => ID, { description: 'The merge that was undone.' })
+  mergeId!: string;
+
+  @Field(() => ID, { description: 'The former survivor (the same as the event customer).' })
+  survivorId!: string;
+
+  @Field(() => [ID], { description: 'The profiles restored as separate customers.' })
+  mergedIds!: string[];
 }
 
 /** The concrete type for each event type; also the node types the feed registers. */
@@ -191,6 +227,8 @@ export const EVENT_CLASSES = {
   CUSTOMER_ERASED: CustomerErasedEvent,
   CUSTOMER_SHARING_STARTED: CustomerSharingStartedEvent,
   CUSTOMER_SHARING_ENDED: CustomerSharingEndedEvent,
+  CUSTOMER_MERGED: CustomerMergedEvent,
+  CUSTOMER_UNMERGED: CustomerUnmergedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -247,6 +285,9 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
     Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
   } else if (out instanceof CustomerSharingStartedEvent || out instanceof CustomerSharingEndedEvent) {
     out.partner = String(p.partner);
+  } else if (out instanceof CustomerMergedEvent || out instanceof CustomerUnmergedEvent) {
+    // The payload holds global IDs already (see merges/merge.service.ts).
+    Object.assign(out, { mergeId: String(p.mergeId), survivorId: String(p.survivorId), mergedIds: (p.mergedIds as string[]).map(String) });
   }
   memo.set(e, out);
   return out;

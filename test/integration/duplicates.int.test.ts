@@ -1,0 +1,131 @@
+/**
+ * Duplicate detection over real HTTP and PostgreSQL: the matching rules and the score, both
+ * lists, that they follow every write (triggers), that tombstones leave them, and that personal
+ * data in them needs pii:read.
+ */
+import { toGlobalId } from '../../src/shared/global-id';
+import { CustomerDuplicatesDocument, DuplicateCandidatesDocument, MergeCustomersDocument } from '../generated/graphql';
+import { startTestServer, type TestServer } from '../support/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Inserts customers straight into the table (the API would trim what these rows test), returning global ids by name. */
+async function insert(rows: { name: string; email?: string; phone?: string }[]): Promise<string[]> {
+  const out: { id: string }[] = await server.ds.query(
+    `INSERT INTO customer (name, email, phone, stage, stage_entered_at)
+     SELECT r.name, r.email, r.phone, 'IDENTIFIED', now() FROM jsonb_to_recordset($1::jsonb) AS r(name text, email text, phone text, ord int)
+     ORDER BY r.ord RETURNING id::text AS id`,
+    [JSON.stringify(rows.map((r, ord) => ({ ...r, ord })))],
+  );
+  return out.map((r) => toGlobalId('Customer', r.id));
+}
+
+type Pair = {
+  score: number;
+  reasons: string[];
+  customer: { id: string; name: string | null };
+  duplicate: { id: string; name: string | null };
+};
+const pairOf = (pairs: Pair[], a: string, b: string) =>
+  pairs.find((p) => (p.customer.id === a && p.duplicate.id === b) || (p.customer.id === b && p.duplicate.id === a));
+
+describe('duplicate candidates', () => {
+  let ids: string[];
+  beforeAll(async () => {
+    ids = await insert([
+      { name: 'Ann Lee', email: 'ann.lee@x.com' }, // 0
+      { name: 'ANN LEE', email: ' Ann.Lee@X.com ' }, // 1: same email after case and whitespace
+      { name: 'Bo Chen', phone: '+1 (555) 010-2030' }, // 2
+      { name: 'Robert Chen', phone: '1 555 010 2030' }, // 3: same phone digits, names not similar
+      { name: 'Jonathan Smith', email: 'jsmith@a.com' }, // 4
+      { name: 'Jonathon Smith', email: 'jsmith@b.org' }, // 5: similar name + same local part
+      { name: 'Alice Wong', email: 'info@shop-a.com' }, // 6
+      { name: 'Pedro Alvarez', email: 'info@shop-b.com' }, // 7: same local part, names unlike: no pair
+    ]);
+  });
+
+  it('finds pairs by email, phone and similar names with a shared attribute, scored by the documented formula', async () => {
+    const data = await server.query(DuplicateCandidatesDocument, { first: 50 });
+    const pairs = data.duplicateCandidates.edges.map((e) => e.node) as Pair[];
+    expect(data.duplicateCandidates.totalCount).toBe(3);
+    // Same email and the same name (similarity 1): 1 − (1 − 0.8)(1 − 0.6·1) = 0.92.
+    expect(pairOf(pairs, ids[0], ids[1])).toMatchObject({ score: 0.92, reasons: ['SAME_EMAIL', 'SIMILAR_NAME'] });
+    expect(pairOf(pairs, ids[2], ids[3])).toMatchObject({ score: 0.6, reasons: ['SAME_PHONE'] });
+    const smith = pairOf(pairs, ids[4], ids[5]) as Pair & { nameSimilarity: number };
+    expect(smith.reasons).toEqual(['SIMILAR_NAME']);
+    expect(smith.score).toBeCloseTo(0.6 * smith.nameSimilarity, 3);
+    expect(pairOf(pairs, ids[6], ids[7])).toBeUndefined();
+    // Best first; each pair once, lower id as `customer`.
+    expect(pairs.map((p) => p.score)).toEqual([...pairs.map((p) => p.score)].sort((a, b) => b - a));
+    for (const p of pairs)
+      expect(BigInt(Buffer.from(p.customer.id, 'base64url').toString().split(':')[1])).toBeLessThan(
+        BigInt(Buffer.from(p.duplicate.id, 'base64url').toString().split(':')[1]),
+      );
+  });
+
+  it('pages with cursors and filters by minScore', async () => {
+    const first = await server.query(DuplicateCandidatesDocument, { first: 2 });
+    expect(first.duplicateCandidates.pageInfo.hasNextPage).toBe(true);
+    const next = await server.query(DuplicateCandidatesDocument, { first: 2, after: first.duplicateCandidates.pageInfo.endCursor });
+    expect(next.duplicateCandidates.edges).toHaveLength(1);
+    expect(next.duplicateCandidates.pageInfo.hasNextPage).toBe(false);
+    const strong = await server.query(DuplicateCandidatesDocument, { first: 10, minScore: 0.6 });
+    expect(strong.duplicateCandidates.edges.map((e) => e.node.score)).toEqual([0.92, 0.6]);
+    const bad = await server.request(DuplicateCandidatesDocument, { first: 10, minScore: 1.5 });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'minScore' });
+  });
+
+  it("lists a customer's possible duplicates", async () => {
+    const data = await server.query(CustomerDuplicatesDocument, { id: ids[0] });
+    expect(data.customer?.possibleDuplicates.totalCount).toBe(1);
+    expect(data.customer?.possibleDuplicates.nodes[0]).toMatchObject({ customer: { id: ids[0] }, duplicate: { id: ids[1] }, score: 0.92 });
+  });
+
+  it('follows writes: an edited email makes and breaks pairs; merged profiles leave the lists', async () => {
+    await server.query(`mutation ($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } } }`, {
+      input: { id: ids[6], email: 'Jsmith@A.com' },
+    });
+    let data = await server.query(CustomerDuplicatesDocument, { id: ids[4] });
+    expect(data.customer?.possibleDuplicates.nodes.map((n) => n.duplicate.id).sort()).toEqual([ids[5], ids[6]].sort());
+
+    await server.query(MergeCustomersDocument, { input: { survivorId: ids[4], mergedIds: [ids[6]] } });
+    data = await server.query(CustomerDuplicatesDocument, { id: ids[4] });
+    expect(data.customer?.possibleDuplicates.nodes.map((n) => n.duplicate.id)).toEqual([ids[5]]);
+    const all = await server.query(DuplicateCandidatesDocument, { first: 50 });
+    const listed = all.duplicateCandidates.edges.flatMap((e) => [e.node.customer.id, e.node.duplicate.id]);
+    expect(listed).not.toContain(ids[6]);
+  });
+});
+
+describe('who sees what', () => {
+  it('shows personal data in the lists only with pii:read, and the list only to readers of it', async () => {
+    const analyst = await server.createKey({ role: 'ANALYST' });
+    const analystPii = await server.createKey({ role: 'ANALYST', scopes: ['pii:read'] });
+    const partner = await server.createKey({ role: 'PARTNER' });
+    const service = await server.createKey({ role: 'SERVICE' });
+    const steward = await server.createKey({ role: 'SERVICE', scopes: ['customers:merge'] });
+
+    const hidden = await server.request(DuplicateCandidatesDocument, { first: 1 }, server.auth(analyst));
+    expect(hidden.data?.duplicateCandidates.edges[0].node.score).toBeGreaterThan(0);
+    expect(hidden.data?.duplicateCandidates.edges[0].node.customer.name).toBeNull();
+    expect(hidden.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+    expect(hidden.errors?.map((e) => e.path?.at(-1))).toEqual(expect.arrayContaining(['name', 'email', 'phone']));
+
+    const shown = await server.request(DuplicateCandidatesDocument, { first: 1 }, server.auth(analystPii));
+    expect(shown.errors).toBeUndefined();
+    expect(shown.data?.duplicateCandidates.edges[0].node.customer.name).toMatch(/Ann Lee/i);
+
+    for (const key of [partner, service]) {
+      const res = await server.request(DuplicateCandidatesDocument, { first: 1 }, server.auth(key));
+      expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    const stewardView = await server.request(DuplicateCandidatesDocument, { first: 1 }, server.auth(steward));
+    expect(stewardView.data?.duplicateCandidates.edges).toHaveLength(1);
+  });
+});
