@@ -25,5 +25,6 @@ export const merges = defineModule({
   // A merge or unmerge re-scores the customers it changed, with the current churn model.
   connect: (s) => s.merges.onRescore((ids) => s.analytics.models.rescore(ids)),
   nodeTypes: { CustomerMerge: 'customerMergeById' },
+  nodeOwners: { CustomerMerge: (m: { survivorId: string }) => ({ customers: [m.survivorId] }) },
   sql: MERGES_SQL,
 });

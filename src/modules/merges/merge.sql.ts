@@ -10,6 +10,7 @@ const customerGlobalId = (idSql: string) => `translate(encode(convert_to('Custom
 export const duplicateCandidateSql: SqlObjectMap = {
   type: 'DuplicateCandidate',
   table: 'duplicate_pair',
+  customers: ['customer_id', 'duplicate_id'],
   fields: {
     score: { kind: 'column', sql: (r) => `${r}.score::float8`, format: 'plain' },
     reasons: col('reasons'),
@@ -23,6 +24,8 @@ export const duplicateCandidateSql: SqlObjectMap = {
 export const customerMergeSql: SqlObjectMap = {
   type: 'CustomerMerge',
   table: 'customer_merge',
+  // A merge belongs to its survivor (the merged profiles are its tombstones).
+  customers: ['survivor_id'],
   fields: {
     // The survivor as it reads now: if it was merged again later, its own survivor.
     survivor: {
