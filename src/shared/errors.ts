@@ -17,6 +17,8 @@ export const ErrorCode = {
   GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
+  CONSENT_REQUIRED: 'CONSENT_REQUIRED',
+  CONTACT_CAP_REACHED: 'CONTACT_CAP_REACHED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -83,6 +85,14 @@ export const ERRORS = {
     httpStatus: 400,
     masked: false,
     description: 'The HTTP request itself is malformed: no query, wrong method, invalid JSON.',
+  },
+  CONSENT_REQUIRED: {
+    masked: false,
+    description: 'The customer opted out of this channel: an outbound marketing touchpoint on it is refused (service replies are allowed).',
+  },
+  CONTACT_CAP_REACHED: {
+    masked: false,
+    description: "The customer has had their contact cap of outbound marketing touchpoints in the last 30 days; the message says when the next one is allowed.",
   },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 

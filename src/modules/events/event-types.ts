@@ -6,6 +6,8 @@ export enum CustomerEventType {
   PURCHASE_RECORDED = 'PURCHASE_RECORDED',
   TOUCHPOINT_RECORDED = 'TOUCHPOINT_RECORDED',
   REFERRAL_CREATED = 'REFERRAL_CREATED',
+  /** Consent or communication preferences changed: which channels, new statuses, preferred channel, cap (no personal data). */
+  CONSENT_CHANGED = 'CONSENT_CHANGED',
 }
 
 /** What a service hands the outbox; written in the caller's transaction. */
