@@ -59,7 +59,7 @@ export interface Config {
   /**
    * Outbound marketing touchpoints a customer may get in any rolling 30 days
    * unless their own preferences set another cap (`CONTACT_CAP_PER_30_DAYS`,
-   * default 8). `recordTouchpoint` refuses one more with CONTACT_CAP_REACHED;
+   * default 12). `recordTouchpoint` refuses one more with CONTACT_CAP_REACHED;
    * cross-sell and reactivation lists leave out customers at their cap.
    */
   contactCapPer30Days: number;
@@ -132,6 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventSubscriptionBuffer: integer(env, 'EVENT_SUBSCRIPTION_BUFFER', 10_000, 1, 1_000_000),
     referralCost: money(env, 'REFERRAL_COST'),
     compiledReads: onOff(env, 'COMPILED_READS', true),
-    contactCapPer30Days: integer(env, 'CONTACT_CAP_PER_30_DAYS', 8, 0, 1000),
+    contactCapPer30Days: integer(env, 'CONTACT_CAP_PER_30_DAYS', 12, 0, 1000),
   };
 }

@@ -50,6 +50,7 @@ type PassedThroughSignals = Pick<
   | 'negativeResponses'
   | 'unansweredOutreach'
   | 'daysSinceLastOutreach'
+  | 'optedOutEverywhere'
 >;
 
 /** One customer's data as of the scoring day. Days are UTC day numbers (days since 1970-01-01). */
@@ -155,6 +156,7 @@ export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): Custome
     negativeResponses: f.negativeResponses,
     unansweredOutreach: f.unansweredOutreach,
     daysSinceLastOutreach: f.daysSinceLastOutreach,
+    optedOutEverywhere: f.optedOutEverywhere,
   });
   const reactivation = reactivationPotential({
     probabilityAlive: pAlive,

@@ -6,6 +6,7 @@
 import { analytics } from './analytics';
 import { auth } from './auth';
 import { commerce } from './commerce';
+import { consent } from './consent';
 import type { Loaders, Services } from './context';
 import { customers } from './customers';
 import { events } from './events';
@@ -15,7 +16,7 @@ import { personas } from './personas';
 import { referrals } from './referrals';
 import { touchpoints } from './touchpoints';
 
-export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth] as const;
+export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, consent] as const;
 
 /** Every module's entities, for the DataSource. */
 export const ENTITIES = MODULES.flatMap((m) => m.entities ?? []);

@@ -35,6 +35,7 @@ export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.recordPurchases': WRITERS,
   'Mutation.recordTouchpoint': WRITERS,
   'Mutation.createReferral': WRITERS,
+  'Mutation.setCommunicationPreferences': WRITERS,
   'Mutation.createApiKey': [ADMIN],
   'Mutation.revokeApiKey': [ADMIN],
   // Fitting the churn model is running analytics.

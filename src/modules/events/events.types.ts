@@ -11,6 +11,7 @@ import { PageInfo } from '../../shared/graphql/connection';
 import { Money } from '../../shared/graphql/scalars';
 import { LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
 import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import { ConsentChange } from '../consent/consent.types';
 import type { Customer } from '../customers/customer.entity';
 import { encodeEventCursor } from './event-cursor';
 import { CustomerEventType } from './event-types';
@@ -30,6 +31,10 @@ registerEnumType(CustomerEventType, {
     PURCHASE_RECORDED: { description: 'A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`.' },
     TOUCHPOINT_RECORDED: { description: 'An interaction with a customer was recorded. Type: `TouchpointRecordedEvent`.' },
     REFERRAL_CREATED: { description: "A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`." },
+    CONSENT_CHANGED: {
+      description:
+        "A customer's consent or communication preferences changed (`setCommunicationPreferences`). Type: `ConsentChangedEvent`. Partners that market to the customer must honour opt-outs from it.",
+    },
   },
 });
 
@@ -142,6 +147,22 @@ export class ReferralCreatedEvent extends CustomerEvent {
   sourceChannel!: Channel;
 }
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description:
+    "The customer's consent or communication preferences changed. Carries channels and statuses only, never the source text or who recorded it.",
+})
+export class ConsentChangedEvent extends CustomerEvent {
+  @Field(() => [ConsentChange], { description: 'Channels set by the change, with their new status (empty when only preferences changed).' })
+  changes!: ConsentChange[];
+
+  @Field(() => Channel, { nullable: true, description: 'The preferred channel after the change.' })
+  preferredChannel!: Channel | null;
+
+  @Field(() => Int, { nullable: true, description: "The customer's own contact cap after the change; null = the default." })
+  contactCap!: number | null;
+}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -150,6 +171,7 @@ export const EVENT_CLASSES = {
   PURCHASE_RECORDED: PurchaseRecordedEvent,
   TOUCHPOINT_RECORDED: TouchpointRecordedEvent,
   REFERRAL_CREATED: ReferralCreatedEvent,
+  CONSENT_CHANGED: ConsentChangedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -204,6 +226,12 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
     });
   } else if (out instanceof ReferralCreatedEvent) {
     Object.assign(out, { referralId: str(p.referralId), referredId: String(p.referredId), sourceChannel: p.sourceChannel });
+  } else if (out instanceof ConsentChangedEvent) {
+    Object.assign(out, {
+      changes: (p.changes as ConsentChange[] | undefined) ?? [],
+      preferredChannel: (p.preferredChannel as Channel | null | undefined) ?? null,
+      contactCap: p.contactCap == null ? null : Number(p.contactCap),
+    });
   }
   memo.set(e, out);
   return out;
