@@ -1,5 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The outbox's event types before and after this migration (a migration never reads the enum: it must not change later). */
+const TYPES_BEFORE = "'CUSTOMER_CREATED','CUSTOMER_UPDATED','STAGE_CHANGED','PURCHASE_RECORDED','TOUCHPOINT_RECORDED','REFERRAL_CREATED'";
+const TYPES_AFTER = `${TYPES_BEFORE},'CONSENT_CHANGED'`;
+
 /**
  * Consent and communication preferences (src/modules/consent/), append-only:
  * every change is a new `consent_record` row holding what changed and the
@@ -11,6 +15,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * cap and is refused on an opted-out channel; SERVICE (a reply to the
  * customer's own contact) is not. Existing inbound touchpoints are SERVICE,
  * outbound ones MARKETING.
+ *
+ * The outbox accepts CONSENT_CHANGED.
  */
 export class Consent1764070000000 implements MigrationInterface {
   name = 'Consent1764070000000';
@@ -29,11 +35,18 @@ export class Consent1764070000000 implements MigrationInterface {
     )`);
     await q.query(`CREATE INDEX consent_record_customer_idx ON consent_record (customer_id, id)`);
     await q.query(`CREATE INDEX consent_record_customer_recorded_idx ON consent_record (customer_id, recorded_at, id)`);
-    await q.query(`ALTER TABLE touchpoint ADD COLUMN purpose text NOT NULL DEFAULT 'MARKETING' CHECK (purpose IN ('MARKETING', 'SERVICE'))`);
+    await q.query(
+      `ALTER TABLE touchpoint ADD COLUMN purpose text NOT NULL DEFAULT 'MARKETING' CHECK (purpose IN ('MARKETING', 'SERVICE'))`,
+    );
     await q.query(`UPDATE touchpoint SET purpose = 'SERVICE' WHERE direction = 'INBOUND'`);
+    await q.query(`ALTER TABLE customer_event DROP CONSTRAINT customer_event_type_check`);
+    await q.query(`ALTER TABLE customer_event ADD CONSTRAINT customer_event_type_check CHECK (type IN (${TYPES_AFTER}))`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DELETE FROM customer_event WHERE type = 'CONSENT_CHANGED'`);
+    await q.query(`ALTER TABLE customer_event DROP CONSTRAINT customer_event_type_check`);
+    await q.query(`ALTER TABLE customer_event ADD CONSTRAINT customer_event_type_check CHECK (type IN (${TYPES_BEFORE}))`);
     await q.query(`ALTER TABLE touchpoint DROP COLUMN purpose`);
     await q.query(`DROP TABLE consent_record`);
   }

@@ -191,7 +191,7 @@ export async function seedGraph(
   // out of SMS, prefers the phone; the next ones opted out of printed mail and the website. Nobody is left unreachable.
   await db.query(
     `INSERT INTO consent_record (customer_id, changes, channels, preferred_channel, contact_cap, source, recorded_at)
-     SELECT c.id, v.changes, v.channels, v.preferred, NULL, 'seed', now() - interval '20 days'
+     SELECT c.id, v.changes, x.channels, v.preferred, NULL, 'seed', now() - interval '20 days'
      FROM customer c JOIN (VALUES
        (0, '[{"channel":"EMAIL","status":"OPTED_IN"},{"channel":"PHONE","status":"OPTED_IN"},{"channel":"SMS","status":"OPTED_OUT"}]'::jsonb, 'PHONE'),
        (1, '[{"channel":"DIRECT_MAIL","status":"OPTED_OUT"},{"channel":"WEB","status":"OPTED_OUT"}]'::jsonb, NULL)
