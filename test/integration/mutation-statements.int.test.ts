@@ -32,6 +32,7 @@ import {
   RecordPurchasesDocument,
   RecordTouchpointDocument,
   RevokeApiKeyDocument,
+  SetCommunicationPreferencesDocument,
   TransitionStageDocument,
   UpdateCustomerDocument,
 } from '../generated/graphql';
@@ -86,10 +87,12 @@ const BUDGETS: Record<string, number> = {
   // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer with INSERT stage_change, outbox);
   // background re-score: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels, upsert scores; payload: products, customers.
   recordPurchases: 20,
-  // SET TRANSACTION, lock the customer, product exists?, INSERT, outbox; payload: product, customer.
-  recordTouchpoint: 7,
+  // SET TRANSACTION, lock the customer, consent and contact-cap check (outbound marketing), product exists?, INSERT, outbox; payload: product, customer.
+  recordTouchpoint: 8,
   // SET TRANSACTION, UPDATE … RETURNING, free the key's subscription slots, NOTIFY the revocation; payload: the key.
   revokeApiKey: 5,
+  // SET TRANSACTION, lock the customer, latest consent record, INSERT, outbox; payload: the customer (loader), their consent state (loader).
+  setCommunicationPreferences: 7,
   // SET TRANSACTION, lock the customer, UPDATE customer with INSERT stage_change, outbox; the payload is the updated entities.
   transitionCustomerStage: 4,
   // SET TRANSACTION, lock the customer, UPDATE, outbox; payload: the customer again (loader), its persona.
@@ -245,6 +248,28 @@ const CASES: Record<string, Case> = {
     variables: () => ({ input: { id: f.apiKey } }),
     check: (p) => expect(p).toMatchObject({ apiKey: { id: f.apiKey, revokedAt: expect.any(String) } }),
   },
+  setCommunicationPreferences: {
+    doc: SetCommunicationPreferencesDocument,
+    variables: () => ({
+      input: {
+        customerId: f.referred.gid,
+        channels: [
+          { channel: 'SMS', status: 'OPTED_OUT' },
+          { channel: 'EMAIL', status: 'OPTED_IN' },
+        ],
+        preferredChannel: 'EMAIL',
+        source: 'preference centre',
+      },
+    }),
+    check: (p) =>
+      expect(p).toMatchObject({
+        consentRecord: { preferredChannel: 'EMAIL' },
+        customer: {
+          id: f.referred.gid,
+          communicationPreferences: { preferredChannel: 'EMAIL', contactability: { recommendedChannel: 'EMAIL' } },
+        },
+      }),
+  },
   transitionCustomerStage: {
     doc: TransitionStageDocument,
     variables: () => ({ input: { customerId: f.mover.gid, to: 'EXPANDING', reason: 'Opened a second account.' } }),
@@ -382,6 +407,14 @@ describe('a mutation refused for bad input writes nothing', () => {
       code: 'NOT_FOUND',
       field: 'input.productId',
       tables: ['touchpoint', 'customer_event'],
+    },
+    {
+      name: 'setCommunicationPreferences: unknown customer',
+      doc: SetCommunicationPreferencesDocument,
+      variables: () => ({ input: { customerId: unknownCustomer(), contactCap: 2, source: 'test' } }),
+      code: 'NOT_FOUND',
+      field: 'input.customerId',
+      tables: ['consent_record', 'customer_event'],
     },
     {
       name: 'recordTouchpoint: in the future',
