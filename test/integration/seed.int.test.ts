@@ -7,7 +7,7 @@ import { cohorts, generateCohort } from '../../src/db/seed/generate';
 import { PERSONAS, PRODUCTS } from '../../src/db/seed/catalogue';
 import { seedDemoData, type SeedSummary } from '../../src/db/seed/seed';
 import { ALL_STAGES, STAGE_TRANSITIONS } from '../../src/modules/lifecycle/stages';
-import { CUSTOMER_360_OPERATION } from '../../src/server/playground-examples';
+import { CONSENT_OPERATIONS, CUSTOMER_360_OPERATION } from '../../src/server/playground-examples';
 import { SeededCatalogueDocument, SeededCustomersDocument, type SeededCustomersQuery } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -237,6 +237,20 @@ describe('demo data through the API', () => {
     expect(data.customers.nodes).toHaveLength(5);
     expect(data.customers.nodes.some((c) => c.persona !== null)).toBe(true);
     expect(data.customers.nodes.every((c) => c.holdings.nodes.length > 0 && c.stageHistory.nodes.length > 0)).toBe(true);
+  });
+
+  it('runs the playground consent example on demo data: some customers opted out of some channels', async () => {
+    const data = await server.query<{
+      customers: { nodes: { communicationPreferences: { channels: { status: string }[]; contactability: { reachable: boolean } } }[] };
+    }>(CONSENT_OPERATIONS);
+    expect(data.customers.nodes).toHaveLength(10);
+    const statuses = data.customers.nodes.flatMap((c) => c.communicationPreferences.channels.map((ch) => ch.status));
+    expect(statuses).toContain('OPTED_IN');
+    expect(statuses).toContain('UNKNOWN');
+    const [{ n }] = await sql<{ n: number }>(
+      `SELECT count(DISTINCT customer_id)::int AS n FROM consent_record WHERE changes::text LIKE '%OPTED_OUT%'`,
+    );
+    expect(n).toBeGreaterThan(0);
   });
 });
 
