@@ -123,6 +123,9 @@ const BOUNDED_OBJECT_LISTS: Record<string, string> = {
   'ValueTierReport.tiers': 'exactly the three tiers',
   'ReferralMetrics.channels': 'at most one per Channel value',
   'ReferralMetrics.topReferrers': 'at most the `topReferrers` argument (0–50)',
+  'CommunicationPreferences.channels': 'exactly one per Channel value',
+  'ConsentRecord.changes': 'at most one per Channel value',
+  'ConsentChangedEvent.changes': 'at most one per Channel value',
 };
 
 /** Connections that page only forward, by design. */

@@ -92,7 +92,8 @@ export const ERRORS = {
   },
   CONTACT_CAP_REACHED: {
     masked: false,
-    description: "The customer has had their contact cap of outbound marketing touchpoints in the last 30 days; the message says when the next one is allowed.",
+    description:
+      'The customer has had their contact cap of outbound marketing touchpoints in the last 30 days; the message says when the next one is allowed.',
   },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
