@@ -10,7 +10,7 @@ import { Personal } from '../auth/policy';
 import { PageInfo } from '../../shared/graphql/connection';
 import { Money } from '../../shared/graphql/scalars';
 import { LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
-import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import { Channel, Direction, TouchpointPurpose, TouchpointResponse } from '../touchpoints/touchpoint.enums';
 import { ConsentChange } from '../consent/consent.types';
 import type { Customer } from '../customers/customer.entity';
 import { encodeEventCursor } from './event-cursor';
@@ -131,6 +131,9 @@ export class TouchpointRecordedEvent extends CustomerEvent {
   @Field(() => Direction, { description: 'Who started it.' })
   direction!: Direction;
 
+  @Field(() => TouchpointPurpose, { description: 'MARKETING or SERVICE (see `TouchpointPurpose`).' })
+  purpose!: TouchpointPurpose;
+
   @Field(() => TouchpointResponse, { description: 'How the customer responded.' })
   response!: TouchpointResponse;
 
@@ -221,6 +224,8 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
       productId: str(p.productId),
       channel: p.channel,
       direction: p.direction,
+      // Events recorded before touchpoints had a purpose: the default the migration gave their rows.
+      purpose: p.purpose ?? (p.direction === Direction.INBOUND ? TouchpointPurpose.SERVICE : TouchpointPurpose.MARKETING),
       response: p.response,
       campaign: str(p.campaign),
     });
