@@ -9,6 +9,7 @@ import { Analytics1764065200000 } from './1764065200000-Analytics';
 import { RateLimitLeases1764065300000 } from './1764065300000-RateLimitLeases';
 import { InstanceLeases1764067000000 } from './1764067000000-InstanceLeases';
 import { CustomerMerge1764069000000 } from './1764069000000-CustomerMerge';
+import { Consent1764070000000 } from './1764070000000-Consent';
 import { Privacy1764071000000 } from './1764071000000-Privacy';
 import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
 
@@ -20,6 +21,7 @@ export const migrations = [
   RateLimitLeases1764065300000,
   InstanceLeases1764067000000,
   CustomerMerge1764069000000,
+  Consent1764070000000,
   Privacy1764071000000,
   PartnerSharing1764072000000,
 ];

@@ -8,6 +8,7 @@ import { connectionUrlOf } from './db/connection-url';
 import type { Config } from './config';
 import { getSchema } from './graphql/schema';
 import { createAuthRuntime, type AuthRuntime } from './modules/auth';
+import { DEFAULT_CONTACT_CAP, setDefaultContactCap } from './modules/consent/contact-cap';
 import { createHttpServer } from './server/http';
 import { DEFAULT_QUERY_LIMITS, limitValidationRules, webSocketOperationCheck } from './server/limits';
 import { CLOSE_CODES, createGraphQLWebSocketServer } from './server/ws';
@@ -61,6 +62,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** Starts serving; resolves once the port is bound. */
 export async function startApp(deps: AppDeps): Promise<App> {
   const { ds, log, config } = deps;
+  // Process-wide, like the schema: the consent service and the read compiler's SQL both read it.
+  setDefaultContactCap(config.contactCapPer30Days ?? DEFAULT_CONTACT_CAP);
   const services = createServices(ds, deps.clock ?? systemClock, { referralCost: config.referralCost ?? null, log });
   const schema = getSchema();
   const trustedDocuments = config.trustedDocuments ? loadTrustedDocuments(config.trustedDocuments) : undefined;

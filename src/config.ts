@@ -106,6 +106,13 @@ export interface Config {
   metricsPort: number | undefined;
   /** OpenTelemetry tracing, on when an OTLP endpoint is set (see `tracingSettings`); off: undefined. */
   tracing: TracingSettings | undefined;
+  /**
+   * Outbound marketing touchpoints a customer may get in any rolling 30 days
+   * unless their own preferences set another cap (`CONTACT_CAP_PER_30_DAYS`,
+   * default 12). `recordTouchpoint` refuses one more with CONTACT_CAP_REACHED;
+   * cross-sell and reactivation lists leave out customers at their cap.
+   */
+  contactCapPer30Days: number;
 }
 
 export interface TracingSettings {
@@ -241,5 +248,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: metricsToken(env),
     metricsPort: env.METRICS_PORT?.trim() ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined,
     tracing: tracingSettings(env),
+    contactCapPer30Days: integer(env, 'CONTACT_CAP_PER_30_DAYS', 12, 0, 1000),
   };
 }

@@ -91,7 +91,22 @@ describe('assessChurnRisk', () => {
       'negativeResponses',
       'unansweredOutreach',
       'noRecentContact',
+      'optedOutEverywhere',
     ]);
+  });
+
+  it('counts "opted out everywhere" as evidence of account churn, in the factor, the kind score and its explanation', () => {
+    const before = assessChurnRisk(steady);
+    const after = assessChurnRisk({ ...steady, optedOutEverywhere: true });
+    const kind = (r: typeof before) => r.kinds.find((k) => k.kind === 'ACCOUNT_CHURN')!;
+    expect(after.score).toBeGreaterThan(before.score);
+    expect(kind(after).score).toBeGreaterThan(kind(before).score);
+    expect(kind(after).explanation).toMatch(/opted out of marketing on every channel/i);
+    expect(kind(before).explanation).not.toMatch(/opted out/i);
+    expect(after.factors.find((f) => f.name === 'optedOutEverywhere')).toMatchObject({ value: 1 });
+    expect(after.factors.find((f) => f.name === 'optedOutEverywhere')!.contribution).toBeGreaterThan(0);
+    expect(before.factors.find((f) => f.name === 'optedOutEverywhere')!.value).toBe(0);
+    expect(before.factors.find((f) => f.name === 'optedOutEverywhere')!.contribution).toBeCloseTo(0, 12);
   });
 
   it('combines warnings as a noisy OR: more evidence never lowers the score', () => {

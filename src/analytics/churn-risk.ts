@@ -74,6 +74,11 @@ export interface ChurnSignals {
   unansweredOutreach: number;
   /** Days since we last reached out (outbound touchpoint), null if never. */
   daysSinceLastOutreach: number | null;
+  /**
+   * The customer opted out of marketing and no channel is left to reach them on
+   * (analytics/contact-channel.ts optedOutEverywhere). Absent = false.
+   */
+  optedOutEverywhere?: boolean;
 }
 
 /** One churn kind's score and a sentence a marketer understands. */
@@ -131,7 +136,14 @@ export const FACTOR_DESCRIPTIONS: readonly (readonly [string, string])[] = [
     'noRecentContact',
     `Days since we last reached out (-1 = never). No contact for ${CONTACT_WINDOW_DAYS}+ days adds a little risk: most customers who leave say they felt unappreciated.`,
   ],
+  [
+    'optedOutEverywhere',
+    '1 when the customer opted out of marketing and no channel is left to reach them on, else 0: a sign of account churn (they asked us to stop), and we cannot win them back by outreach.',
+  ],
 ];
+
+/** Strength of "opted out everywhere" as a warning of account churn. */
+export const OPTED_OUT_EVERYWHERE_STRENGTH = 0.3;
 
 const DESCRIPTION_BY_NAME = new Map(FACTOR_DESCRIPTIONS);
 
@@ -226,7 +238,8 @@ export function assessChurnRisk(s: ChurnSignals): ChurnRiskAssessment {
   assertSignals(s);
   const dropout = clamp01(1 - s.probabilityAlive);
   const overdue = overdueRisk(s.daysSinceLastPurchase, s.typicalGapDays);
-  const account = clamp01(1 - s.probabilityAlive * (1 - overdue));
+  const optedOut = s.optedOutEverywhere === true;
+  const account = clamp01(1 - s.probabilityAlive * (1 - overdue) * (optedOut ? 1 - OPTED_OUT_EVERYWHERE_STRENGTH : 1));
   const product = productLoss(s);
   const spend = spendDecline(s);
   const neglected = s.daysSinceLastOutreach === null || s.daysSinceLastOutreach >= CONTACT_WINDOW_DAYS;
@@ -241,6 +254,7 @@ export function assessChurnRisk(s: ChurnSignals): ChurnRiskAssessment {
     s.negativeResponses,
     s.unansweredOutreach,
     s.daysSinceLastOutreach ?? -1,
+    optedOut ? 1 : 0,
   ];
   const strengths = [
     dropout,
@@ -251,6 +265,7 @@ export function assessChurnRisk(s: ChurnSignals): ChurnRiskAssessment {
     1 - 0.8 ** s.negativeResponses,
     1 - 0.9 ** s.unansweredOutreach,
     neglected ? 0.1 : 0,
+    optedOut ? OPTED_OUT_EVERYWHERE_STRENGTH : 0,
   ];
 
   let logSurvival = 0;
@@ -280,6 +295,13 @@ export function assessChurnRisk(s: ChurnSignals): ChurnRiskAssessment {
 }
 
 function explainAccount(s: ChurnSignals, score: number): string {
+  const base = explainBuying(s, score);
+  return s.optedOutEverywhere
+    ? `${base} Opted out of marketing on every channel we could use: they asked us to stop, and outreach cannot win them back.`
+    : base;
+}
+
+function explainBuying(s: ChurnSignals, score: number): string {
   const last = `last purchase ${days(s.daysSinceLastPurchase)} ago`;
   const usual =
     s.repeatPurchases === 0

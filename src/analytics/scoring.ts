@@ -51,6 +51,7 @@ type PassedThroughSignals = Pick<
   | 'negativeResponses'
   | 'unansweredOutreach'
   | 'daysSinceLastOutreach'
+  | 'optedOutEverywhere'
 >;
 
 /** One customer's data as of the scoring day. Days are UTC day numbers (days since 1970-01-01). */
@@ -184,6 +185,7 @@ function scoreWith(model: ScoringModel, f: CustomerFeatures, shared: Map<string,
     negativeResponses: f.negativeResponses,
     unansweredOutreach: f.unansweredOutreach,
     daysSinceLastOutreach: f.daysSinceLastOutreach,
+    optedOutEverywhere: f.optedOutEverywhere,
   });
   const reactivation = reactivationPotential({
     probabilityAlive: pAlive,

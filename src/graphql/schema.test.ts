@@ -125,6 +125,9 @@ const BOUNDED_OBJECT_LISTS: Record<string, string> = {
   'ReferralMetrics.topReferrers': 'at most the `topReferrers` argument (0–50)',
   'Customer.partnerSharing': "one per partner a consent was ever recorded for: the company's partners, a short list",
   'UnmergeCustomersPayload.customers': 'the survivor and the merged profiles, at most 21',
+  'CommunicationPreferences.channels': 'exactly one per Channel value',
+  'ConsentRecord.changes': 'at most one per Channel value',
+  'ConsentChangedEvent.changes': 'at most one per Channel value',
 };
 
 /** Connections that page only forward, by design. */

@@ -6,6 +6,7 @@
 import { analytics } from './analytics';
 import { auth } from './auth';
 import { commerce } from './commerce';
+import { consent } from './consent';
 import type { Loaders, Services } from './context';
 import { customers } from './customers';
 import { events } from './events';
@@ -28,6 +29,7 @@ export const MODULES = [
   events,
   analytics,
   auth,
+  consent,
   sharing,
   merges,
   privacy,

@@ -83,7 +83,7 @@ query CrossSell {
       name
       persona { name }
       holdings(first: 10) { nodes { status product { name } } }
-      crossSellRecommendations(first: 3) { rank confidence reason product { name category price } }
+      crossSellRecommendations(first: 3) { rank confidence reason recommendedChannel product { name category price } }
     }
   }
 }
@@ -109,6 +109,7 @@ query ReactivationCandidates {
       valueIfReactivated
       reasons
       valueTier
+      recommendedChannel
       customer { name stage }
       lastPurchase { occurredAt amount product { name } }
       lastTouchpoint { channel response occurredAt }
@@ -163,13 +164,38 @@ mutation UndoMerge($mergeId: ID!) {
 }
 `;
 
+/** Consent: who agreed to what, on which channel marketing may reach them, and the history of changes. */
+export const CONSENT_OPERATIONS = `# Consent and communication preferences (docs/consent.md). Personal data: needs pii:read.
+
+query CommunicationPreferences {
+  customers(first: 10, orderBy: LAST_PURCHASE_AT_DESC) {
+    nodes {
+      name
+      communicationPreferences {
+        channels { channel status source recordedAt }
+        preferredChannel
+        contactCap
+        outboundMarketingLast30Days
+        contactability { reachable recommendedChannel reason }
+      }
+      consentHistory(first: 5) {
+        totalCount
+        nodes { changes { channel status } preferredChannel contactCap source recordedAt }
+      }
+    }
+  }
+}
+`;
+
 export const EXAMPLE_OPERATIONS = `# Welcome to Customer Graph.
 # This document holds several operations. Press the run button and pick
 # Customer360 for the first page of customers with their persona, holdings,
 # latest touchpoints and referrals; the others show churn risk, value tiers,
-# cross-sell, reactivation and referral metrics, then duplicates and merges.
-# Open the docs explorer to read about every type and field.
+# cross-sell, reactivation and referral metrics, CommunicationPreferences shows
+# consent per channel, then duplicates and merges. Open the docs explorer to read
+# about every type and field.
 
 ${CUSTOMER_360_OPERATION}
 ${ANALYTICS_OPERATIONS}
+${CONSENT_OPERATIONS}
 ${MERGE_OPERATIONS}`;

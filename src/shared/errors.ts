@@ -23,6 +23,8 @@ export const ErrorCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   CUSTOMER_MERGED: 'CUSTOMER_MERGED',
   ALREADY_UNMERGED: 'ALREADY_UNMERGED',
+  CONSENT_REQUIRED: 'CONSENT_REQUIRED',
+  CONTACT_CAP_REACHED: 'CONTACT_CAP_REACHED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -119,6 +121,15 @@ export const ERRORS = {
     description: 'The customer was merged into another (`survivorId` in the extensions); merge or unmerge the survivor instead.',
   },
   ALREADY_UNMERGED: { masked: false, description: 'This merge has already been undone; a merge is unmerged at most once.' },
+  CONSENT_REQUIRED: {
+    masked: false,
+    description: 'The customer opted out of this channel: an outbound marketing touchpoint on it is refused (service replies are allowed).',
+  },
+  CONTACT_CAP_REACHED: {
+    masked: false,
+    description:
+      'The customer has had their contact cap of outbound marketing touchpoints in the last 30 days; the message says when the next one is allowed.',
+  },
 } as const satisfies { readonly [C in ErrorCode]: ErrorKind };
 
 /** The table's entry for `code`, as the general ErrorKind. */

@@ -123,7 +123,7 @@ export async function insertCustomer(db: Sql, o: Partial<CustomerRow> = {}): Pro
  * Seeds a graph of `customers` customers in a handful of set-based statements:
  * every customer gets a persona, 2 holdings with a purchase each, 8
  * touchpoints and 3 stage-history rows; every third customer referred the
- * next one. Returns counts per table for sanity checks.
+ * next one; two in three customers have a consent record. Returns counts per table for sanity checks.
  */
 export async function seedGraph(
   db: Sql,
@@ -185,6 +185,21 @@ export async function seedGraph(
      SELECT c.id, n.id, 'SOCIAL', now() - interval '5 days'
      FROM customer c JOIN customer n ON n.id = c.id + 1 AND n.name LIKE $1 || ' customer %'
      WHERE ${scope} AND c.id % 3 = 0`,
+    [prefix],
+  );
+  // Consent (append-only records, the latest is the state): every third customer opted in to e-mail and phone,
+  // out of SMS, prefers the phone; the next ones opted out of printed mail and the website. Nobody is left unreachable.
+  await db.query(
+    `INSERT INTO consent_record (customer_id, changes, channels, preferred_channel, contact_cap, source, recorded_at)
+     SELECT c.id, v.changes, x.channels, v.preferred, NULL, 'seed', now() - interval '20 days'
+     FROM customer c JOIN (VALUES
+       (0, '[{"channel":"EMAIL","status":"OPTED_IN"},{"channel":"PHONE","status":"OPTED_IN"},{"channel":"SMS","status":"OPTED_OUT"}]'::jsonb, 'PHONE'),
+       (1, '[{"channel":"DIRECT_MAIL","status":"OPTED_OUT"},{"channel":"WEB","status":"OPTED_OUT"}]'::jsonb, NULL)
+     ) AS v(r, changes, preferred) ON v.r = c.id % 3
+     CROSS JOIN LATERAL (SELECT jsonb_object_agg(ch->>'channel', jsonb_build_object('status', ch->>'status', 'source', 'seed',
+                           'recordedAt', to_char((now() - interval '20 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'apiKeyId', NULL)) AS channels
+                         FROM jsonb_array_elements(v.changes) ch) x
+     WHERE ${scope}`,
     [prefix],
   );
   return tableCounts(db);

@@ -32,6 +32,12 @@ const EXPECTED: Record<ViewerKind, 'value' | 'FORBIDDEN field' | 'FORBIDDEN root
   ANONYMOUS: 'UNAUTHENTICATED',
 };
 
+/** Personal fields of an object type: the selection to ask for (the fixture's marker shows up inside it). */
+const SUBSELECTIONS: Record<string, string> = {
+  'Customer.communicationPreferences': '{ channels { channel source } }',
+  'Customer.consentHistory': '{ nodes { source } }',
+};
+
 let server: TestServer;
 const headers = {} as Record<ViewerKind, Record<string, string>>;
 /** Per personal type: the global ID of an object whose personal fields all hold markers, and the markers. */
@@ -64,7 +70,12 @@ beforeAll(async () => {
     { input: c },
   );
   customerId = created.createCustomer.customer.id;
-  fixtures.Customer = { id: customerId, values: c };
+  const consentSource = marker('consent-source');
+  await server.query(
+    `mutation($input: SetCommunicationPreferencesInput!) { setCommunicationPreferences(input: $input) { consentRecord { source } } }`,
+    { input: { customerId, channels: [{ channel: 'SMS', status: 'OPTED_OUT' }], source: consentSource } },
+  );
+  fixtures.Customer = { id: customerId, values: { ...c, communicationPreferences: consentSource, consentHistory: consentSource } };
 
   const note = marker('note');
   const tp = await server.query<{ recordTouchpoint: { touchpoint: { id: string } } }>(
@@ -117,13 +128,17 @@ describe.each(CASES)('%s as %s', (coordinate, viewer) => {
     const fixture = fixtures[type];
     const value = fixture.values[field];
     const { text, json } = await raw(
-      { query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on ${type} { ${field} } } }`, variables: { ids: [fixture.id] } },
+      {
+        query: `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on ${type} { ${field} ${SUBSELECTIONS[coordinate] ?? ''} } } }`,
+        variables: { ids: [fixture.id] },
+      },
       headers[viewer],
     );
     const expected = EXPECTED[viewer];
     if (expected === 'value') {
       expect(json.errors).toBeUndefined();
-      expect(json.data).toEqual({ nodes: [{ __typename: type, [field]: value }] });
+      if (SUBSELECTIONS[coordinate]) expect(text).toContain(value);
+      else expect(json.data).toEqual({ nodes: [{ __typename: type, [field]: value }] });
       return;
     }
     expect(text).not.toContain(value);

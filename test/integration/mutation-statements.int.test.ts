@@ -35,6 +35,7 @@ import {
   RecordTouchpointDocument,
   RevokeApiKeyDocument,
   SetPartnerSharingDocument,
+  SetCommunicationPreferencesDocument,
   TransitionStageDocument,
   UnmergeCustomersDocument,
   UpdateCustomerDocument,
@@ -101,13 +102,15 @@ const BUDGETS: Record<string, number> = {
   // UPDATE referral conversions, outbox (PURCHASE_RECORDED ×3), FIRST_PURCHASE move of the prospect (UPDATE customer with INSERT stage_change, outbox);
   // background re-score: SET TRANSACTION, current model FOR SHARE, 3 input reads, previous levels, upsert scores; payload: products, customers.
   recordPurchases: 20,
-  // SET TRANSACTION, lock the customer, product exists?, INSERT, outbox; payload: product, customer.
-  recordTouchpoint: 7,
+  // SET TRANSACTION, lock the customer, consent and contact-cap check (outbound marketing), product exists?, INSERT, outbox; payload: product, customer.
+  recordTouchpoint: 8,
   // SET TRANSACTION, UPDATE … RETURNING, free the key's subscription slots, NOTIFY the revocation; payload: the key.
   revokeApiKey: 5,
   // SET TRANSACTION, lock the customer, INSERT the consent record with the grant in force (one statement), outbox (CUSTOMER_SHARING_STARTED);
   // payload: the customer (loader); the record is the inserted row.
   setPartnerSharing: 5,
+  // SET TRANSACTION, lock the customer, latest consent record, INSERT, outbox; payload: the customer (loader), their consent state (loader).
+  setCommunicationPreferences: 7,
   // SET TRANSACTION, lock the customer, UPDATE customer with INSERT stage_change, outbox; the payload is the updated entities.
   transitionCustomerStage: 4,
   // SET TRANSACTION, the merge FOR UPDATE, lock the customers, referrals moved back, dropped referrals back, purchases/touchpoints/
@@ -326,6 +329,28 @@ const CASES: Record<string, Case> = {
     check: (p) =>
       expect(p).toMatchObject({ changed: true, sharing: { partner: 'acme-travel', shared: true }, customer: { id: f.customer.gid } }),
   },
+  setCommunicationPreferences: {
+    doc: SetCommunicationPreferencesDocument,
+    variables: () => ({
+      input: {
+        customerId: f.referred.gid,
+        channels: [
+          { channel: 'SMS', status: 'OPTED_OUT' },
+          { channel: 'EMAIL', status: 'OPTED_IN' },
+        ],
+        preferredChannel: 'EMAIL',
+        source: 'preference centre',
+      },
+    }),
+    check: (p) =>
+      expect(p).toMatchObject({
+        consentRecord: { preferredChannel: 'EMAIL' },
+        customer: {
+          id: f.referred.gid,
+          communicationPreferences: { preferredChannel: 'EMAIL', contactability: { recommendedChannel: 'EMAIL' } },
+        },
+      }),
+  },
   transitionCustomerStage: {
     doc: TransitionStageDocument,
     variables: () => ({ input: { customerId: f.mover.gid, to: 'EXPANDING', reason: 'Opened a second account.' } }),
@@ -487,6 +512,14 @@ describe('a mutation refused for bad input writes nothing', () => {
       code: 'NOT_FOUND',
       field: 'input.productId',
       tables: ['touchpoint', 'customer_event'],
+    },
+    {
+      name: 'setCommunicationPreferences: unknown customer',
+      doc: SetCommunicationPreferencesDocument,
+      variables: () => ({ input: { customerId: unknownCustomer(), contactCap: 2, source: 'test' } }),
+      code: 'NOT_FOUND',
+      field: 'input.customerId',
+      tables: ['consent_record', 'customer_event'],
     },
     {
       name: 'recordTouchpoint: in the future',

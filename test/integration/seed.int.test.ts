@@ -7,7 +7,7 @@ import { cohorts, generateCohort } from '../../src/db/seed/generate';
 import { PERSONAS, PRODUCTS } from '../../src/db/seed/catalogue';
 import { seedDemoData, type SeedSummary } from '../../src/db/seed/seed';
 import { ALL_STAGES, STAGE_TRANSITIONS } from '../../src/modules/lifecycle/stages';
-import { CUSTOMER_360_OPERATION } from '../../src/server/playground-examples';
+import { CONSENT_OPERATIONS, CUSTOMER_360_OPERATION } from '../../src/server/playground-examples';
 import { SeededCatalogueDocument, SeededCustomersDocument, type SeededCustomersQuery } from '../generated/graphql';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -38,6 +38,7 @@ describe('demo data in PostgreSQL', () => {
     let holdings = 0;
     let touchpoints = 0;
     let referrals = 0;
+    let consentRecords = 0;
     for (const { start, count } of cohorts(CUSTOMERS)) {
       const c = generateCohort(SEED, start, count, NOW);
       for (const x of c.customers) {
@@ -45,6 +46,7 @@ describe('demo data in PostgreSQL', () => {
         purchases += x.purchases.length;
         holdings += x.holdings.length;
         touchpoints += x.touchpoints.length;
+        consentRecords += x.consent.length;
       }
       referrals += c.referrals.length;
     }
@@ -57,6 +59,7 @@ describe('demo data in PostgreSQL', () => {
       holding: holdings,
       touchpoint: touchpoints,
       referral: referrals,
+      consent_record: consentRecords,
     };
     expect(summary?.rows).toEqual(expected);
     const counted = await one<Record<string, number>>(
@@ -65,6 +68,35 @@ describe('demo data in PostgreSQL', () => {
         .join(', ')}`,
     );
     expect(counted).toEqual(expected);
+  });
+
+  it('gives some customers consent records the rules respect: opt-outs, preferred channels, no refused outreach', async () => {
+    const [mix] = await sql<{ with_consent: number; opted_out: number; preferred: number; everywhere: number }>(
+      `SELECT count(DISTINCT customer_id)::int AS with_consent,
+              count(DISTINCT customer_id) FILTER (WHERE channels::text LIKE '%OPTED_OUT%')::int AS opted_out,
+              count(DISTINCT customer_id) FILTER (WHERE preferred_channel IS NOT NULL)::int AS preferred,
+              count(DISTINCT customer_id) FILTER (WHERE source = 'complaint')::int AS everywhere
+       FROM consent_record`,
+    );
+    expect(mix.with_consent).toBeGreaterThan(CUSTOMERS / 3);
+    expect(mix.with_consent).toBeLessThan(CUSTOMERS);
+    expect(mix.opted_out).toBeGreaterThan(0);
+    expect(mix.preferred).toBeGreaterThan(0);
+    expect(mix.everywhere).toBeGreaterThan(0);
+    // No outbound marketing touchpoint after its channel was opted out; no preferred channel that is opted out.
+    const violations = await sql(
+      `SELECT t.id FROM touchpoint t
+       JOIN LATERAL (SELECT r.channels FROM consent_record r WHERE r.customer_id = t.customer_id AND r.recorded_at <= t.occurred_at
+                     ORDER BY r.recorded_at DESC, r.id DESC LIMIT 1) s ON true
+       WHERE t.direction = 'OUTBOUND' AND t.purpose = 'MARKETING' AND s.channels->t.channel->>'status' = 'OPTED_OUT'
+       UNION ALL
+       SELECT r.id FROM consent_record r WHERE r.channels->r.preferred_channel->>'status' = 'OPTED_OUT'`,
+    );
+    expect(violations).toEqual([]);
+    const [{ inbound_marketing }] = await sql<{ inbound_marketing: number }>(
+      `SELECT count(*)::int AS inbound_marketing FROM touchpoint WHERE direction = 'INBOUND' AND purpose <> 'SERVICE'`,
+    );
+    expect(inbound_marketing).toBe(0);
   });
 
   it('has every stage, and each customer stage matches the last history row', async () => {
@@ -205,6 +237,20 @@ describe('demo data through the API', () => {
     expect(data.customers.nodes).toHaveLength(5);
     expect(data.customers.nodes.some((c) => c.persona !== null)).toBe(true);
     expect(data.customers.nodes.every((c) => c.holdings.nodes.length > 0 && c.stageHistory.nodes.length > 0)).toBe(true);
+  });
+
+  it('runs the playground consent example on demo data: some customers opted out of some channels', async () => {
+    const data = await server.query<{
+      customers: { nodes: { communicationPreferences: { channels: { status: string }[]; contactability: { reachable: boolean } } }[] };
+    }>(CONSENT_OPERATIONS);
+    expect(data.customers.nodes).toHaveLength(10);
+    const statuses = data.customers.nodes.flatMap((c) => c.communicationPreferences.channels.map((ch) => ch.status));
+    expect(statuses).toContain('OPTED_IN');
+    expect(statuses).toContain('UNKNOWN');
+    const [{ n }] = await sql<{ n: number }>(
+      `SELECT count(DISTINCT customer_id)::int AS n FROM consent_record WHERE changes::text LIKE '%OPTED_OUT%'`,
+    );
+    expect(n).toBeGreaterThan(0);
   });
 });
 

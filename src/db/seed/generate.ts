@@ -31,6 +31,7 @@ import {
   type PersonaBehaviour,
 } from './catalogue';
 import { DRIFT_STAGES, planStagePath, STAGE_MIX, stageTimes } from './journey';
+import { generateConsent, type GeneratedConsentRecord } from './consent';
 import { hashSeed, Rng } from './random';
 
 const S = LifecycleStage;
@@ -92,6 +93,8 @@ export interface GeneratedCustomer {
   holdings: GeneratedHolding[];
   /** Oldest first. */
   touchpoints: GeneratedTouchpoint[];
+  /** Consent records, oldest first (see consent.ts); empty for customers who never answered. */
+  consent: GeneratedConsentRecord[];
 }
 
 export interface GeneratedReferral {
@@ -471,6 +474,11 @@ export function generateCustomer(seed: string | number, index: number, now: Date
     purchases,
     holdings,
     touchpoints,
+    consent: generateConsent(
+      seed,
+      { index, stage: history[history.length - 1].to, createdAt: history[0].at, preferredChannels: preferred, touchpoints },
+      nowMs,
+    ),
   };
 }
 

@@ -19,7 +19,7 @@ import { emptyCounts, totalRows, writeCatalogue, writeCohort, type RowCounts } f
 export const DEFAULT_SEED = 'customer-graph-demo';
 
 /** Tables seeding fills; `reset` empties them (and whatever references them, e.g. the outbox). */
-const SEEDED_TABLES = ['referral', 'touchpoint', 'purchase', 'holding', 'stage_change', 'customer', 'product', 'persona'];
+const SEEDED_TABLES = ['consent_record', 'referral', 'touchpoint', 'purchase', 'holding', 'stage_change', 'customer', 'product', 'persona'];
 
 /** Serialises concurrent seeders (two instances starting on one empty database). */
 const SEED_LOCK_KEY = 'customer-graph:seed';

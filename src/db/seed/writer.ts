@@ -15,7 +15,8 @@ import type { GeneratedCohort } from './generate';
 /** Rows per INSERT statement. */
 export const CHUNK_ROWS = 5000;
 
-export type SeedTable = 'persona' | 'product' | 'customer' | 'stage_change' | 'purchase' | 'holding' | 'touchpoint' | 'referral';
+export type SeedTable =
+  'persona' | 'product' | 'customer' | 'stage_change' | 'purchase' | 'holding' | 'touchpoint' | 'referral' | 'consent_record';
 export type RowCounts = Record<SeedTable, number>;
 
 export const emptyCounts = (): RowCounts => ({
@@ -27,6 +28,7 @@ export const emptyCounts = (): RowCounts => ({
   holding: 0,
   touchpoint: 0,
   referral: 0,
+  consent_record: 0,
 });
 
 export interface CatalogueIds {
@@ -112,6 +114,7 @@ export async function writeCohort(qr: QueryRunner, cohort: GeneratedCohort, ids:
   const purchases: unknown[][] = [[], [], [], [], []];
   const holdings: unknown[][] = [[], [], [], [], []];
   const touchpoints: unknown[][] = [[], [], [], [], [], [], [], []];
+  const consent: unknown[][] = [[], [], [], [], [], [], []];
   for (const c of cs) {
     const id = idOf.get(c.index)!;
     for (const h of c.history) {
@@ -146,6 +149,15 @@ export async function writeCohort(qr: QueryRunner, cohort: GeneratedCohort, ids:
       touchpoints[6].push(t.response);
       touchpoints[7].push(t.note);
     }
+    for (const r of c.consent) {
+      consent[0].push(id);
+      consent[1].push(JSON.stringify(r.changes));
+      consent[2].push(JSON.stringify(r.channels));
+      consent[3].push(r.preferredChannel);
+      consent[4].push(r.contactCap);
+      consent[5].push(r.source);
+      consent[6].push(iso(r.at));
+    }
   }
 
   counts.stage_change += await insertColumns(
@@ -167,11 +179,18 @@ export async function writeCohort(qr: QueryRunner, cohort: GeneratedCohort, ids:
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::timestamptz[])`,
     holdings,
   );
+  // Inbound contact is the customer's own: SERVICE. Our outreach in the demo is marketing.
   counts.touchpoint += await insertColumns(
     qr,
-    `INSERT INTO touchpoint (customer_id, channel, direction, occurred_at, campaign, product_id, response, note, recorded_at)
-     SELECT c, ch, d, o, ca, p, r, n, o FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[]) AS u(c, ch, d, o, ca, p, r, n)`,
+    `INSERT INTO touchpoint (customer_id, channel, direction, purpose, occurred_at, campaign, product_id, response, note, recorded_at)
+     SELECT c, ch, d, CASE WHEN d = 'INBOUND' THEN 'SERVICE' ELSE 'MARKETING' END, o, ca, p, r, n, o FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[]) AS u(c, ch, d, o, ca, p, r, n)`,
     touchpoints,
+  );
+  counts.consent_record += await insertColumns(
+    qr,
+    `INSERT INTO consent_record (customer_id, changes, channels, preferred_channel, contact_cap, source, recorded_at)
+     SELECT * FROM unnest($1::bigint[], $2::jsonb[], $3::jsonb[], $4::text[], $5::int[], $6::text[], $7::timestamptz[])`,
+    consent,
   );
   const rs = cohort.referrals;
   counts.referral += await insertColumns(

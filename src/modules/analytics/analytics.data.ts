@@ -15,7 +15,11 @@ import {
   RECENT_CLOSURE_DAYS,
   RECENT_WINDOW_DAYS,
 } from '../../analytics/churn-risk';
+import { optedOutEverywhere, type ConsentStatusValue } from '../../analytics/contact-channel';
 import type { CustomerFeatures } from '../../analytics/scoring';
+import { Channel } from '../touchpoints/touchpoint.enums';
+
+const CHANNELS: readonly string[] = Object.values(Channel);
 
 const DAY_MS = 86_400_000;
 
@@ -108,6 +112,7 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
     earlier_total: number;
     first_at: Date;
     last_at: Date;
+    consent: Partial<Record<string, { status: ConsentStatusValue }>> | null;
   }[] = await em.query(
     `WITH d AS (
        SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount) AS total,
@@ -123,7 +128,9 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
             coalesce(sum(total) FILTER (WHERE day > first_day), 0)::float8 AS repeat_total,
             coalesce(sum(total) FILTER (WHERE day > $3::date - $4::int), 0)::float8 AS recent_total,
             coalesce(sum(total) FILTER (WHERE day <= $3::date - $4::int AND day > $3::date - $4::int - $5::int), 0)::float8 AS earlier_total,
-            min(first_at) AS first_at, max(last_at) AS last_at
+            min(first_at) AS first_at, max(last_at) AS last_at,
+            (SELECT cr.channels FROM consent_record cr WHERE cr.customer_id = f.customer_id AND cr.recorded_at <= $2
+             ORDER BY cr.id DESC LIMIT 1) AS consent
      FROM f GROUP BY customer_id ORDER BY customer_id`,
     [ids, asOf, scoreDate, RECENT_WINDOW_DAYS, EARLIER_WINDOW_DAYS],
   );
@@ -209,6 +216,7 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
         unansweredOutreach: t?.unanswered ?? 0,
         positiveResponses: t?.positives ?? 0,
         daysSinceLastOutreach: t?.last_outreach ? Math.max(0, (asOf.getTime() - t.last_outreach.getTime()) / DAY_MS) : null,
+        optedOutEverywhere: optedOutEverywhere(CHANNELS, new Map(CHANNELS.map((c) => [c, p.consent?.[c]?.status ?? 'UNKNOWN']))),
       },
       totalSpendText: p.total_text,
       firstPurchaseAt: p.first_at,

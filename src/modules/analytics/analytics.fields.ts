@@ -7,7 +7,8 @@ import { Product } from '../commerce/product.entity';
 import { Purchase } from '../commerce/purchase.entity';
 import { Customer } from '../customers/customer.entity';
 import { Touchpoint } from '../touchpoints/touchpoint.entity';
-import { Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import { contactChoice } from '../consent/consent.state';
 import { ChurnModel, type CustomerScore } from './analytics.entity';
 import { ChurnEvidenceKind, ChurnKind, ValueTier, type ChurnRiskLevel } from './analytics.enums';
 import {
@@ -87,7 +88,7 @@ export class CustomerAnalyticsFields {
   }
 
   @FieldResolver(() => [CrossSellRecommendation], {
-    description: `Products the customer has never held (neither ACTIVE nor CLOSED) and has not declined in the last 90 days, ranked by how many similar customers (same products, same persona) hold them. Empty before the first fit. Statistics are from the last fit; exclusions are live.`,
+    description: `Products the customer has never held (neither ACTIVE nor CLOSED) and has not declined in the last 90 days, ranked by how many similar customers (same products, same persona) hold them, each with the channel to offer it on. Empty before the first fit, and while marketing may not reach the customer (no channel they can be reached on, or at their contact cap: see \`communicationPreferences.contactability\`). Statistics are from the last fit; exclusions are live.`,
   })
   async crossSellRecommendations(
     @Root() customer: Customer,
@@ -100,7 +101,13 @@ export class CustomerAnalyticsFields {
     const items = await ctx.loaders.crossSell.load({ customerId: customer.id, personaId: customer.personaId, first });
     // The products came with the statistics: the product field needs no lookup.
     for (const it of items) if (it.product) ctx.loaders.productById.prime(it.productId, it.product);
-    return items.map((it, i) => ({ productId: it.productId, rank: i + 1, confidence: it.confidence, reason: it.reason }));
+    return items.map((it, i) => ({
+      productId: it.productId,
+      rank: i + 1,
+      confidence: it.confidence,
+      reason: it.reason,
+      recommendedChannel: it.channel as Channel,
+    }));
   }
 }
 
@@ -173,6 +180,15 @@ export class ReactivationCandidateFields {
   async lastPurchase(@Root() c: ReactivationCandidate, @Ctx() ctx: Context): Promise<Purchase | null> {
     const id = await ctx.loaders.latestPurchaseId.load(c.customerId);
     return id ? ctx.loaders.purchaseById.load(id) : null;
+  }
+
+  @FieldResolver(() => Channel, {
+    nullable: true,
+    description:
+      'The channel to approach them on: the preferred channel if opted in, else the opted-in channel with the most positive responses, else a channel reachable without an opt-in (see `ConsentStatus.UNKNOWN`). Null only if they stopped being reachable after the list was read.',
+  })
+  async recommendedChannel(@Root() c: ReactivationCandidate, @Ctx() ctx: Context): Promise<Channel | null> {
+    return contactChoice(await ctx.loaders.consentState.load(c.customerId)).channel as Channel | null;
   }
 
   @FieldResolver(() => Touchpoint, {

@@ -81,7 +81,7 @@ export class AnalyticsResolver {
 
   @Query(() => ReactivationCandidateConnection, {
     description:
-      'Dormant or lapsed customers (stage DORMANT or CHURNED, or an account-churn score of 0.5 or more) ranked by chance of coming back × value, with why, their last purchase and last touchpoint. Empty before the first fit.',
+      'Dormant or lapsed customers (stage DORMANT or CHURNED, or an account-churn score of 0.5 or more) ranked by chance of coming back × value, with why, the channel to approach them on, their last purchase and last touchpoint. Customers marketing may not reach now (no reachable channel, or at their contact cap) are left out; `Customer.communicationPreferences.contactability` says why. Empty before the first fit.',
   })
   async reactivationCandidates(
     @Args() page: ConnectionArgs,

@@ -2,13 +2,15 @@
  * How the stored insight of a customer is read, for the read compiler (see
  * db/sql-map.ts): churn risk, lifetime value and value tier come from the
  * customer's row in `customer_score` under the current model, as
- * analytics.fields.ts reads them. Cross-sell is computed in TypeScript.
+ * analytics.fields.ts reads them. Cross-sell is computed in TypeScript. Reactivation candidates
+ * are only customers marketing may reach now (consent/consent.sql.ts), with the channel to use.
  */
 import { col, idText, key, ref, sqlString, type ChildFilterSql, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
 import { fromGlobalId } from '../../shared/global-id';
 import { FACTOR_DESCRIPTIONS } from '../../analytics/churn-risk';
 import { LifecycleStage } from '../lifecycle/stages';
 import type { ModuleSql } from '../module';
+import { contactableSql, recommendedChannelSql } from '../consent/consent.sql';
 import { ReactivationFilter } from './analytics.inputs';
 import { LAPSED_ACCOUNT_CHURN, REACTIVATION_ORDER } from './insights.service';
 
@@ -148,6 +150,7 @@ export const reactivationCandidateSql: SqlObjectMap = {
     lastPurchaseAt: col('last_purchase_at', 'datetime'),
     lastPurchase: { kind: 'reference', target: 'Purchase', from: latestOf('purchase') },
     lastTouchpoint: { kind: 'reference', target: 'Touchpoint', from: latestOf('touchpoint') },
+    recommendedChannel: { kind: 'column', format: 'plain', sql: (r) => recommendedChannelSql(`${r}.customer_id`) },
   },
   row: { customerId: idText('customer_id') },
 };
@@ -167,6 +170,7 @@ export const reactivationListFilter: ChildFilterSql = (filter, r, param) => {
     const personaId = fromGlobalId(filter.personaId as string, 'Persona', 'filter.personaId');
     out.push(`(SELECT c.persona_id FROM customer c WHERE c.id = ${r}.customer_id) = ${param(personaId, 'bigint')}`);
   }
+  out.push(contactableSql(`${r}.customer_id`));
   return out;
 };
 

@@ -75,7 +75,7 @@ export class ChurnKindScore {
 export class ChurnRiskFactor {
   @Field({
     description:
-      'Stable name: dropoutProbability, overdueRatio, productLoss, spendDecline, complaints, negativeResponses, unansweredOutreach or noRecentContact.',
+      'Stable name: dropoutProbability, overdueRatio, productLoss, spendDecline, complaints, negativeResponses, unansweredOutreach, noRecentContact or optedOutEverywhere.',
   })
   name!: string;
   @Field(() => Float, { description: 'The measured value, in the unit the description names.' })
@@ -107,7 +107,10 @@ export class ChurnRisk {
   level!: ChurnRiskLevel;
   @Field(() => Float, { description: 'Purchase-model (BG/NBD) probability that the customer is still an active buyer.' })
   probabilityAlive!: number;
-  @Field(() => ChurnKindScore, { description: 'Losing the customer completely: from P(alive) and how overdue the next purchase is.' })
+  @Field(() => ChurnKindScore, {
+    description:
+      'Losing the customer completely: from P(alive), how overdue the next purchase is, and whether they opted out of marketing everywhere.',
+  })
   accountChurn!: ChurnKindScore;
   @Field(() => ChurnKindScore, { description: 'Fewer products than before: holdings closed, or still held but no longer bought.' })
   productChurn!: ChurnKindScore;
@@ -169,6 +172,11 @@ export class CrossSellRecommendation {
   confidence!: number;
   @Field({ description: 'Why it is recommended, with the counts behind it.' })
   reason!: string;
+  @Field(() => Channel, {
+    description:
+      "The channel to make the offer on: the customer's preferred channel if opted in, else the opted-in channel with the most positive responses, else a channel reachable without an opt-in (see `ConsentStatus.UNKNOWN`).",
+  })
+  recommendedChannel!: Channel;
 }
 
 @ObjectType({ description: 'A dormant or lapsed customer worth winning back, with why.' })
@@ -194,6 +202,7 @@ export class ReactivationCandidate {
   valueTier!: ValueTier | null;
   @Field({ description: 'When they last bought.' })
   lastPurchaseAt!: Date;
+  // Resolved by ReactivationCandidateFields (or the compiled SQL) from the customer's consent.
 }
 
 export const ReactivationCandidateConnection = ConnectionType(ReactivationCandidate, 'ReactivationCandidate', 'reactivation candidates');

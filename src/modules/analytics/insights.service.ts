@@ -12,6 +12,8 @@ import type { Page, PageRequest } from '../../shared/pagination';
 import { pageFromQuery, type Ordering } from '../../db/keyset';
 import { LifecycleStage } from '../lifecycle/stages';
 import { Product } from '../commerce/product.entity';
+import { consentStateFrom, contactableSql } from '../consent/consent.sql';
+import { contactChoice, type ConsentStateRow } from '../consent/consent.state';
 import { ChurnModel, CustomerScore } from './analytics.entity';
 import { ValueTier } from './analytics.enums';
 
@@ -30,6 +32,8 @@ export interface CrossSellKey {
 
 export interface CrossSellItem {
   productId: string;
+  /** The channel to make the offer on (the contact rule, analytics/contact-channel.ts). */
+  channel: string;
   confidence: number;
   reason: string;
   /** The product itself, read with the statistics (so resolvers need no lookup of their own). */
@@ -78,6 +82,7 @@ interface CrossSellInputs {
   pairs: { product_id: string; other_product_id: string; co_holders: number; name: string }[];
   personas: { persona_id: string; product_id: string; holders: number; persona_customers: number; persona_name: string }[];
   products: (Omit<Product, 'createdAt'> & { createdAt: string })[];
+  consent: ConsentStateRow[];
 }
 
 export class InsightsService {
@@ -122,7 +127,10 @@ export class InsightsService {
                       WHERE a.persona_id = ANY($2::bigint[])),
          'products', (SELECT coalesce(json_agg(json_build_object('id', p.id::text, 'sku', p.sku, 'name', p.name, 'category', p.category,
                                                                  'price', p.price::text, 'createdAt', p.created_at)), '[]')
-                      FROM product p WHERE p.id IN (SELECT a.product_id FROM product_affinity a JOIN m ON a.model_id = m.id WHERE a.product_id = a.other_product_id))
+                      FROM product p WHERE p.id IN (SELECT a.product_id FROM product_affinity a JOIN m ON a.model_id = m.id WHERE a.product_id = a.other_product_id)),
+         'consent', (SELECT coalesce(json_agg(json_build_object('customer_id', s.customer_id::text, 'channels', s.channels, 'preferred_channel', s.preferred_channel,
+                                                                'own_cap', s.own_cap, 'outbound', s.outbound, 'positives', s.positives)), '[]')
+                     FROM unnest($1::bigint[]) AS k(id) CROSS JOIN LATERAL ${consentStateFrom('s', 'k.id', true)})
        ) AS inputs`,
       [customerIds, personaIds, DECLINED_OFFER_DAYS],
     );
@@ -172,19 +180,26 @@ export class InsightsService {
     const declinedBy = new Map<string, Set<string>>();
     for (const d of declined) declinedBy.set(d.customer_id, (declinedBy.get(d.customer_id) ?? new Set()).add(d.product_id));
 
+    // Customers marketing may not reach now (no channel, or at their contact cap) get no offers.
+    const consent = new Map(inputs.consent.map((c) => [c.customer_id, c]));
+    const choices = new Map(customerIds.map((id) => [id, contactChoice(consent.get(id)!)]));
     const recommendations = keys.map((k) =>
-      recommendProducts(
-        {
-          activeProductIds: active.get(k.customerId) ?? [],
-          ownedProductIds: owned.get(k.customerId) ?? new Set(),
-          declinedProductIds: declinedBy.get(k.customerId) ?? new Set(),
-          personaId: k.personaId,
-        },
-        stats,
-        k.first,
-      ),
+      !choices.get(k.customerId)!.reachable
+        ? []
+        : recommendProducts(
+            {
+              activeProductIds: active.get(k.customerId) ?? [],
+              ownedProductIds: owned.get(k.customerId) ?? new Set(),
+              declinedProductIds: declinedBy.get(k.customerId) ?? new Set(),
+              personaId: k.personaId,
+            },
+            stats,
+            k.first,
+          ),
     );
-    return recommendations.map((items) => items.map((item) => ({ ...item, product: products.get(item.productId) })));
+    return recommendations.map((items, i) =>
+      items.map((item) => ({ ...item, channel: choices.get(keys[i].customerId)!.channel!, product: products.get(item.productId) })),
+    );
   }
 
   /**
@@ -261,6 +276,8 @@ export class InsightsService {
     }
     if (filter?.personaId)
       qb.andWhere('c.persona_id = :personaId', { personaId: fromGlobalId(filter.personaId, 'Persona', 'filter.personaId') });
+    // Only customers marketing may reach now (the same SQL as the compiled list's filter).
+    qb.andWhere(contactableSql('x.customer_id'));
     return pageFromQuery(qb, REACTIVATION_ORDER, req);
   }
 

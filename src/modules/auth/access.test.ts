@@ -107,6 +107,9 @@ describe('personal fields', () => {
     }
     expect(unmarked).toEqual([]);
     expect([...marked].filter((c) => c.startsWith('Customer.'))).toEqual([
+      // Consent and preferences are about one identified person.
+      'Customer.communicationPreferences',
+      'Customer.consentHistory',
       'Customer.email',
       'Customer.externalId',
       'Customer.name',

@@ -36,6 +36,7 @@ export const ROOT_FIELD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'Mutation.recordTouchpoint': WRITERS,
   'Mutation.createReferral': WRITERS,
   'Mutation.setPartnerSharing': WRITERS,
+  'Mutation.setCommunicationPreferences': WRITERS,
   'Mutation.createApiKey': [ADMIN],
   'Mutation.revokeApiKey': [ADMIN],
   // Fitting the churn model is running analytics.

@@ -14,6 +14,8 @@ export enum CustomerEventType {
   CUSTOMER_SHARING_ENDED = 'CUSTOMER_SHARING_ENDED',
   CUSTOMER_MERGED = 'CUSTOMER_MERGED',
   CUSTOMER_UNMERGED = 'CUSTOMER_UNMERGED',
+  /** Consent or communication preferences changed: which channels, new statuses, preferred channel, cap (no personal data). */
+  CONSENT_CHANGED = 'CONSENT_CHANGED',
 }
 
 /** Event types addressed to one partner (`payload.partner`): a partner's feed has them only for itself. */

@@ -10,7 +10,8 @@ import { Personal } from '../auth/policy';
 import { PageInfo } from '../../shared/graphql/connection';
 import { Money } from '../../shared/graphql/scalars';
 import { LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
-import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import { Channel, Direction, TouchpointPurpose, TouchpointResponse } from '../touchpoints/touchpoint.enums';
+import { ConsentChange } from '../consent/consent.types';
 import type { Customer } from '../customers/customer.entity';
 import { encodeEventCursor } from './event-cursor';
 import { CustomerEventType } from './event-types';
@@ -47,6 +48,10 @@ registerEnumType(CustomerEventType, {
     },
     CUSTOMER_UNMERGED: {
       description: "A merge was undone (`unmergeCustomers`); the event's customer is the former survivor. Type: `CustomerUnmergedEvent`.",
+    },
+    CONSENT_CHANGED: {
+      description:
+        "A customer's consent or communication preferences changed (`setCommunicationPreferences`). Type: `ConsentChangedEvent`. Partners that market to the customer must honour opt-outs from it.",
     },
   },
 });
@@ -144,6 +149,9 @@ export class TouchpointRecordedEvent extends CustomerEvent {
   @Field(() => Direction, { description: 'Who started it.' })
   direction!: Direction;
 
+  @Field(() => TouchpointPurpose, { description: 'MARKETING or SERVICE (see `TouchpointPurpose`).' })
+  purpose!: TouchpointPurpose;
+
   @Field(() => TouchpointResponse, { description: 'How the customer responded.' })
   response!: TouchpointResponse;
 
@@ -216,6 +224,22 @@ export class CustomerUnmergedEvent extends CustomerEvent {
   mergedIds!: string[];
 }
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description:
+    "The customer's consent or communication preferences changed. Carries channels and statuses only, never the source text or who recorded it.",
+})
+export class ConsentChangedEvent extends CustomerEvent {
+  @Field(() => [ConsentChange], { description: 'Channels set by the change, with their new status (empty when only preferences changed).' })
+  changes!: ConsentChange[];
+
+  @Field(() => Channel, { nullable: true, description: 'The preferred channel after the change.' })
+  preferredChannel!: Channel | null;
+
+  @Field(() => Int, { nullable: true, description: "The customer's own contact cap after the change; null = the default." })
+  contactCap!: number | null;
+}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -229,6 +253,7 @@ export const EVENT_CLASSES = {
   CUSTOMER_SHARING_ENDED: CustomerSharingEndedEvent,
   CUSTOMER_MERGED: CustomerMergedEvent,
   CUSTOMER_UNMERGED: CustomerUnmergedEvent,
+  CONSENT_CHANGED: ConsentChangedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -278,6 +303,8 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
       productId: str(p.productId),
       channel: p.channel,
       direction: p.direction,
+      // Events recorded before touchpoints had a purpose: the default the migration gave their rows.
+      purpose: p.purpose ?? (p.direction === Direction.INBOUND ? TouchpointPurpose.SERVICE : TouchpointPurpose.MARKETING),
       response: p.response,
       campaign: str(p.campaign),
     });
@@ -288,6 +315,12 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
   } else if (out instanceof CustomerMergedEvent || out instanceof CustomerUnmergedEvent) {
     // The payload holds global IDs already (see merges/merge.service.ts).
     Object.assign(out, { mergeId: String(p.mergeId), survivorId: String(p.survivorId), mergedIds: (p.mergedIds as string[]).map(String) });
+  } else if (out instanceof ConsentChangedEvent) {
+    Object.assign(out, {
+      changes: (p.changes as ConsentChange[] | undefined) ?? [],
+      preferredChannel: (p.preferredChannel as Channel | null | undefined) ?? null,
+      contactCap: p.contactCap == null ? null : Number(p.contactCap),
+    });
   }
   memo.set(e, out);
   return out;

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../shared/graphql/node';
 import { Personal } from '../auth/policy';
-import { Channel, Direction, TouchpointResponse } from './touchpoint.enums';
+import { Channel, Direction, TouchpointPurpose, TouchpointResponse } from './touchpoint.enums';
 
 @Entity('touchpoint')
 @Index(['customerId', 'occurredAt', 'id'])
@@ -21,6 +21,10 @@ export class Touchpoint {
   @Field(() => Direction, { description: 'Who started it.' })
   @Column({ type: 'text' })
   direction!: Direction;
+
+  @Field(() => TouchpointPurpose, { description: 'Why: MARKETING (checked against consent and the contact cap when outbound) or SERVICE.' })
+  @Column({ type: 'text', default: TouchpointPurpose.MARKETING })
+  purpose!: TouchpointPurpose;
 
   @Field({ description: 'When it happened.' })
   @Column({ name: 'occurred_at', type: 'timestamptz' })

@@ -27,6 +27,12 @@ export enum Direction {
   OUTBOUND = 'OUTBOUND',
 }
 
+/** Why we reached out: marketing counts against consent and the contact cap, service does not. */
+export enum TouchpointPurpose {
+  MARKETING = 'MARKETING',
+  SERVICE = 'SERVICE',
+}
+
 registerEnumType(Channel, {
   name: 'Channel',
   description: 'A channel a customer can be reached on or reach us through.',
@@ -60,5 +66,18 @@ registerEnumType(Direction, {
   valuesConfig: {
     INBOUND: { description: 'The customer reached out to us.' },
     OUTBOUND: { description: 'We reached out to the customer.' },
+  },
+});
+
+registerEnumType(TouchpointPurpose, {
+  name: 'TouchpointPurpose',
+  description:
+    'Why a touchpoint happened. Outbound MARKETING needs the channel not to be opted out and counts against the contact cap; SERVICE does not.',
+  valuesConfig: {
+    MARKETING: { description: 'Promotion, offers, newsletters, win-back: anything we start to sell or engage.' },
+    SERVICE: {
+      description:
+        "A reply to the customer's own contact (an answer to their inbound call, mail or complaint) or a message they asked for; allowed on opted-out channels and not capped.",
+    },
   },
 });

@@ -1,6 +1,6 @@
 import { IsOptional, MaxLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { Channel, Direction, TouchpointResponse } from './touchpoint.enums';
+import { Channel, Direction, TouchpointPurpose, TouchpointResponse } from './touchpoint.enums';
 
 @InputType({ description: 'An interaction to record.' })
 export class RecordTouchpointInput {
@@ -12,6 +12,14 @@ export class RecordTouchpointInput {
 
   @Field(() => Direction, { defaultValue: Direction.OUTBOUND, description: 'Who started it (default OUTBOUND).' })
   direction!: Direction;
+
+  @Field(() => TouchpointPurpose, {
+    nullable: true,
+    description:
+      "Why it happened; default MARKETING for OUTBOUND, SERVICE for INBOUND. An OUTBOUND MARKETING touchpoint is refused with CONSENT_REQUIRED on a channel the customer opted out of, and with CONTACT_CAP_REACHED when it falls in the last 30 days and the customer already had their contact cap there. Mark a reply to the customer's own contact (their call, mail or complaint) as SERVICE: it is always allowed and not counted.",
+  })
+  @IsOptional()
+  purpose?: TouchpointPurpose | null;
 
   @Field({ description: 'When it happened; not more than a day in the future.' })
   occurredAt!: Date;

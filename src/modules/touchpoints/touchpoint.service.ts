@@ -10,7 +10,9 @@ import { Product } from '../commerce/product.entity';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
 import { lockCustomer } from '../customers/customer.lock';
+import { assertMarketingAllowed } from '../consent/consent.guard';
 import { Touchpoint } from './touchpoint.entity';
+import { Direction, TouchpointPurpose } from './touchpoint.enums';
 import type { RecordTouchpointInput, TouchpointFilter } from './touchpoint.inputs';
 import { touchpointFilter } from './touchpoint.sql';
 
@@ -29,10 +31,14 @@ export class TouchpointService {
     const customerId = fromGlobalId(input.customerId, 'Customer', 'input.customerId');
     const productId = input.productId ? fromGlobalId(input.productId, 'Product', 'input.productId') : null;
     assertPlausibleDate(input.occurredAt, 'input.occurredAt', this.clock.now());
+    const purpose = input.purpose ?? (input.direction === Direction.INBOUND ? TouchpointPurpose.SERVICE : TouchpointPurpose.MARKETING);
     return inTransaction(
       this.ds,
       async (em) => {
         await lockCustomer(em, customerId, 'input.customerId');
+        // After the lock: concurrent touchpoints of one customer are checked one after the other.
+        if (input.direction === Direction.OUTBOUND && purpose === TouchpointPurpose.MARKETING)
+          await assertMarketingAllowed(em, customerId, input.channel, input.occurredAt, this.clock.now(), 'input.channel');
         if (productId && !(await em.getRepository(Product).existsBy({ id: productId })))
           throw notFound('product', input.productId!, 'input.productId');
         const repo = em.getRepository(Touchpoint);
@@ -41,6 +47,7 @@ export class TouchpointService {
             customerId,
             channel: input.channel,
             direction: input.direction,
+            purpose,
             occurredAt: input.occurredAt,
             response: input.response,
             campaign: input.campaign?.trim() || null,
@@ -57,6 +64,7 @@ export class TouchpointService {
               touchpointId: touchpoint.id,
               channel: touchpoint.channel,
               direction: touchpoint.direction,
+              purpose: touchpoint.purpose,
               response: touchpoint.response,
               campaign: touchpoint.campaign,
               productId,

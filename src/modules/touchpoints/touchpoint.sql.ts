@@ -10,6 +10,7 @@ export const touchpointSql: SqlObjectMap = {
     customer: ref('Customer', 'customer_id'),
     channel: col('channel'),
     direction: col('direction'),
+    purpose: col('purpose'),
     occurredAt: col('occurred_at', 'datetime'),
     campaign: col('campaign'),
     product: ref('Product', 'product_id'),
