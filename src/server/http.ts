@@ -256,6 +256,9 @@ export async function createHttpServer(
     schema: deps.schema,
     formatError: createErrorFormatter(deps.log, deps.outage),
     includeStacktraceInErrorResponses: false,
+    // The process owner (main.ts) handles SIGTERM/SIGINT: drain, then close the pool and stop PostgreSQL.
+    // Apollo's own handler would race it to stop() and then re-raise the signal.
+    stopOnTerminationSignals: false,
     introspection: true,
     allowBatchedHttpRequests: false,
     // Apollo's CSRF guard, kept whatever CORS allows: a GET, or a POST with a content type a plain

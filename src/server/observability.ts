@@ -10,7 +10,7 @@
  * storage, no per-field hooks.
  *
  * Never logged: the query text, variables, response data, the key's secret
- * or any header (docs/observability.md, "Logs").
+ * or any header (docs/operations.md, "Logs").
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -165,7 +165,7 @@ mutation UndoMerge($mergeId: ID!) {
 `;
 
 /** Consent: who agreed to what, on which channel marketing may reach them, and the history of changes. */
-export const CONSENT_OPERATIONS = `# Consent and communication preferences (docs/consent.md). Personal data: needs pii:read.
+export const CONSENT_OPERATIONS = `# Consent and communication preferences (docs/privacy.md#consent-model). Personal data: needs pii:read.
 
 query CommunicationPreferences {
   customers(first: 10, orderBy: LAST_PURCHASE_AT_DESC) {

@@ -6,7 +6,7 @@
  * The call shape is `log.info(msg, fields)` throughout the code base; `child`
  * binds fields to every line of a part of the program. Nothing here decides
  * what may be logged: callers never pass secrets, personal data or GraphQL
- * variables (see docs/observability.md, "Logs").
+ * variables (see docs/operations.md, "Logs").
  */
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogLevel } from '../config';

@@ -3,7 +3,7 @@
  * two instances in one process (tests) never share counts. Everything costly
  * (pool use, open subscriptions) is read when Prometheus scrapes, not counted
  * on the hot path. Names, labels and meanings are listed in
- * docs/observability.md ("Metrics"); keep the two in step.
+ * docs/operations.md ("Metrics"); keep the two in step.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 

@@ -15,9 +15,9 @@ import {
   SetCommunicationPreferencesDocument,
   type SetCommunicationPreferencesInput,
 } from '../generated/graphql';
-import { buildTouchpointInput, insertCustomer, seedGraph, tableCounts, type Inserted } from '../factories';
+import { buildTouchpointInput, insertCustomer, seedGraph, shareWithPartner, tableCounts, type Inserted } from '../factories';
 import { subscribe } from './events-support';
-import { startTestServer, type TestServer } from '../support/server';
+import { startTestServer, TEST_PARTNER, type TestServer } from '../support/server';
 
 jest.setTimeout(60_000);
 
@@ -233,6 +233,8 @@ describe('setCommunicationPreferences', () => {
 describe('reading consent needs pii:read', () => {
   it('hides communicationPreferences and consentHistory without the scope, on both paths', async () => {
     const ada = await insertCustomer(server.ds, { name: 'Private Person' });
+    // The partner key sees only customers who share with its partner.
+    await shareWithPartner(server.ds, TEST_PARTNER, [ada.id]);
     await set({ customerId: ada.gid, channels: [{ channel: 'SMS', status: 'OPTED_OUT' }], source: 'web form' });
     const analyst = await server.createKey({ role: 'ANALYST' });
     const partner = await server.createKey({ role: 'PARTNER' });

@@ -21,6 +21,7 @@ import { ApiKeyRole, ApiKeySource } from '../../src/modules/auth/auth.enums';
 import { createLogger } from '../../src/shared/logger';
 import { createTestDatabase, openDataSource, type TestDatabase } from '../support/database';
 import { TEST_ADMIN_KEY, wsClient, waitUntil } from './events-support';
+import { TEST_PARTNER } from '../support/server';
 
 const MANIFEST = path.join(__dirname, '..', 'generated', 'persisted', 'persisted-documents.json');
 const documents = JSON.parse(fs.readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
@@ -77,7 +78,8 @@ async function start(config: Partial<Config> = {}): Promise<Running> {
       return { status: res.status, body: (await res.json()) as Answer['body'] };
     },
     async keyFor(role) {
-      const { secret } = await app.services.apiKeys.create({ label: `pq ${role}`, role, scopes: [], source: ApiKeySource.API });
+      const partner = role === ApiKeyRole.PARTNER ? TEST_PARTNER : undefined;
+      const { secret } = await app.services.apiKeys.create({ label: `pq ${role}`, role, scopes: [], partner, source: ApiKeySource.API });
       return secret;
     },
     async stop() {
