@@ -7,6 +7,7 @@ import { ApiKeys1764065100000 } from './1764065100000-ApiKeys';
 import { CustomerEvents1764065000000 } from './1764065000000-CustomerEvents';
 import { Analytics1764065200000 } from './1764065200000-Analytics';
 import { RateLimitLeases1764065300000 } from './1764065300000-RateLimitLeases';
+import { BulkImport1764068000000 } from './1764068000000-BulkImport';
 
 export const migrations = [
   Foundation1764064800000,
@@ -14,4 +15,5 @@ export const migrations = [
   ApiKeys1764065100000,
   Analytics1764065200000,
   RateLimitLeases1764065300000,
+  BulkImport1764068000000,
 ];

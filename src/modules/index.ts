@@ -9,13 +9,14 @@ import { commerce } from './commerce';
 import type { Loaders, Services } from './context';
 import { customers } from './customers';
 import { events } from './events';
+import { imports } from './imports';
 import { lifecycle } from './lifecycle';
 import type { ModuleDescriptor } from './module';
 import { personas } from './personas';
 import { referrals } from './referrals';
 import { touchpoints } from './touchpoints';
 
-export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth] as const;
+export const MODULES = [customers, personas, commerce, touchpoints, referrals, lifecycle, events, analytics, auth, imports] as const;
 
 /** Every module's entities, for the DataSource. */
 export const ENTITIES = MODULES.flatMap((m) => m.entities ?? []);

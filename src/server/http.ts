@@ -31,6 +31,7 @@ import { createErrorFormatter, hideSuggestionsPlugin } from './format-error';
 import { DEFAULT_QUERY_LIMITS, limitsPlugin, limitValidationRules, tooComplex, type QueryLimits } from './limits';
 import { playgroundOnBrowserGet, servePlaygroundStatic, type PlaygroundOptions } from './playground';
 import { requestIdMiddleware, requestIdOf, requestIdPlugin } from './request-id';
+import { importRoute } from './import-route';
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -156,6 +157,11 @@ export async function createHttpServer(
     }
   });
   app.use('/ruru-static', servePlaygroundStatic);
+  // Bulk import: the body streams into PostgreSQL, so no body parser runs here (import-route.ts).
+  app.post(
+    '/import/:kind',
+    importRoute({ services: deps.services, log: deps.log, authenticate: deps.authenticate, rateLimit: deps.rateLimit }),
+  );
   app.use(
     '/graphql',
     playgroundOnBrowserGet(deps.playground ?? (() => ({}))),

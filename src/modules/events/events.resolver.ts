@@ -137,8 +137,13 @@ function loadIfSet<T>(loader: { load(id: string): Promise<T | null> }, id: strin
 
 @Resolver(() => CustomerEvent)
 export class CustomerEventFields {
-  @FieldResolver(() => Customer, { description: 'The customer it happened to, as they are now (read when the event was delivered).' })
-  async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer> {
+  @FieldResolver(() => Customer, {
+    nullable: true,
+    description:
+      'The customer it happened to, as they are now (read when the event was delivered). Null only for graph-wide events (`ImportCompletedEvent`).',
+  })
+  async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer | null> {
+    if (event.customerId === null) return null;
     // Live events share one loader per read across all subscribers (see feed.ts); others use the request's.
     const customer = await (event.customers ?? ctx.loaders.customerById).load(event.customerId);
     if (!customer) throw internalError('the customer of an event does not exist', { customerId: event.customerId, eventId: event.id });

@@ -28,7 +28,8 @@ export interface EventFilter {
 /** What the predicate needs of an event. */
 export interface FilterableEvent {
   type: CustomerEventType;
-  customerId: string;
+  /** Null for graph-wide events (IMPORT_COMPLETED): a customerIds or personaIds filter never matches them. */
+  customerId: string | null;
   personaId: string | null;
   payload: Record<string, unknown>;
 }
@@ -83,7 +84,7 @@ const payloadText = (payload: Record<string, unknown>, key: string): string | nu
 /** True when `event` passes every condition of `filter`. */
 export function matchesFilter(filter: EventFilter, event: FilterableEvent): boolean {
   if (filter.types && !filter.types.has(event.type)) return false;
-  if (filter.customerIds && !filter.customerIds.has(event.customerId)) return false;
+  if (filter.customerIds && (event.customerId === null || !filter.customerIds.has(event.customerId))) return false;
   if (filter.personaIds && (event.personaId === null || !filter.personaIds.has(event.personaId))) return false;
   if (filter.fromStages || filter.toStages) {
     if (event.type !== CustomerEventType.STAGE_CHANGED) return false;
