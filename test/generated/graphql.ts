@@ -164,6 +164,8 @@ export type CustomerEventType =
   | 'CUSTOMER_CREATED'
   /** A customer's profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`. */
   | 'CUSTOMER_UPDATED'
+  /** A bulk import committed (see docs/import.md): one event per import with its counts, not one per row. It is about the whole graph, so its `customer` is null and a `customerIds` or `personaIds` filter never matches it. Type: `ImportCompletedEvent`. */
+  | 'IMPORT_COMPLETED'
   /** A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`. */
   | 'PURCHASE_RECORDED'
   /** A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`. */
@@ -589,6 +591,7 @@ export type AuthCustomerEventsSubscription = { customerEvents:
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
    };
 
 export type CustomerCoreFragment = { id: string, externalId: string | null, name: string | null, email: string | null, phone: string | null, stage: LifecycleStage, stageEnteredAt: string, createdAt: string };
@@ -703,6 +706,7 @@ export type NodeLookupQuery = { node:
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', sku: string, id: string }
     | { __typename: 'Purchase', id: string }
@@ -726,6 +730,7 @@ export type NodesLookupQuery = { nodes: Array<
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }
@@ -743,21 +748,24 @@ export type CatalogueQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type CatalogueQuery = { personas: { totalCount: number, nodes: Array<{ id: string, name: string, goals: Array<string>, preferredChannels: Array<Channel> }> }, products: { totalCount: number, nodes: Array<{ id: string, sku: string, name: string, category: string, price: string }> } };
 
-type EventFields_CustomerCreatedEvent_Fragment = { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerCreatedEvent_Fragment = { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_ImportCompletedEvent_Fragment = { __typename: 'ImportCompletedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_ReferralCreatedEvent_Fragment = { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_StageChangedEvent_Fragment = { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_ReferralCreatedEvent_Fragment = { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
-type EventFields_TouchpointRecordedEvent_Fragment = { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } };
+type EventFields_StageChangedEvent_Fragment = { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
+
+type EventFields_TouchpointRecordedEvent_Fragment = { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
 export type EventFieldsFragment =
   | EventFields_CustomerCreatedEvent_Fragment
   | EventFields_CustomerUpdatedEvent_Fragment
+  | EventFields_ImportCompletedEvent_Fragment
   | EventFields_PurchaseRecordedEvent_Fragment
   | EventFields_ReferralCreatedEvent_Fragment
   | EventFields_StageChangedEvent_Fragment
@@ -771,12 +779,13 @@ export type OnCustomerEventsSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsSubscription = { customerEvents:
-    | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-    | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
+    | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'ImportCompletedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
    };
 
 export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
@@ -786,12 +795,13 @@ export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsLeanSubscription = { customerEvents:
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
-    | { cursor: string, type: CustomerEventType, customer: { id: string } }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
    };
 
 export type OnStageChangedSubscriptionVariables = Exact<{
@@ -800,7 +810,7 @@ export type OnStageChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type OnStageChangedSubscription = { customerStageChanged: { id: string, cursor: string, from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, customer: { id: string, stage: LifecycleStage } } };
+export type OnStageChangedSubscription = { customerStageChanged: { id: string, cursor: string, from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, customer: { id: string, stage: LifecycleStage } | null } };
 
 export type EventPageQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -810,12 +820,13 @@ export type EventPageQueryVariables = Exact<{
 
 
 export type EventPageQuery = { customerEvents: { totalCount: number, resumeCursor: string, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node:
-        | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
-        | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } }
+        | { __typename: 'CustomerCreatedEvent', stage: LifecycleStage, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'ImportCompletedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'TouchpointRecordedEvent', channel: Channel, direction: Direction, response: TouchpointResponse, campaign: string | null, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, touchpoint: { id: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
        }> } };
 
 export type LatestEventCursorQueryVariables = Exact<{ [key: string]: never; }>;
@@ -831,19 +842,20 @@ export type EventNodeQueryVariables = Exact<{
 export type EventNodeQuery = { node:
     | { __typename: 'ChurnModel', id: string }
     | { __typename: 'Customer', id: string }
-    | { __typename: 'CustomerCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
-    | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'CustomerCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
+    | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }
-    | { __typename: 'PurchaseRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'PurchaseRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Referral', id: string }
-    | { __typename: 'ReferralCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'ReferralCreatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'StageChange', id: string }
-    | { __typename: 'StageChangedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'StageChangedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Touchpoint', id: string }
-    | { __typename: 'TouchpointRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } }
+    | { __typename: 'TouchpointRecordedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
    | null };
 
 export type ProductsPageQueryVariables = Exact<{
@@ -902,6 +914,7 @@ export type NodeTypesQuery = { nodes: Array<
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', status: HoldingStatus, id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string, personaName: string }
     | { __typename: 'Product', sku: string, id: string }
     | { __typename: 'Purchase', amount: string, id: string }
@@ -925,6 +938,7 @@ export type NodeTypeQuery = { node:
     | { __typename: 'CustomerCreatedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }

@@ -38,8 +38,10 @@ export interface ImportOptions {
   maxErrors?: number;
   /** Purchases only: create a customer (named by its externalId) for an unknown externalId instead of refusing the row. */
   createCustomers?: boolean;
-  /** Called as rows are read (throttle in the caller). */
+  /** Called every 200 ms while rows are read, and once at the end of the file. */
   onProgress?: (rows: number) => void;
+  /** Called once the whole file is in the staging table, before the checks and the merge. */
+  onStaged?: (rows: number) => void;
 }
 
 export interface ImportError {
@@ -144,6 +146,7 @@ export class ImportService {
         if (progress) clearInterval(progress);
       }
       options.onProgress?.(state.rows);
+      options.onStaged?.(state.rows);
       report.rows = state.rows;
       report.ignoredColumns = state.plan?.ignored ?? [];
 
