@@ -44,7 +44,9 @@ function columnChecks(c: ImportColumn, ref: string | null): Check[] {
     case 'date':
       checks.push({
         column: c.name,
-        reason: `CASE WHEN NOT pg_input_is_valid(${v}, 'timestamptz') THEN 'unparsable date: ' || ${shown(v)}
+        // ISO 8601 only: PostgreSQL would also take words such as 'yesterday' or 'epoch'.
+        reason: `CASE WHEN ${v} !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
+            OR NOT pg_input_is_valid(${v}, 'timestamptz') THEN 'unparsable date: ' || ${shown(v)}
           WHEN ${v}::timestamptz < '1900-01-01' OR ${v}::timestamptz > now() + interval '1 day'
           THEN 'date before 1900 or more than a day in the future: ' || ${shown(v)} END`,
       });
@@ -121,7 +123,12 @@ export function valueChecksSql(kind: ImportKind): string {
   joins.push(...extra.joins);
   checks.push(...extra.checks);
   const reasons = checks.map((ch, i) => `${ch.reason} AS r${i}`).join(',\n      ');
-  const values = checks.map((ch, i) => `(${ch.column === null ? 'NULL::text' : quote(ch.column)}, b.r${i})`).join(', ');
+  // A row that could not be parsed reports only that.
+  const values = checks
+    .map((ch, i) =>
+      i === 0 ? `(NULL::text, b.r0)` : `(${ch.column === null ? 'NULL::text' : quote(ch.column)}, CASE WHEN b.r0 IS NULL THEN b.r${i} END)`,
+    )
+    .join(', ');
   return `INSERT INTO import_error (line, col, reason)
     SELECT b.line, e.col, e.reason
     FROM (
