@@ -79,7 +79,13 @@ export const IMPORT_COLUMNS: Readonly<Record<ImportKind, readonly ImportColumn[]
       true,
       'When the purchase happened: ISO 8601 date or date-time (a date alone is midnight UTC).',
     ),
-    col('amount', 'amount', { kind: 'money' }, true, 'Total amount paid, zero or more, with a point for decimals (rounded to cents; at most 12 digits before the point).'),
+    col(
+      'amount',
+      'amount',
+      { kind: 'money' },
+      true,
+      'Total amount paid, zero or more, with a point for decimals (rounded to cents; at most 12 digits before the point).',
+    ),
     col('quantity', 'quantity', { kind: 'count' }, false, 'Units bought, a whole number ≥ 1 (default 1).'),
     col('productSku', 'product_sku', { kind: 'product' }, false, 'SKU of the product bought; opens a holding.'),
     col(
