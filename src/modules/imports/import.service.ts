@@ -85,7 +85,7 @@ interface MergeResult {
   inserted: number;
   updated: number;
   customersCreated: number;
-  /** Temp table of touched customers (customer_id, had_before) for stage moves, or null. */
+  /** The automatic moves to try on the customers in import_touched, or null for none. */
   moves: {
     trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>;
     reason: string;
