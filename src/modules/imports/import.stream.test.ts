@@ -32,6 +32,7 @@ describe('copyText', () => {
     expect(copyText(null)).toBe('\\N');
     expect(copyText('plain')).toBe('plain');
     expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+    expect(copyText('nul\0byte')).toBe('nulbyte');
   });
 });
 

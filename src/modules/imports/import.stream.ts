@@ -27,12 +27,13 @@ type JsonRecord = { line: number; value: unknown; error: string | null };
 
 const FLUSH_CHARS = 64 * 1024;
 
-/** A value as COPY's text format wants it: `\N` for null; backslash, tab, newline and CR escaped. */
+const COPY_SPECIAL = /[\\\t\n\r\0]/;
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '' };
+
+/** A value as COPY's text format wants it: `\N` for null; backslash, tab, newline and CR escaped; NUL dropped (text cannot hold it). */
 export function copyText(value: string | null): string {
   if (value === null) return '\\N';
-  return /[\\\t\n\r]/.test(value)
-    ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
-    : value;
+  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => COPY_ESCAPES[c]!) : value;
 }
 
 /** Trimmed value, or null when empty. */
