@@ -75,6 +75,8 @@ export interface ImportReport {
   /** Columns of the file that nothing reads. */
   ignoredColumns: string[];
   durationMs: number;
+  /** Where the time went: reading the file into the staging table, the checks, the merge, the stage moves and event. */
+  phasesMs: { read: number; check: number; merge: number; moves: number };
 }
 
 /** Told after commit which customers got new purchases (to re-score them). */
@@ -128,6 +130,13 @@ export class ImportService {
       stageChanges: 0,
       ignoredColumns: [],
       durationMs: 0,
+      phasesMs: { read: 0, check: 0, merge: 0, moves: 0 },
+    };
+    let mark = performance.now();
+    const lap = (phase: keyof ImportReport['phasesMs']) => {
+      const now = performance.now();
+      report.phasesMs[phase] = Math.round(now - mark);
+      mark = now;
     };
     let touched: string[] = [];
     try {
@@ -147,6 +156,7 @@ export class ImportService {
       }
       options.onProgress?.(state.rows);
       options.onStaged?.(state.rows);
+      lap('read');
       report.rows = state.rows;
       report.ignoredColumns = state.plan?.ignored ?? [];
 
@@ -168,6 +178,7 @@ export class ImportService {
           `SELECT line::int, col, reason FROM import_error ORDER BY line, col NULLS FIRST, reason LIMIT ${MAX_REPORTED_ERRORS}`,
         )
       ).map((r: { line: number; col: string | null; reason: string }) => ({ line: r.line, column: r.col, reason: r.reason }));
+      lap('check');
       if (report.errorRows > maxErrors) {
         await qr.rollbackTransaction();
         report.customersCreated = 0;
@@ -182,6 +193,7 @@ export class ImportService {
       report.updated = merged.updated;
       report.customersCreated += merged.customersCreated;
       report.skipped = report.rows - report.errorRows - report.inserted - report.updated;
+      lap('merge');
       if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now);
       if (kind === 'purchases')
         touched = (await em.query(`SELECT customer_id::text AS id FROM import_touched ORDER BY 1`)).map((r: { id: string }) => r.id);
@@ -205,6 +217,7 @@ export class ImportService {
         },
       ]);
       await qr.commitTransaction();
+      lap('moves');
       report.committed = true;
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
