@@ -196,7 +196,12 @@ export class ImportService {
       lap('merge');
       if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now);
       if (kind === 'purchases')
-        touched = (await em.query(`SELECT customer_id::text AS id FROM import_touched ORDER BY 1`)).map((r: { id: string }) => r.id);
+        // Re-scoring needs a current model; without one there is nothing to refresh (and no list to hold).
+        touched = (
+          await em.query(
+            `SELECT customer_id::text AS id FROM import_touched WHERE EXISTS (SELECT 1 FROM churn_model WHERE is_current) ORDER BY 1`,
+          )
+        ).map((r: { id: string }) => r.id);
 
       await recordEvents(em, [
         {
@@ -416,17 +421,20 @@ export class ImportService {
     const stages = [
       ...new Set([...AUTOMATIC_MOVES[moves.trigger].from, ...(moves.elseTrigger ? AUTOMATIC_MOVES[moves.elseTrigger.trigger].from : [])]),
     ];
-    const rows: { id: string; had_before: boolean }[] = await em.query(
-      `SELECT t.customer_id::text AS id, t.had_before FROM import_touched t JOIN customer c ON c.id = t.customer_id
-       WHERE c.stage = ANY($1::text[]) ORDER BY t.customer_id`,
-      [stages],
-    );
-    const hadBefore = new Map(rows.map((r) => [r.id, r.had_before]));
     let changed = 0;
-    for (let i = 0; i < rows.length; i += MOVE_BATCH) {
+    // A batch at a time (keyset on the id), so memory does not grow with the number of customers.
+    for (let after = '0'; ;) {
+      const rows: { id: string; had_before: boolean }[] = await em.query(
+        `SELECT t.customer_id::text AS id, t.had_before FROM import_touched t JOIN customer c ON c.id = t.customer_id
+         WHERE c.stage = ANY($1::text[]) AND t.customer_id > $2::bigint ORDER BY t.customer_id LIMIT ${MOVE_BATCH}`,
+        [stages, after],
+      );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      const hadBefore = new Map(rows.map((r) => [r.id, r.had_before]));
       const customers = await lockCustomers(
         em,
-        rows.slice(i, i + MOVE_BATCH).map((r) => r.id),
+        rows.map((r) => r.id),
         { stageIn: stages },
       );
       const candidates = customers.map((customer) => ({
