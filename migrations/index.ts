@@ -8,6 +8,7 @@ import { CustomerEvents1764065000000 } from './1764065000000-CustomerEvents';
 import { Analytics1764065200000 } from './1764065200000-Analytics';
 import { RateLimitLeases1764065300000 } from './1764065300000-RateLimitLeases';
 import { InstanceLeases1764067000000 } from './1764067000000-InstanceLeases';
+import { BulkImport1764068000000 } from './1764068000000-BulkImport';
 import { CustomerMerge1764069000000 } from './1764069000000-CustomerMerge';
 import { Consent1764070000000 } from './1764070000000-Consent';
 import { Privacy1764071000000 } from './1764071000000-Privacy';
@@ -20,6 +21,7 @@ export const migrations = [
   Analytics1764065200000,
   RateLimitLeases1764065300000,
   InstanceLeases1764067000000,
+  BulkImport1764068000000,
   CustomerMerge1764069000000,
   Consent1764070000000,
   Privacy1764071000000,

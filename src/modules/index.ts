@@ -10,6 +10,7 @@ import { consent } from './consent';
 import type { Loaders, Services } from './context';
 import { customers } from './customers';
 import { events } from './events';
+import { imports } from './imports';
 import { lifecycle } from './lifecycle';
 import { merges } from './merges';
 import type { ModuleDescriptor } from './module';
@@ -32,6 +33,7 @@ export const MODULES = [
   consent,
   sharing,
   merges,
+  imports,
   privacy,
 ] as const;
 

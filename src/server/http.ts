@@ -64,6 +64,7 @@ const CORS_MAX_AGE_S = 600;
 import type { Metrics } from '../shared/metrics';
 import { bindObservation, metricsHandler, observationPlugin, observeRefusal, observeRequests, observeViewer } from './observability';
 import { graphqlTracing } from './tracing';
+import { importRoute } from './import-route';
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -325,6 +326,11 @@ export async function createHttpServer(
     );
   }
   const trusted = deps.trustedDocuments;
+  // Bulk import: the body streams into PostgreSQL, so no body parser runs here (import-route.ts).
+  app.post(
+    '/import/:kind',
+    importRoute({ services: deps.services, log: deps.log, authenticate: deps.authenticate, rateLimit: deps.rateLimit }),
+  );
   app.use(
     '/graphql',
     playgroundOnBrowserGet(deps.playground ?? (() => ({}))),

@@ -202,6 +202,8 @@ export type CustomerEventType =
   | 'CUSTOMER_UNMERGED'
   /** A customer's profile changed (`updateCustomer`). Type: `CustomerUpdatedEvent`. */
   | 'CUSTOMER_UPDATED'
+  /** A bulk import committed (see docs/import.md): one event per import with its counts, not one per row. It is about the whole graph, so its `customer` is null and a `customerIds` or `personaIds` filter never matches it. Type: `ImportCompletedEvent`. */
+  | 'IMPORT_COMPLETED'
   /** A purchase was recorded for a customer (one event per purchase). Type: `PurchaseRecordedEvent`. */
   | 'PURCHASE_RECORDED'
   /** A customer referred someone (the event's customer is the referrer). Type: `ReferralCreatedEvent`. */
@@ -764,6 +766,7 @@ export type AuthCustomerEventsSubscription = { customerEvents:
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
     | { cursor: string, type: CustomerEventType }
+    | { cursor: string, type: CustomerEventType }
    };
 
 export type PreferencesFieldsFragment = { preferredChannel: Channel | null, contactCap: number, ownContactCap: number | null, outboundMarketingLast30Days: number, updatedAt: string | null, channels: Array<{ channel: Channel, status: ConsentStatus, source: string | null, recordedAt: string | null, recordedByApiKeyId: string | null }>, contactability: { reachable: boolean, recommendedChannel: Channel | null, reason: ContactExclusionReason | null } };
@@ -798,6 +801,7 @@ export type OnConsentChangedSubscriptionVariables = Exact<{
 
 export type OnConsentChangedSubscription = { customerEvents:
     | { preferredChannel: Channel | null, contactCap: number | null, type: CustomerEventType, changes: Array<{ channel: Channel, status: ConsentStatus }>, customer: { id: string } | null }
+    | { type: CustomerEventType, customer: { id: string } | null }
     | { type: CustomerEventType, customer: { id: string } | null }
     | { type: CustomerEventType, customer: { id: string } | null }
     | { type: CustomerEventType, customer: { id: string } | null }
@@ -930,6 +934,7 @@ export type NodeLookupQuery = { node:
     | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', sku: string, id: string }
     | { __typename: 'Purchase', id: string }
@@ -960,6 +965,7 @@ export type NodesLookupQuery = { nodes: Array<
     | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }
@@ -993,6 +999,8 @@ type EventFields_CustomerUnmergedEvent_Fragment = { __typename: 'CustomerUnmerge
 
 type EventFields_CustomerUpdatedEvent_Fragment = { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
+type EventFields_ImportCompletedEvent_Fragment = { __typename: 'ImportCompletedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
+
 type EventFields_PurchaseRecordedEvent_Fragment = { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
 
 type EventFields_ReferralCreatedEvent_Fragment = { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null };
@@ -1010,6 +1018,7 @@ export type EventFieldsFragment =
   | EventFields_CustomerSharingStartedEvent_Fragment
   | EventFields_CustomerUnmergedEvent_Fragment
   | EventFields_CustomerUpdatedEvent_Fragment
+  | EventFields_ImportCompletedEvent_Fragment
   | EventFields_PurchaseRecordedEvent_Fragment
   | EventFields_ReferralCreatedEvent_Fragment
   | EventFields_StageChangedEvent_Fragment
@@ -1031,6 +1040,7 @@ export type OnCustomerEventsSubscription = { customerEvents:
     | { __typename: 'CustomerSharingStartedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
     | { __typename: 'CustomerUnmergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
     | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+    | { __typename: 'ImportCompletedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
     | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
     | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
     | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
@@ -1044,6 +1054,7 @@ export type OnCustomerEventsLeanSubscriptionVariables = Exact<{
 
 
 export type OnCustomerEventsLeanSubscription = { customerEvents:
+    | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
     | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
     | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
     | { cursor: string, type: CustomerEventType, customer: { id: string } | null }
@@ -1082,6 +1093,7 @@ export type EventPageQuery = { customerEvents: { totalCount: number, resumeCurso
         | { __typename: 'CustomerSharingStartedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
         | { __typename: 'CustomerUnmergedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
         | { __typename: 'CustomerUpdatedEvent', changedFields: Array<string>, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
+        | { __typename: 'ImportCompletedEvent', id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
         | { __typename: 'PurchaseRecordedEvent', quantity: number, amount: string, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, purchase: { id: string, amount: string } | null, product: { id: string } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
         | { __typename: 'ReferralCreatedEvent', sourceChannel: Channel, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, referral: { id: string } | null, referred: { id: string }, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
         | { __typename: 'StageChangedEvent', from: LifecycleStage | null, to: LifecycleStage, reason: string | null, trigger: StageChangeTrigger, id: string, cursor: string, type: CustomerEventType, occurredAt: string, recordedAt: string, stageChange: { id: string, to: LifecycleStage } | null, customer: { id: string, name: string | null, stage: LifecycleStage } | null }
@@ -1111,6 +1123,7 @@ export type EventNodeQuery = { node:
     | { __typename: 'CustomerUnmergedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'CustomerUpdatedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', cursor: string, type: CustomerEventType, id: string, customer: { id: string } | null }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }
@@ -1186,6 +1199,7 @@ export type NodeTypesQuery = { nodes: Array<
     | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', status: HoldingStatus, id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string, personaName: string }
     | { __typename: 'Product', sku: string, id: string }
     | { __typename: 'Purchase', amount: string, id: string }
@@ -1216,6 +1230,7 @@ export type NodeTypeQuery = { node:
     | { __typename: 'CustomerUnmergedEvent', id: string }
     | { __typename: 'CustomerUpdatedEvent', id: string }
     | { __typename: 'Holding', id: string }
+    | { __typename: 'ImportCompletedEvent', id: string }
     | { __typename: 'Persona', id: string }
     | { __typename: 'Product', id: string }
     | { __typename: 'Purchase', id: string }
@@ -1261,6 +1276,7 @@ export type MergedNodeQuery = { node:
     | { id: string }
     | { id: string }
     | { name: string | null, id: string, merges: { nodes: Array<{ id: string, mergedIds: Array<string> }> } }
+    | { id: string }
     | { id: string }
     | { id: string }
     | { id: string }

@@ -457,6 +457,21 @@ export class ChurnModelService {
     this.pending.add(job);
   }
 
+  /**
+   * Re-scores many customers in the background (after a bulk import): one job that works through
+   * them in batches of the scoring batch size, one transaction each, so it holds one connection.
+   */
+  scheduleRescoreInBatches(customerIds: readonly string[]): void {
+    for (const id of customerIds) this.touchedDuringFit?.add(id);
+    const ids = [...customerIds];
+    const job: Promise<unknown> = (async () => {
+      for (let i = 0; i < ids.length; i += this.batchSize) await this.rescore(ids.slice(i, i + this.batchSize));
+    })()
+      .catch((err) => this.options.log?.error('re-scoring after an import failed', { customers: ids.length, error: String(err) }))
+      .finally(() => this.pending.delete(job));
+    this.pending.add(job);
+  }
+
   /** Resolves once every background re-score has finished (tests and shutdown). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);

@@ -29,6 +29,10 @@ export class Purchase {
   @Column({ type: 'numeric', precision: 14, scale: 2 })
   amount!: string;
 
+  /** The row's key in the system it was imported from (unique where set): re-importing the same file adds nothing. */
+  @Column({ name: 'source_id', type: 'text', nullable: true })
+  sourceId!: string | null;
+
   @Field({ description: 'When the purchase was recorded in Customer Graph.' })
   @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt!: Date;

@@ -13,7 +13,8 @@ export interface StoredEvent {
   /** Position in the feed: commit order, unique, increasing (not gap-free). */
   seq: number;
   type: CustomerEventType;
-  customerId: string;
+  /** Null for graph-wide events (IMPORT_COMPLETED). */
+  customerId: string | null;
   /** The customer's persona when the event was recorded. */
   personaId: string | null;
   payload: Record<string, unknown>;
@@ -42,7 +43,7 @@ export interface EventPage extends FeedBounds {
 interface Row {
   seq: string;
   type: CustomerEventType;
-  customer_id: string;
+  customer_id: string | null;
   persona_id: string | null;
   payload: Record<string, unknown>;
   occurred_at: Date;
@@ -54,7 +55,7 @@ const COLUMNS = 'e.seq, e.type, e.customer_id, e.persona_id, e.payload, e.occurr
 const toEvent = (r: Row): StoredEvent => ({
   seq: Number(r.seq),
   type: r.type,
-  customerId: String(r.customer_id),
+  customerId: r.customer_id == null ? null : String(r.customer_id),
   personaId: r.persona_id == null ? null : String(r.persona_id),
   payload: r.payload,
   occurredAt: r.occurred_at,

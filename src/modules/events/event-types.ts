@@ -16,6 +16,8 @@ export enum CustomerEventType {
   CUSTOMER_UNMERGED = 'CUSTOMER_UNMERGED',
   /** Consent or communication preferences changed: which channels, new statuses, preferred channel, cap (no personal data). */
   CONSENT_CHANGED = 'CONSENT_CHANGED',
+  /** A bulk import committed (src/modules/imports). About the graph, not one customer: its customerId is null. */
+  IMPORT_COMPLETED = 'IMPORT_COMPLETED',
 }
 
 /** Event types addressed to one partner (`payload.partner`): a partner's feed has them only for itself. */
@@ -27,7 +29,8 @@ export const PARTNER_EVENT_TYPES: readonly CustomerEventType[] = [
 /** What a service hands the outbox; written in the caller's transaction. */
 export interface NewCustomerEvent {
   type: CustomerEventType;
-  customerId: string;
+  /** The customer it is about; null only for graph-wide events (IMPORT_COMPLETED). */
+  customerId: string | null;
   /** JSON-serialisable payload specific to the type (e.g. { from, to, reason } for STAGE_CHANGED). */
   payload: Record<string, unknown>;
   occurredAt: Date;

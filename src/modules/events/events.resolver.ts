@@ -39,14 +39,19 @@ export const EVENT_NODE_TYPES: Readonly<Record<string, 'customerEventById'>> = O
   Object.values(EVENT_CLASSES).map((cls) => [cls.name, 'customerEventById']),
 );
 
-/** Whose data each event is: its customers (both of a referral), or for a sharing event the partner it is addressed to. */
+/**
+ * Whose data each event is: its customers (both of a referral), for a sharing event the partner it
+ * is addressed to; graph-wide events (IMPORT_COMPLETED) are no partner's.
+ */
 export const EVENT_NODE_OWNERS: Readonly<Record<string, (event: CustomerEvent) => NodeOwners>> = Object.fromEntries(
   Object.values(EVENT_CLASSES).map((cls) => [
     cls.name,
     (e: CustomerEvent): NodeOwners =>
       e instanceof CustomerSharingStartedEvent || e instanceof CustomerSharingEndedEvent
         ? { partner: e.partner }
-        : { customers: e instanceof ReferralCreatedEvent ? [e.customerId, e.referredId] : [e.customerId] },
+        : e.customerId === null
+          ? { hidden: true }
+          : { customers: e instanceof ReferralCreatedEvent ? [e.customerId, e.referredId] : [e.customerId] },
   ]),
 );
 
@@ -154,17 +159,22 @@ function loadIfSet<T>(loader: { load(id: string): Promise<T | null> }, id: strin
 
 @Resolver(() => CustomerEvent)
 export class CustomerEventFields {
-  @FieldResolver(() => ID, { description: "The customer's global ID (always given, also when `customer` is null)." })
-  customerId(@Root() event: CustomerEvent): string {
-    return toGlobalId('Customer', event.customerId);
+  @FieldResolver(() => ID, {
+    nullable: true,
+    description:
+      "The customer's global ID, also when `customer` is null for a PARTNER key; null only for graph-wide events (`ImportCompletedEvent`).",
+  })
+  customerId(@Root() event: CustomerEvent): string | null {
+    return event.customerId === null ? null : toGlobalId('Customer', event.customerId);
   }
 
   @FieldResolver(() => Customer, {
     nullable: true,
     description:
-      "The customer it happened to, as they are now (read when the event was delivered). Null only for a PARTNER key on CUSTOMER_SHARING_ENDED (the customer is out of the partner's scope); read `customerId` there.",
+      "The customer it happened to, as they are now (read when the event was delivered). Null for a PARTNER key on CUSTOMER_SHARING_ENDED (the customer is out of the partner's scope; read `customerId` there), and for graph-wide events (`ImportCompletedEvent`).",
   })
   async customer(@Root() event: CustomerEvent, @Ctx() ctx: Context): Promise<Customer | null> {
+    if (event.customerId === null) return null;
     if (ctx.partnerScope && !(await ctx.partnerScope.sees([event.customerId]))) return null;
     // Live events share one loader per read across all subscribers (see feed.ts); others use the request's.
     const customer = await (event.customers ?? ctx.loaders.customerById).load(event.customerId);

@@ -53,6 +53,10 @@ registerEnumType(CustomerEventType, {
       description:
         "A customer's consent or communication preferences changed (`setCommunicationPreferences`). Type: `ConsentChangedEvent`. Partners that market to the customer must honour opt-outs from it.",
     },
+    IMPORT_COMPLETED: {
+      description:
+        'A bulk import committed (see docs/import.md): one event per import with its counts, not one per row. It is about the whole graph, so its `customer` is null and a `customerIds` or `personaIds` filter never matches it. Type: `ImportCompletedEvent`.',
+    },
   },
 });
 
@@ -66,7 +70,8 @@ const FILTER_LIST = `Omit for any; an empty list matches nothing; at most ${MAX_
 export abstract class CustomerEvent {
   /** The feed position (seq), also the local id behind the global `id`. */
   id!: string;
-  customerId!: string;
+  /** Null for graph-wide events (IMPORT_COMPLETED). */
+  customerId!: string | null;
   /** Loader shared by the events of one read (see feed.ts). */
   customers!: DataLoader<string, Customer | null> | null;
 
@@ -240,6 +245,35 @@ export class ConsentChangedEvent extends CustomerEvent {
   contactCap!: number | null;
 }
 
+@ObjectType({
+  implements: [Node, CustomerEvent],
+  description: 'A bulk import committed. One event per import, with its counts; its `customer` is null (it is about the whole graph).',
+})
+export class ImportCompletedEvent extends CustomerEvent {
+  @Field({ description: 'What was imported: `customers`, `purchases`, `touchpoints` or `referrals`.' })
+  kind!: string;
+
+  @Field(() => Int, { description: 'Data rows read from the file.' })
+  rows!: number;
+
+  @Field(() => Int, { description: 'Rows that added a new record.' })
+  inserted!: number;
+
+  @Field(() => Int, { description: 'Rows that changed an existing record (customers only).' })
+  updated!: number;
+
+  @Field(() => Int, { description: 'Valid rows that changed nothing (already imported, or identical).' })
+  skipped!: number;
+
+  @Field(() => Int, {
+    description: 'Rows refused (bad value, unknown customer, …); the import committed because they were within its error budget.',
+  })
+  errors!: number;
+
+  @Field(() => Int, { description: 'Stage changes the import caused (each also has its own STAGE_CHANGED event).' })
+  stageChanges!: number;
+}
+
 /** The concrete type for each event type; also the node types the feed registers. */
 export const EVENT_CLASSES = {
   CUSTOMER_CREATED: CustomerCreatedEvent,
@@ -254,6 +288,7 @@ export const EVENT_CLASSES = {
   CUSTOMER_MERGED: CustomerMergedEvent,
   CUSTOMER_UNMERGED: CustomerUnmergedEvent,
   CONSENT_CHANGED: ConsentChangedEvent,
+  IMPORT_COMPLETED: ImportCompletedEvent,
 } as const satisfies Record<CustomerEventType, new () => CustomerEvent>;
 
 const str = (v: unknown): string | null => (v == null ? null : String(v));
@@ -320,6 +355,17 @@ export function toGraphQLEvent(e: StoredEvent & { customers?: DataLoader<string,
       changes: (p.changes as ConsentChange[] | undefined) ?? [],
       preferredChannel: (p.preferredChannel as Channel | null | undefined) ?? null,
       contactCap: p.contactCap == null ? null : Number(p.contactCap),
+    });
+  } else if (out instanceof ImportCompletedEvent) {
+    const n = (k: string) => Number(p[k] ?? 0);
+    Object.assign(out, {
+      kind: String(p.kind),
+      rows: n('rows'),
+      inserted: n('inserted'),
+      updated: n('updated'),
+      skipped: n('skipped'),
+      errors: n('errors'),
+      stageChanges: n('stageChanges'),
     });
   }
   memo.set(e, out);

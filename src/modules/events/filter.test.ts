@@ -69,3 +69,19 @@ describe('event filters', () => {
     });
   });
 });
+
+describe('graph-wide events (no customer)', () => {
+  const imported: FilterableEvent = {
+    type: CustomerEventType.IMPORT_COMPLETED,
+    customerId: null,
+    personaId: null,
+    payload: { kind: 'purchases' },
+  };
+
+  it('match no customerIds or personaIds filter, but match a types filter and no filter', () => {
+    expect(matchesFilter(MATCH_ALL, imported)).toBe(true);
+    expect(matchesFilter(normalizeFilter({ types: [CustomerEventType.IMPORT_COMPLETED] }), imported)).toBe(true);
+    expect(matchesFilter(normalizeFilter({ customerIds: [toGlobalId('Customer', '1')] }), imported)).toBe(false);
+    expect(matchesFilter(normalizeFilter({ personaIds: [toGlobalId('Persona', '1')] }), imported)).toBe(false);
+  });
+});

@@ -35,7 +35,8 @@ export interface EventFilter {
 /** What the predicate needs of an event. */
 export interface FilterableEvent {
   type: CustomerEventType;
-  customerId: string;
+  /** Null for graph-wide events (IMPORT_COMPLETED): a customerIds or personaIds filter never matches them. */
+  customerId: string | null;
   personaId: string | null;
   payload: Record<string, unknown>;
   /** Live events read for partner streams: each customer of the event → the partners they share with now (see feed.ts). */
@@ -89,8 +90,9 @@ const payloadText = (payload: Record<string, unknown>, key: string): string | nu
   return typeof v === 'string' ? v : null;
 };
 
-/** The customers an event is about, for the partner scope: its customer, and the referred one of a referral. */
+/** The customers an event is about, for the partner scope: its customer, and the referred one of a referral; none for a graph-wide event. */
 export function scopedCustomerIds(event: Pick<FilterableEvent, 'type' | 'customerId' | 'payload'>): string[] {
+  if (event.customerId === null) return [];
   return event.type === CustomerEventType.REFERRAL_CREATED && event.payload.referredId != null
     ? [event.customerId, String(event.payload.referredId)]
     : [event.customerId];
@@ -98,6 +100,8 @@ export function scopedCustomerIds(event: Pick<FilterableEvent, 'type' | 'custome
 
 function inPartnerScope(partner: string, event: FilterableEvent): boolean {
   if (PARTNER_EVENT_TYPES.includes(event.type)) return event.payload.partner === partner;
+  // Graph-wide events (IMPORT_COMPLETED) are about no customer the partner was given.
+  if (event.customerId === null) return false;
   return scopedCustomerIds(event).every((id) => event.sharedWith?.get(id)?.has(partner) === true);
 }
 
@@ -105,7 +109,7 @@ function inPartnerScope(partner: string, event: FilterableEvent): boolean {
 export function matchesFilter(filter: EventFilter, event: FilterableEvent): boolean {
   if (filter.partner != null && !inPartnerScope(filter.partner, event)) return false;
   if (filter.types && !filter.types.has(event.type)) return false;
-  if (filter.customerIds && !filter.customerIds.has(event.customerId)) return false;
+  if (filter.customerIds && (event.customerId === null || !filter.customerIds.has(event.customerId))) return false;
   if (filter.personaIds && (event.personaId === null || !filter.personaIds.has(event.personaId))) return false;
   if (filter.fromStages || filter.toStages) {
     if (event.type !== CustomerEventType.STAGE_CHANGED) return false;

@@ -76,9 +76,10 @@ const INSERT_EVENTS = `
  */
 export async function recordEvents(em: EntityManager, events: readonly NewCustomerEvent[]): Promise<void> {
   if (events.length === 0) return;
+  // Graph-wide events (no customer) need no customer lock.
   assertCustomersHeld(
     em,
-    events.map((e) => e.customerId),
+    events.flatMap((e) => (e.customerId === null ? [] : [e.customerId])),
   );
   const rows = events.map((e) => ({
     type: e.type,

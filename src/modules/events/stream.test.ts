@@ -41,7 +41,7 @@ class FakeFeed implements LiveSource {
   readPage = async (afterSeq: number, limit: number, filter = MATCH_ALL): Promise<StreamPage> => {
     this.reads++;
     const head = this.table.length ? this.table[this.table.length - 1].seq : 0;
-    const matching = this.table.filter((e) => e.seq > afterSeq && (filter === MATCH_ALL || filter.customerIds?.has(e.customerId)));
+    const matching = this.table.filter((e) => e.seq > afterSeq && (filter === MATCH_ALL || filter.customerIds?.has(e.customerId ?? '')));
     const events = matching.slice(0, limit);
     const full = events.length === limit;
     return {

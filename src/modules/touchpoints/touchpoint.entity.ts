@@ -47,6 +47,10 @@ export class Touchpoint {
   @Column({ type: 'text', nullable: true })
   note!: string | null;
 
+  /** The row's key in the system it was imported from (unique where set): re-importing the same file adds nothing. */
+  @Column({ name: 'source_id', type: 'text', nullable: true })
+  sourceId!: string | null;
+
   @Field({ description: 'When it was recorded in Customer Graph.' })
   @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt!: Date;

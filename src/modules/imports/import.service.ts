@@ -1,0 +1,451 @@
+/**
+ * Bulk import: a file (or request body) of customers, purchases, touchpoints or referrals,
+ * streamed through COPY into a temporary staging table, checked in SQL, then merged set-based
+ * (one INSERT … SELECT … ON CONFLICT per target table), all in one transaction:
+ *
+ *   parse (csv-parse / split2) → COPY import_row → checks → import_error
+ *     → errors > maxErrors ? ROLLBACK (committed: false)
+ *     : merge the good rows, follow-ups (holdings, last purchase, referral conversion),
+ *       automatic stage moves (batched, through the stage machine), one IMPORT_COMPLETED event → COMMIT
+ *
+ * Idempotent: customers upsert on externalId, purchases and touchpoints skip a sourceId already
+ * stored, referrals skip a (referrer, referred) pair already stored. See docs/import.md.
+ */
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '../../shared/clock';
+import { lockCustomers } from '../customers/customer.lock';
+import { CustomerEventType } from '../events/event-types';
+import { recordEvents } from '../events/outbox';
+import { applyAutomaticMoves } from '../lifecycle/lifecycle.service';
+import { AUTOMATIC_MOVES, StageChangeTrigger } from '../lifecycle/stages';
+import { copyEncoder, recordParser, type EncoderState } from './import.stream';
+import { copySql, duplicateChecksSql, stagingTableSql, valueChecksSql } from './import.checks';
+import type { ImportFormat, ImportKind } from './import.kinds';
+
+/** At most this many errors are listed in a report (errorRows counts them all). */
+export const MAX_REPORTED_ERRORS = 1000;
+/** Customers locked and moved per batch (one lock statement, two move statements). */
+const MOVE_BATCH = 10_000;
+
+export interface ImportOptions {
+  format: ImportFormat;
+  /** Bad rows tolerated: more than this and nothing is written. Default 0. */
+  maxErrors?: number;
+  /** Purchases only: create a customer (named by its externalId) for an unknown externalId instead of refusing the row. */
+  createCustomers?: boolean;
+  /** Called every 200 ms while rows are read, and once at the end of the file. */
+  onProgress?: (rows: number) => void;
+  /** Called once the whole file is in the staging table, before the checks and the merge. */
+  onStaged?: (rows: number) => void;
+}
+
+export interface ImportError {
+  /** Line of the file (1 is the CSV header). */
+  line: number;
+  /** The column at fault; null when the whole row is (unparsable JSON, wrong number of fields). */
+  column: string | null;
+  reason: string;
+}
+
+export interface ImportReport {
+  kind: ImportKind;
+  format: ImportFormat;
+  /** True when the good rows were written; false when nothing was (too many errors, or a missing column). */
+  committed: boolean;
+  /** Data rows read. */
+  rows: number;
+  inserted: number;
+  updated: number;
+  /** Valid rows that changed nothing: already imported (same sourceId, same referral) or identical. */
+  skipped: number;
+  /** Rows with at least one error; compared with maxErrors. */
+  errorRows: number;
+  maxErrors: number;
+  /** Each error (at most MAX_REPORTED_ERRORS), by line then column. */
+  errors: ImportError[];
+  /** Customers created for unknown externalIds (createCustomers). */
+  customersCreated: number;
+  /** Stage changes the import caused (first purchases, purchases after a lapse, first referrals). */
+  stageChanges: number;
+  /** Columns of the file that nothing reads. */
+  ignoredColumns: string[];
+  durationMs: number;
+  /** Where the time went: reading the file into the staging table, the checks, the merge, the stage moves and event. */
+  phasesMs: { read: number; check: number; merge: number; moves: number };
+}
+
+/** Told after commit which customers got new purchases (to re-score them). */
+export type ImportedPurchasesListener = (customerIds: string[]) => void;
+
+/** The rows a merge wrote, and the customers whose stage it may move. */
+interface MergeResult {
+  inserted: number;
+  updated: number;
+  customersCreated: number;
+  /** The automatic moves to try on the customers in import_touched, or null for none. */
+  moves: {
+    trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>;
+    reason: string;
+    elseTrigger?: { trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>; reason: string };
+  } | null;
+}
+
+export class ImportService {
+  private readonly purchaseListeners: ImportedPurchasesListener[] = [];
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  onPurchasesImported(listener: ImportedPurchasesListener): void {
+    this.purchaseListeners.push(listener);
+  }
+
+  /** Imports `input` (the file's bytes) as `kind`; always answers with a report, never half-writes. */
+  async run(kind: ImportKind, input: Readable, options: ImportOptions): Promise<ImportReport> {
+    const started = performance.now();
+    const maxErrors = options.maxErrors ?? 0;
+    const format = options.format;
+    const qr = this.ds.createQueryRunner();
+    const client = (await qr.connect()) as PoolClient;
+    const state: EncoderState = { rows: 0, plan: null };
+    const report: ImportReport = {
+      kind,
+      format,
+      committed: false,
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      skipped: 0,
+      errorRows: 0,
+      maxErrors,
+      errors: [],
+      customersCreated: 0,
+      stageChanges: 0,
+      ignoredColumns: [],
+      durationMs: 0,
+      phasesMs: { read: 0, check: 0, merge: 0, moves: 0 },
+    };
+    let mark = performance.now();
+    const lap = (phase: keyof ImportReport['phasesMs']) => {
+      const now = performance.now();
+      report.phasesMs[phase] = Math.round(now - mark);
+      mark = now;
+    };
+    let touched: string[] = [];
+    try {
+      await qr.startTransaction('READ COMMITTED');
+      const em = qr.manager;
+      // Date-only values mean midnight UTC whatever the server's zone; sorts for the checks stay in memory.
+      await em.query(`SET LOCAL TimeZone = 'UTC'`);
+      await em.query(`SET LOCAL work_mem = '64MB'`);
+      await em.query(stagingTableSql(kind));
+      await em.query(`CREATE TEMP TABLE import_error (line bigint NOT NULL, col text, reason text NOT NULL) ON COMMIT DROP`);
+
+      const progress = options.onProgress ? setInterval(() => options.onProgress!(state.rows), 200) : null;
+      try {
+        await pipeline(input, recordParser(format), copyEncoder(kind, format, state), client.query(copyFrom(copySql(kind))));
+      } finally {
+        if (progress) clearInterval(progress);
+      }
+      options.onProgress?.(state.rows);
+      options.onStaged?.(state.rows);
+      lap('read');
+      report.rows = state.rows;
+      report.ignoredColumns = state.plan?.ignored ?? [];
+
+      if (state.plan && state.plan.missing.length > 0) {
+        report.errors = state.plan.missing.map((c) => ({ line: 1, column: c.name, reason: 'missing required column' }));
+        report.errorRows = report.rows;
+        await qr.rollbackTransaction();
+        return this.finish(report, started);
+      }
+
+      await em.query(`ANALYZE import_row`);
+      if (kind === 'purchases' && options.createCustomers) report.customersCreated = await this.createMissingCustomers(em);
+      await em.query(valueChecksSql(kind));
+      for (const sql of duplicateChecksSql(kind)) await em.query(sql);
+      const [{ n }] = await em.query(`SELECT count(DISTINCT line)::int AS n FROM import_error`);
+      report.errorRows = n;
+      report.errors = (
+        await em.query(
+          `SELECT line::int, col, reason FROM import_error ORDER BY line, col NULLS FIRST, reason LIMIT ${MAX_REPORTED_ERRORS}`,
+        )
+      ).map((r: { line: number; col: string | null; reason: string }) => ({ line: r.line, column: r.col, reason: r.reason }));
+      lap('check');
+      if (report.errorRows > maxErrors) {
+        await qr.rollbackTransaction();
+        report.customersCreated = 0;
+        return this.finish(report, started);
+      }
+
+      const now = this.clock.now();
+      const valid = report.errorRows === 0 ? 'true' : 'NOT EXISTS (SELECT 1 FROM import_error e WHERE e.line = s.line)';
+      if (report.errorRows > 0) await em.query(`CREATE INDEX ON import_error (line)`);
+      const merged = await this.merge(em, kind, valid, now);
+      report.inserted = merged.inserted;
+      report.updated = merged.updated;
+      report.customersCreated += merged.customersCreated;
+      report.skipped = report.rows - report.errorRows - report.inserted - report.updated;
+      lap('merge');
+      if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now);
+      if (kind === 'purchases')
+        // Re-scoring needs a current model; without one there is nothing to refresh (and no list to hold).
+        touched = (
+          await em.query(
+            `SELECT customer_id::text AS id FROM import_touched WHERE EXISTS (SELECT 1 FROM churn_model WHERE is_current) ORDER BY 1`,
+          )
+        ).map((r: { id: string }) => r.id);
+
+      await recordEvents(em, [
+        {
+          type: CustomerEventType.IMPORT_COMPLETED,
+          customerId: null,
+          occurredAt: now,
+          payload: {
+            kind,
+            format,
+            rows: report.rows,
+            inserted: report.inserted,
+            updated: report.updated,
+            skipped: report.skipped,
+            errors: report.errorRows,
+            customersCreated: report.customersCreated,
+            stageChanges: report.stageChanges,
+          },
+        },
+      ]);
+      await qr.commitTransaction();
+      lap('moves');
+      report.committed = true;
+    } catch (err) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await qr.release();
+    }
+    if (touched.length) for (const listener of this.purchaseListeners) listener(touched);
+    return this.finish(report, started);
+  }
+
+  private finish(report: ImportReport, started: number): ImportReport {
+    report.durationMs = Math.round(performance.now() - started);
+    if (!report.committed) {
+      report.inserted = 0;
+      report.updated = 0;
+      report.skipped = 0;
+      report.stageChanges = 0;
+      report.customersCreated = 0;
+    }
+    return report;
+  }
+
+  /** createCustomers: one IDENTIFIED customer (named by the externalId) per unknown externalId. */
+  private async createMissingCustomers(em: EntityManager): Promise<number> {
+    const [{ n }] = await em.query(
+      `WITH missing AS (
+         SELECT DISTINCT s.customer_external_id AS external_id FROM import_row s
+         WHERE s.customer_external_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customer c WHERE c.external_id = s.customer_external_id)
+       ), created AS (
+         INSERT INTO customer (external_id, name, stage, stage_entered_at)
+         SELECT external_id, external_id, 'IDENTIFIED', $1 FROM missing ORDER BY external_id
+         ON CONFLICT (external_id) DO NOTHING RETURNING id
+       ), history AS (
+         INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
+         SELECT id, NULL, 'IDENTIFIED', 'Imported.', 'MANUAL', $1 FROM created
+       )
+       SELECT count(*)::int AS n FROM created`,
+      [this.clock.now()],
+    );
+    return n;
+  }
+
+  private async merge(em: EntityManager, kind: ImportKind, valid: string, now: Date): Promise<MergeResult> {
+    switch (kind) {
+      case 'customers':
+        return this.mergeCustomers(em, valid, now);
+      case 'purchases':
+        return this.mergePurchases(em, valid, now);
+      case 'touchpoints':
+        return this.mergeTouchpoints(em, valid);
+      case 'referrals':
+        return this.mergeReferrals(em, valid, now);
+    }
+  }
+
+  /**
+   * Upsert on external_id. An empty value leaves the stored one as it is; a customer whose
+   * values are all the same is not touched (counted as skipped). New customers start in the
+   * file's stage (default IDENTIFIED), with their first stage-history row.
+   */
+  private async mergeCustomers(em: EntityManager, valid: string, now: Date): Promise<MergeResult> {
+    const [r] = await em.query(
+      `WITH src AS (
+         SELECT s.external_id, s.name, s.email, s.phone, p.id AS persona_id, COALESCE(upper(s.stage), 'IDENTIFIED') AS stage
+         FROM import_row s LEFT JOIN persona p ON p.name = s.persona
+         WHERE ${valid}
+       ), up AS (
+         INSERT INTO customer AS c (external_id, name, email, phone, persona_id, stage, stage_entered_at)
+         SELECT external_id, name, email, phone, persona_id, stage, $1 FROM src
+         ON CONFLICT (external_id) DO UPDATE SET
+           name = EXCLUDED.name,
+           email = COALESCE(EXCLUDED.email, c.email),
+           phone = COALESCE(EXCLUDED.phone, c.phone),
+           persona_id = COALESCE(EXCLUDED.persona_id, c.persona_id),
+           updated_at = $1
+         WHERE (c.name, c.email, c.phone, c.persona_id) IS DISTINCT FROM
+               (EXCLUDED.name, COALESCE(EXCLUDED.email, c.email), COALESCE(EXCLUDED.phone, c.phone), COALESCE(EXCLUDED.persona_id, c.persona_id))
+         RETURNING c.id, c.stage, (xmax = 0) AS inserted
+       ), history AS (
+         INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
+         SELECT id, NULL, stage, 'Imported.', 'MANUAL', $1 FROM up WHERE inserted
+       )
+       SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`,
+      [now],
+    );
+    return { inserted: r.inserted, updated: r.updated, customersCreated: 0, moves: null };
+  }
+
+  /**
+   * New purchases (a sourceId already stored is skipped), holdings opened for the products
+   * bought, and the touched customers with whether they had bought before, into import_touched.
+   * All sub-statements see the snapshot from before the insert, so `had_before` is exact.
+   */
+  private async mergePurchases(em: EntityManager, valid: string, now: Date): Promise<MergeResult> {
+    await em.query(
+      `CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz, had_before boolean) ON COMMIT DROP`,
+    );
+    const [{ inserted }] = await em.query(
+      `WITH ins AS (
+         INSERT INTO purchase (customer_id, product_id, occurred_at, quantity, amount, source_id)
+         SELECT c.id, p.id, s.occurred_at::timestamptz, COALESCE(s.quantity::int4, 1), s.amount::numeric(14,2), s.source_id
+         FROM import_row s JOIN customer c ON c.external_id = s.customer_external_id LEFT JOIN product p ON p.sku = s.product_sku
+         WHERE ${valid}
+         ON CONFLICT (source_id) WHERE source_id IS NOT NULL DO NOTHING
+         RETURNING customer_id, product_id, occurred_at
+       ), holdings AS (
+         INSERT INTO holding (customer_id, product_id, since, status)
+         SELECT customer_id, product_id, min(occurred_at), 'ACTIVE' FROM ins WHERE product_id IS NOT NULL GROUP BY 1, 2
+         ON CONFLICT (customer_id, product_id) DO UPDATE
+           SET status = 'ACTIVE', closed_at = NULL,
+               since = CASE WHEN holding.status = 'CLOSED' THEN EXCLUDED.since ELSE LEAST(holding.since, EXCLUDED.since) END
+       ), touched AS (
+         INSERT INTO import_touched (customer_id, first_at, last_at, had_before)
+         SELECT i.customer_id, min(i.occurred_at), max(i.occurred_at), EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = i.customer_id)
+         FROM ins i GROUP BY i.customer_id
+       )
+       SELECT count(*)::int AS inserted FROM ins`,
+    );
+    // Lock the touched customers in id order (like every writer) before changing them.
+    await em.query(`SELECT 1 FROM customer WHERE id IN (SELECT customer_id FROM import_touched) ORDER BY id FOR NO KEY UPDATE`);
+    await em.query(
+      `UPDATE customer c SET last_purchase_at = GREATEST(c.last_purchase_at, t.last_at), updated_at = $1
+       FROM import_touched t WHERE c.id = t.customer_id AND c.last_purchase_at IS DISTINCT FROM GREATEST(c.last_purchase_at, t.last_at)`,
+      [now],
+    );
+    // A referred customer's first purchase converts the referral; a back-dated import can move it earlier.
+    await em.query(
+      `UPDATE referral r SET converted_at = t.first_at FROM import_touched t
+       WHERE r.referred_id = t.customer_id AND (r.converted_at IS NULL OR r.converted_at > t.first_at)`,
+    );
+    return {
+      inserted,
+      updated: 0,
+      customersCreated: 0,
+      moves: {
+        trigger: StageChangeTrigger.FIRST_PURCHASE,
+        reason: 'First purchase recorded.',
+        elseTrigger: { trigger: StageChangeTrigger.PURCHASE_AFTER_LAPSE, reason: 'Bought again after a lapse.' },
+      },
+    };
+  }
+
+  private async mergeTouchpoints(em: EntityManager, valid: string): Promise<MergeResult> {
+    const [{ inserted }] = await em.query(
+      `WITH ins AS (
+         INSERT INTO touchpoint (customer_id, channel, direction, occurred_at, campaign, product_id, response, note, source_id)
+         SELECT c.id, upper(s.channel), upper(s.direction), s.occurred_at::timestamptz, s.campaign, p.id,
+                COALESCE(upper(s.response), 'NO_RESPONSE'), s.note, s.source_id
+         FROM import_row s JOIN customer c ON c.external_id = s.customer_external_id LEFT JOIN product p ON p.sku = s.product_sku
+         WHERE ${valid}
+         ON CONFLICT (source_id) WHERE source_id IS NOT NULL DO NOTHING
+         RETURNING 1
+       )
+       SELECT count(*)::int AS inserted FROM ins`,
+    );
+    return { inserted, updated: 0, customersCreated: 0, moves: null };
+  }
+
+  /** New referrals (a referred customer already referred by the same referrer is skipped); converted if the referred has bought. */
+  private async mergeReferrals(em: EntityManager, valid: string, now: Date): Promise<MergeResult> {
+    await em.query(`CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, had_before boolean) ON COMMIT DROP`);
+    const [{ inserted }] = await em.query(
+      `WITH ins AS (
+         INSERT INTO referral (referrer_id, referred_id, source_channel, created_at, converted_at)
+         SELECT a.id, b.id, upper(s.source_channel), COALESCE(s.created_at::timestamptz, $1),
+                (SELECT min(p.occurred_at) FROM purchase p WHERE p.customer_id = b.id)
+         FROM import_row s
+         JOIN customer a ON a.external_id = s.referrer_external_id
+         JOIN customer b ON b.external_id = s.referred_external_id
+         WHERE ${valid}
+         ON CONFLICT (referred_id) DO NOTHING
+         RETURNING referrer_id
+       ), touched AS (
+         INSERT INTO import_touched (customer_id, had_before)
+         SELECT DISTINCT i.referrer_id, EXISTS (SELECT 1 FROM referral r WHERE r.referrer_id = i.referrer_id) FROM ins i
+       )
+       SELECT count(*)::int AS inserted FROM ins`,
+      [now],
+    );
+    return {
+      inserted,
+      updated: 0,
+      customersCreated: 0,
+      moves: { trigger: StageChangeTrigger.FIRST_REFERRAL, reason: 'Made a first referral.' },
+    };
+  }
+
+  /**
+   * The automatic stage moves the merge causes, through the stage machine (history rows and
+   * STAGE_CHANGED events), in batches: customers locked with lockCustomers (id order), then
+   * applyAutomaticMoves. `trigger` applies to customers with nothing before (had_before false),
+   * `elseTrigger` to every customer.
+   */
+  private async applyMoves(em: EntityManager, moves: NonNullable<MergeResult['moves']>, now: Date): Promise<number> {
+    const stages = [
+      ...new Set([...AUTOMATIC_MOVES[moves.trigger].from, ...(moves.elseTrigger ? AUTOMATIC_MOVES[moves.elseTrigger.trigger].from : [])]),
+    ];
+    let changed = 0;
+    // A batch at a time (keyset on the id), so memory does not grow with the number of customers.
+    for (let after = '0'; ;) {
+      const rows: { id: string; had_before: boolean }[] = await em.query(
+        `SELECT t.customer_id::text AS id, t.had_before FROM import_touched t JOIN customer c ON c.id = t.customer_id
+         WHERE c.stage = ANY($1::text[]) AND t.customer_id > $2::bigint ORDER BY t.customer_id LIMIT ${MOVE_BATCH}`,
+        [stages, after],
+      );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+      const hadBefore = new Map(rows.map((r) => [r.id, r.had_before]));
+      const customers = await lockCustomers(
+        em,
+        rows.map((r) => r.id),
+        { stageIn: stages },
+      );
+      const candidates = customers.map((customer) => ({
+        customer,
+        triggers: [
+          ...(hadBefore.get(customer.id) ? [] : [{ trigger: moves.trigger, reason: moves.reason }]),
+          ...(moves.elseTrigger ? [moves.elseTrigger] : []),
+        ],
+      }));
+      changed += (await applyAutomaticMoves(em, candidates, now)).length;
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,81 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { copyEncoder, copyText, recordParser, type EncoderState } from './import.stream';
+import type { ImportFormat, ImportKind } from './import.kinds';
+
+/** Runs `text` through the parser and encoder; returns the COPY rows split into fields. */
+async function encode(kind: ImportKind, format: ImportFormat, text: string): Promise<{ rows: string[][]; state: EncoderState }> {
+  const state: EncoderState = { rows: 0, plan: null };
+  let out = '';
+  await pipeline(
+    Readable.from([Buffer.from(text)]),
+    recordParser(format),
+    copyEncoder(kind, format, state),
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    }),
+  );
+  return {
+    rows: out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t')),
+    state,
+  };
+}
+
+describe('copyText', () => {
+  it('escapes what COPY text format treats specially', () => {
+    expect(copyText(null)).toBe('\\N');
+    expect(copyText('plain')).toBe('plain');
+    expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+    expect(copyText('nul\0byte')).toBe('nulbyte');
+  });
+});
+
+describe('copyEncoder', () => {
+  it('numbers CSV records by the line they start on, across quoted newlines, empty lines and CRLF', async () => {
+    const csv = 'externalId,name,email\r\nc-1,"Ann\r\nLee",a@x.io\r\n\r\nc-2, Bob ,\r\nc-3\r\n';
+    const { rows, state } = await encode('customers', 'csv', csv);
+    expect(state.rows).toBe(3);
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3], r[4]])).toEqual([
+      ['2', '\\N', 'c-1', 'Ann\\r\\nLee', 'a@x.io'],
+      ['5', '\\N', 'c-2', 'Bob', '\\N'],
+      ['6', 'has 1 fields where the header has 3', 'c-3', '\\N', '\\N'],
+    ]);
+  });
+
+  it('maps header names without case, spaces or underscores, and lists the ones it ignores', async () => {
+    const { rows, state } = await encode('purchases', 'csv', 'customer_external_id,Occurred At,AMOUNT,colour\nc-1,2025-01-01,5.00,red\n');
+    expect(state.plan?.ignored).toEqual(['colour']);
+    expect(state.plan?.missing).toEqual([]);
+    // line, parse error, customerExternalId, occurredAt, amount, quantity, productSku, sourceId
+    expect(rows).toEqual([['2', '\\N', 'c-1', '2025-01-01', '5.00', '\\N', '\\N', '\\N']]);
+  });
+
+  it('reads nothing more once a required column is missing', async () => {
+    const { rows, state } = await encode('purchases', 'csv', 'customerExternalId,amount\nc-1,5\nc-2,6\n');
+    expect(state.plan?.missing.map((c) => c.name)).toEqual(['occurredAt']);
+    expect(state.rows).toBe(2);
+    expect(rows).toEqual([]);
+  });
+
+  it('CDNOW: maps the event-log header and derives a source id from the line', async () => {
+    const { rows } = await encode('purchases', 'cdnow', 'customer_id,date,quantity,amount\n00001,1997-01-01,2,29.33\n');
+    expect(rows).toEqual([['2', '\\N', '00001', '1997-01-01', '29.33', '2', '\\N', 'cdnow:2']]);
+  });
+
+  it('NDJSON: keys in any spelling, numbers as text, a bad line named by its number', async () => {
+    const ndjson = '{"customerExternalId":"c-1","occurredAt":"2025-01-01","amount":5.5}\n\n[1,2]\n{oops\n';
+    const { rows, state } = await encode('purchases', 'ndjson', ndjson);
+    expect(state.rows).toBe(3);
+    expect(rows.map((r) => r.slice(0, 5))).toEqual([
+      ['1', '\\N', 'c-1', '2025-01-01', '5.5'],
+      ['3', 'not a JSON object', '\\N', '\\N', '\\N'],
+      ['4', 'not valid JSON', '\\N', '\\N', '\\N'],
+    ]);
+  });
+});
