@@ -27,12 +27,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { startApp } from '../src/app';
 import { createDataSource, migrate } from '../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
 import { DEFAULT_SEED, seedDemoData } from '../src/db/seed/seed';
 import { ChurnModelService, type FitPhase } from '../src/modules/analytics/churn-model.service';
-import { createLogger } from '../src/shared/logger';
+import { createLogger, type Logger } from '../src/shared/logger';
 import { loadElog } from '../test/fixtures/cdnow/load';
 
 const DATA_DIR = path.join(__dirname, '.data');
@@ -129,6 +130,29 @@ async function recreate(adminUrl: string): Promise<string> {
   return u.toString();
 }
 
+/** One `fitChurnModel` through a real server on `ds` (started and stopped here), timed from request to answer. */
+export async function fitOverHttp(
+  ds: DataSource,
+  log: Logger,
+): Promise<{ ms: number; scoredCustomers: number; movedToAtRisk: number }> {
+  const adminKey = `cg-bench-admin-${randomBytes(18).toString('base64url')}`;
+  const app = await startApp({ config: { host: '127.0.0.1', port: 0, adminApiKey: adminKey }, ds, log });
+  try {
+    const start = performance.now();
+    const res = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ query: FIT_MUTATION }),
+    });
+    const body = (await res.json()) as { data?: { fitChurnModel: { scoredCustomers: number; movedToAtRisk: number } }; errors?: unknown };
+    const took = performance.now() - start;
+    if (!body.data) throw new Error(`fitChurnModel failed: ${JSON.stringify(body.errors)}`);
+    return { ms: took, ...body.data.fitChurnModel };
+  } finally {
+    await app.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -195,29 +219,11 @@ async function main(): Promise<void> {
         for (const [phase, t] of phases) say(`   ${phase.padEnd(12)} ${ms(t)}`);
       }
     } else {
-      const adminKey = `cg-bench-admin-${randomBytes(18).toString('base64url')}`;
-      const app = await startApp({ config: { host: '127.0.0.1', port: 0, adminApiKey: adminKey }, ds, log });
-      try {
-        for (let run = 1; run <= Number(values.runs); run++) {
-          const start = performance.now();
-          const res = await fetch(`${app.url}/graphql`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-            body: JSON.stringify({ query: FIT_MUTATION }),
-          });
-          const body = (await res.json()) as {
-            data?: { fitChurnModel: { scoredCustomers: number; movedToAtRisk: number } };
-            errors?: unknown;
-          };
-          const took = performance.now() - start;
-          if (!body.data) throw new Error(`fitChurnModel failed: ${JSON.stringify(body.errors)}`);
-          const r = body.data.fitChurnModel;
-          say(
-            `run ${run} (fitChurnModel over HTTP): ${ms(took)}, ${r.scoredCustomers.toLocaleString('en')} scored, ${r.movedToAtRisk.toLocaleString('en')} moved to AT_RISK`,
-          );
-        }
-      } finally {
-        await app.stop();
+      for (let run = 1; run <= Number(values.runs); run++) {
+        const r = await fitOverHttp(ds, log);
+        say(
+          `run ${run} (fitChurnModel over HTTP): ${ms(r.ms)}, ${r.scoredCustomers.toLocaleString('en')} scored, ${r.movedToAtRisk.toLocaleString('en')} moved to AT_RISK`,
+        );
       }
     }
     await ds.destroy();
@@ -226,7 +232,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}

@@ -23,6 +23,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { fitOverHttp } from './fit';
 import { createDataSource, migrate } from '../src/db/data-source';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded-postgres';
 import { createServices } from '../src/services';
@@ -226,10 +227,10 @@ async function main(): Promise<number> {
       say(describe('cdnow', m) + `  customers created ${m.report.customersCreated}`);
       results.cdnow = m;
 
-      // ---------------------------------------------------------------------------------------
-      // HOOK: churn-fit timing. The lead adds `fitChurnModel` end to end here, on cdnowDs (the
-      // 23,570 CDNOW customers just imported), and stores it as results.cdnowFit.
-      // ---------------------------------------------------------------------------------------
+      // The churn fit end to end on the 23,570 customers just imported (bench:fit has more sources).
+      const fit = await fitOverHttp(cdnowDs, createLogger('warn'));
+      say(`cdnow fit    fitChurnModel over HTTP ${(fit.ms / 1000).toFixed(2)} s: ${fit.scoredCustomers} scored, ${fit.movedToAtRisk} moved to AT_RISK`);
+      results.cdnowFit = fit;
     }
   } finally {
     if (cdnowDs?.isInitialized) await cdnowDs.destroy();

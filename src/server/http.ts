@@ -122,7 +122,7 @@ function serviceUnavailablePlugin<TContext extends BaseContext>(retryAfterSecond
 }
 
 /** How long a draining server keeps its idle keep-alive connections for requests already on their way (ms). */
-const DRAIN_GRACE_MS = 500;
+const DRAIN_GRACE_MS = 2_000;
 /** Longest a drain waits for answers in progress before cutting the remaining connections (ms). */
 const DRAIN_DEADLINE_MS = 10_000;
 

@@ -83,9 +83,10 @@ const BUDGETS: Record<string, number> = {
   // outbox (REFERRAL_CREATED), FIRST_REFERRAL move (UPDATE customer with INSERT stage_change, outbox); payload: customers (one batch).
   createReferral: 11,
   // SET TRANSACTION, lock the customer, one UPDATE per module that erases (customer, touchpoint notes, stage-change reasons,
-  // event payloads), outbox (CUSTOMER_ERASED), INSERT audit entry, reload the tombstone; after the commit, VACUUM of the
-  // four tables (one statement). The payload is the reloaded tombstone.
-  eraseCustomer: 10,
+  // event payloads, consent sources, partner-sharing sources, merged profiles with the merge journal's copies), outbox
+  // (CUSTOMER_ERASED), INSERT audit entry, reload the tombstone; after the commit, VACUUM of the touched tables (one
+  // statement). The payload is the reloaded tombstone.
+  eraseCustomer: 13,
   // Advisory lock, clock, stale statistics?, ANALYZE, calibration summaries, INSERT model; scoring: purchasing customers, 3 input reads (one id range);
   // ranked in memory, then SET TRANSACTION, COPY scores with tiers; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics,
   // reload and UPDATE the model, crossings;

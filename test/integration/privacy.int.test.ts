@@ -419,6 +419,41 @@ describe('right to erasure', () => {
     });
   });
 
+  it('erases what the consent, partner-sharing and merge records hold about the person, and the profiles merged into them', async () => {
+    const marker = `Ursula ${tag}`;
+    const person = await createCustomer({ name: `${marker} Main`, email: `ursula.${tag}@example.com` });
+    const duplicate = await createCustomer({ name: `${marker} Dup`, email: `u.${tag}.dup@example.com`, phone: '+44 20 7946 0958' });
+    const ok = (body: GraphQLResponse<unknown>) => expect(body.errors).toBeUndefined();
+    ok(
+      await server.request(
+        `mutation($i: SetCommunicationPreferencesInput!) { setCommunicationPreferences(input: $i) { consentRecord { recordedAt } } }`,
+        { i: { customerId: person, channels: [{ channel: 'EMAIL', status: 'OPTED_IN' }], source: `${marker} said yes on the phone` } },
+      ),
+    );
+    ok(
+      await server.request(`mutation($i: SetPartnerSharingInput!) { setPartnerSharing(input: $i) { changed } }`, {
+        i: { customerId: person, partner: 'acme-travel', share: true, source: `${marker} ticked the box` },
+      }),
+    );
+    ok(
+      await server.request(`mutation($i: MergeCustomersInput!) { mergeCustomers(input: $i) { merge { id } } }`, {
+        i: { survivorId: person, mergedIds: [duplicate] },
+      }),
+    );
+    const exported = await server.query<{ exportCustomerData: Record<string, unknown[]> }>(EXPORT, {
+      id: person,
+      reason: 'Access request',
+    });
+    expect(exported.exportCustomerData.consentRecords).toHaveLength(1);
+    expect(exported.exportCustomerData.partnerSharing).toHaveLength(1);
+    expect(exported.exportCustomerData.merges).toHaveLength(1);
+    expect(await tablesContaining(marker)).not.toEqual([]);
+
+    ok(await server.request(print(EraseCustomerDocument), { input: { customerId: person, reason: 'Erasure request' } }));
+    for (const needle of [marker, `ursula.${tag}`, `u.${tag}.dup`, '7946 0958'])
+      expect([needle, await tablesContaining(needle)]).toEqual([needle, []]);
+  });
+
   it('a new customer with the same external id is a new, unrelated person', async () => {
     const fresh = await createCustomer({ name: 'Someone new', externalId: PERSON.externalId });
     expect(fresh).not.toBe(subject);

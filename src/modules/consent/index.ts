@@ -6,6 +6,7 @@ import { createConsentLoaders } from './consent.loaders';
 import { ConsentResolver, SetCommunicationPreferencesPayloadFields } from './consent.resolver';
 import { ConsentService } from './consent.service';
 import { CONSENT_SQL } from './consent.sql';
+import { consentPersonalData } from './consent.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createConsentLoaders> {}
@@ -21,4 +22,5 @@ export const consent = defineModule({
   loaders: createConsentLoaders,
   services: ({ ds, clock }) => ({ consent: new ConsentService(ds, clock) }),
   sql: CONSENT_SQL,
+  personalData: consentPersonalData,
 });

@@ -7,6 +7,7 @@ import { createMergeLoaders } from './merge.loaders';
 import { MergeResolver } from './merge.resolver';
 import { MergeService } from './merge.service';
 import { MERGES_SQL } from './merge.sql';
+import { mergePersonalData } from './merge.privacy';
 
 declare module '../context' {
   interface Loaders extends ReturnType<typeof createMergeLoaders> {}
@@ -27,4 +28,5 @@ export const merges = defineModule({
   nodeTypes: { CustomerMerge: 'customerMergeById' },
   nodeOwners: { CustomerMerge: (m: { survivorId: string }) => ({ customers: [m.survivorId] }) },
   sql: MERGES_SQL,
+  personalData: mergePersonalData,
 });

@@ -4,6 +4,7 @@ import { PartnerSharingChange } from './sharing.entity';
 import { createSharingLoaders } from './sharing.loaders';
 import { CustomerSharingFields, SharingResolver } from './sharing.resolver';
 import { SharingService } from './sharing.service';
+import { sharingPersonalData } from './sharing.privacy';
 
 export { PartnerScope, partnerScopeFor, partnerSharedSql, type NodeOwners } from './sharing.scope';
 
@@ -20,4 +21,5 @@ export const sharing = defineModule({
   resolvers: [SharingResolver, CustomerSharingFields],
   loaders: createSharingLoaders,
   services: ({ ds }) => ({ sharing: new SharingService(ds) }),
+  personalData: sharingPersonalData,
 });
