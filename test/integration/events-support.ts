@@ -215,19 +215,25 @@ export function subscribe<T, V>(
   };
 }
 
+/** The API running as a child process: see startServerProcess. */
 export interface ServerProcess {
   url: string;
   wsUrl: string;
   pid: number;
-  /** Everything the process logged so far (for failure messages). */
+  /** Resolves with how the process ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it logged so far (for failure messages). */
   log(): string;
-  /** SIGTERM, then SIGKILL if it has not exited within 10 s. */
+  /** Sends `signal` to this process (by its pid). */
+  kill(signal: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s; resolves once it is gone. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts `src/main.ts` as a separate node process on a free port, on
- * `databaseUrl`, and resolves once it logs "ready".
+ * Starts the API (`src/main.ts`) as a child process on `databaseUrl`, on a
+ * free port of 127.0.0.1, with the test admin key and no rate limit to speak
+ * of; resolves once it logs "ready".
  */
 export function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const root = path.resolve(__dirname, '../..');
@@ -240,45 +246,59 @@ export function startServerProcess(databaseUrl: string, env: Record<string, stri
       HOST: '127.0.0.1',
       DEMO_CUSTOMERS: '0',
       ADMIN_API_KEY: TEST_ADMIN_KEY,
+      RATE_LIMIT_PER_MINUTE: '1000000',
       LOG_LEVEL: 'info',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  let gone = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      gone = true;
+      resolve({ code, signal });
+    }),
+  );
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const kill = (signal: NodeJS.Signals) => {
+    if (!gone) process.kill(child.pid!, signal);
+  };
   const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
+    if (gone) return;
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
+    await exited;
     clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
-    const onLine = (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const line of output.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          const entry = JSON.parse(line) as { msg?: string; url?: string };
-          if (entry.msg === 'ready' && entry.url) {
-            child.stderr?.off('data', onLine);
-            child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-            return resolve({ url: entry.url, wsUrl: entry.url.replace(/^http/, 'ws'), pid: child.pid!, log: () => output, stop });
-          }
-        } catch {
-          // a partial line; the rest comes with the next chunk
-        }
-      }
-    };
-    child.stderr?.on('data', onLine);
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    void exit.then(() => reject(new Error(`server process exited before it was ready:\n${output}`)));
-    setTimeout(() => {
-      if (exited) return;
+    const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`server process not ready within 25 s:\n${output}`));
-    }, 25_000).unref();
+      reject(new Error(`API process not ready within 60 s:\n${output}`));
+    }, 60_000);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`API process exited before it was ready:\n${output}`));
+    });
+    const check = () => {
+      const ready = output
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l) as { msg?: string; url?: string };
+          } catch {
+            return {};
+          }
+        })
+        .find((l) => l.msg === 'ready' && l.url);
+      if (!ready?.url) return;
+      clearTimeout(timer);
+      child.stderr!.off('data', check);
+      const url = ready.url;
+      resolve({ url, wsUrl: url.replace(/^http/, 'ws'), pid: child.pid!, exited, log: () => output, kill, stop });
+    };
+    child.stderr!.on('data', check);
   });
 }

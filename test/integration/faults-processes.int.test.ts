@@ -99,7 +99,7 @@ it('drains on SIGTERM under load: in-flight requests finish, new ones are refuse
   expect(finishedAfterSignal.length).toBeGreaterThan(0);
   // Everything sent after it was served (while draining), refused at the connection, or answered 503: never a broken answer.
   expect(after.filter((r) => !(r.outcome.code === 'OK' || r.outcome.code === 'NETWORK' || r.outcome.status === 503))).toEqual([]);
-  expect(drained.output()).toMatch(/"msg":"stopped"/);
+  expect(drained.log()).toMatch(/"msg":"stopped"/);
 });
 
 it('moves the subscribers of a kill -9ed instance to the other, which resume from their cursors with nothing lost or repeated; its slots are freed by its lease', async () => {

@@ -5,8 +5,6 @@
  * interruption it reconnects, possibly elsewhere, and resumes from its last
  * cursor), so a test can compare what it received with what the database holds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import pg from 'pg';
@@ -17,7 +15,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { decodeEventCursor } from '../../src/modules/events/event-cursor';
 import { parseGlobalId } from '../../src/shared/global-id';
 import { createLogger } from '../../src/shared/logger';
-import { TEST_ADMIN_KEY } from '../integration/events-support';
+import { startServerProcess, TEST_ADMIN_KEY, type ServerProcess } from '../integration/events-support';
 
 export interface LogLine {
   time: string;
@@ -340,88 +338,6 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface ApiProcess {
-  url: string;
-  wsUrl: string;
-  pid: number;
-  /** Resolves with how the process ended. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Everything it logged so far. */
-  output(): string;
-  /** Sends `signal` to this process (by its pid). */
-  kill(signal: NodeJS.Signals): void;
-  /** SIGTERM, then SIGKILL if it has not exited within 10 s; resolves once it is gone. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the API (`src/main.ts`) as a child process on `databaseUrl`, on a
- * free port of 127.0.0.1, with the test admin key; resolves once it logs "ready".
- */
-export function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
-  const root = path.resolve(__dirname, '../..');
-  const child: ChildProcess = spawn(process.execPath, ['-r', './scripts/register.js', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DEMO_CUSTOMERS: '0',
-      ADMIN_API_KEY: TEST_ADMIN_KEY,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let gone = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      gone = true;
-      resolve({ code, signal });
-    }),
-  );
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const kill = (signal: NodeJS.Signals) => {
-    if (!gone) process.kill(child.pid!, signal);
-  };
-  const stop = async () => {
-    if (gone) return;
-    kill('SIGTERM');
-    const timer = setTimeout(() => kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`API process not ready within 60 s:\n${output}`));
-    }, 60_000);
-    const check = () => {
-      const ready = output
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => {
-          try {
-            return JSON.parse(l) as { msg?: string; url?: string };
-          } catch {
-            return {};
-          }
-        })
-        .find((l) => l.msg === 'ready' && l.url);
-      if (!ready?.url) return;
-      clearTimeout(timer);
-      child.stderr!.off('data', check);
-      const url = ready.url;
-      resolve({ url, wsUrl: url.replace(/^http/, 'ws'), pid: child.pid!, exited, output: () => output, kill, stop });
-    };
-    child.stderr!.on('data', check);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`API process exited before it was ready:\n${output}`));
-    });
-  });
-}
+/** The API as a child process: the events tests' startServerProcess, under the name these tests use. */
+export type ApiProcess = ServerProcess;
+export const spawnApi = startServerProcess;
