@@ -131,10 +131,7 @@ async function recreate(adminUrl: string): Promise<string> {
 }
 
 /** One `fitChurnModel` through a real server on `ds` (started and stopped here), timed from request to answer. */
-export async function fitOverHttp(
-  ds: DataSource,
-  log: Logger,
-): Promise<{ ms: number; scoredCustomers: number; movedToAtRisk: number }> {
+export async function fitOverHttp(ds: DataSource, log: Logger): Promise<{ ms: number; scoredCustomers: number; movedToAtRisk: number }> {
   const adminKey = `cg-bench-admin-${randomBytes(18).toString('base64url')}`;
   const app = await startApp({ config: { host: '127.0.0.1', port: 0, adminApiKey: adminKey }, ds, log });
   try {

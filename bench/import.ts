@@ -229,7 +229,9 @@ async function main(): Promise<number> {
 
       // The churn fit end to end on the 23,570 customers just imported (bench:fit has more sources).
       const fit = await fitOverHttp(cdnowDs, createLogger('warn'));
-      say(`cdnow fit    fitChurnModel over HTTP ${(fit.ms / 1000).toFixed(2)} s: ${fit.scoredCustomers} scored, ${fit.movedToAtRisk} moved to AT_RISK`);
+      say(
+        `cdnow fit    fitChurnModel over HTTP ${(fit.ms / 1000).toFixed(2)} s: ${fit.scoredCustomers} scored, ${fit.movedToAtRisk} moved to AT_RISK`,
+      );
       results.cdnowFit = fit;
     }
   } finally {
