@@ -7,6 +7,9 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] };
 module.exports = {
   // Jest reads testTimeout only at the top level, not per project.
   testTimeout: 60000,
+  // Integration tests mostly wait on PostgreSQL and child processes: two workers overlap that
+  // waiting even on a 2-core machine, where jest's default (cores - 1) would run one file at a time.
+  maxWorkers: 2,
   projects: [
     {
       displayName: 'unit',
