@@ -64,7 +64,7 @@ function masterLog(): LogRow[] {
     });
 }
 
-/** A deterministic log: customers first buy over two years, then 0–11 more times at their own pace. */
+/** A deterministic log as the BG/NBD pictures it: customers first buy over two years, then buy again at their own pace, each purchase possibly their last. */
 function syntheticLog(customers: number): LogRow[] {
   let s = 424242;
   const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
@@ -76,6 +76,7 @@ function syntheticLog(customers: number): LogRow[] {
     const gap = 10 + rnd() * 120;
     const extra = Math.floor(rnd() * rnd() * 12);
     const spend = 5 + rnd() * 80;
+    const dropout = 0.05 + 0.4 * rnd();
     for (let i = 0; i <= extra && day <= end; i++) {
       rows.push({
         customer: c,
@@ -84,6 +85,7 @@ function syntheticLog(customers: number): LogRow[] {
         amount: Math.round(spend * (0.5 + rnd()) * 100) / 100,
       });
       day += Math.max(1, Math.round(gap * -Math.log(1 - rnd() * 0.999)));
+      if (rnd() < dropout) break;
     }
   }
   return rows;
