@@ -116,6 +116,12 @@ export interface SqlObjectMap {
 /** A string as an SQL literal (quotes doubled). */
 export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/** base64url without padding, as Buffer#toString('base64url') writes it (PostgreSQL wraps base64 lines: drop the newlines too). */
+export const base64urlSql = (textExpr: string) => `translate(encode(convert_to(${textExpr}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+
+/** SQL of the global ID (shared/global-id.ts) of type `type` whose row id is the SQL expression `idSql`. */
+export const globalIdSql = (type: string, idSql: string) => base64urlSql(`${sqlString(`${type}:`)} || ${idSql}`);
+
 export const col = (name: string, format: JsonFormat = 'plain'): ColumnField => ({ kind: 'column', sql: (r) => `${r}.${name}`, format });
 /** A key of an embedded jsonb object, as stored (numbers keep their digits). */
 export const key = (name: string): ColumnField => ({ kind: 'column', sql: (r) => `${r}.v->'${name}'`, format: 'plain' });

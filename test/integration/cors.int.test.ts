@@ -16,24 +16,12 @@
  * (CHROMIUM_PATH, else Debian's /usr/bin/chromium); without it, it is skipped
  * with a message.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeWithChromium, launchChromium } from '../support/chromium';
 import { startTestServer, type TestServer } from '../support/server';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
-const executablePath = CANDIDATES.find((p) => fs.existsSync(p));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const BROWSER_TIMEOUT_MS = 45_000;
 
 /** A tiny static site on its own 127.0.0.1 port: another origin than the API. */
@@ -127,17 +115,12 @@ describe('CORS over HTTP', () => {
   });
 });
 
-if (!executablePath) {
-  console.warn(
-    `Skipping the CORS browser test: no Chromium at ${CANDIDATES.join(' or ')}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`,
-  );
-}
-const describeWithBrowser = executablePath ? describe : describe.skip;
+const describeWithBrowser = describeWithChromium('CORS browser test');
 
 describeWithBrowser('CORS in a browser', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, BROWSER_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();

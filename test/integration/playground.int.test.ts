@@ -17,31 +17,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { parse } from 'graphql';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { describeWithChromium, launchChromium } from '../support/chromium';
 import { EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
-const executablePath = CANDIDATES.find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
-// Offline and quiet: no sync, no component updates, no field trials phoning home.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-if (!executablePath) {
-  console.warn(
-    `Skipping the playground browser test: no Chromium at ${CANDIDATES.join(' or ')}. Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.`,
-  );
-}
-const describeWithBrowser = executablePath ? describe : describe.skip;
+const describeWithBrowser = describeWithChromium('playground browser test');
 // Starting a browser and loading the editor bundle takes seconds on a busy machine.
 const BROWSER_TIMEOUT_MS = 45_000;
 
@@ -103,7 +85,7 @@ describeWithBrowser('playground in a browser', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startMain(db.url);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('request', (r) => requested.push(r.url()));
     page.on('websocket', (ws) => requested.push(ws.url()));

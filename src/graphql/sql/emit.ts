@@ -15,7 +15,7 @@ import { validateSync } from 'class-validator';
 import type { GraphQLField, FieldNode } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values';
 import { seekPlan, type Ordering, type SeekPlan } from '../../db/keyset';
-import { sqlString, type JsonFormat, type SqlObjectMap } from '../../db/sql-map';
+import { base64urlSql, globalIdSql, sqlString, type JsonFormat, type SqlObjectMap } from '../../db/sql-map';
 import { partnerSharedSql } from '../../modules/sharing';
 import { assertRootFieldAllowed } from '../../modules/auth/access';
 import { hasScope, partnerScopeOf, Scope, type Viewer } from '../../modules/auth/viewer';
@@ -94,16 +94,10 @@ function formatted(expr: string, format: JsonFormat): string {
   }
 }
 
-/** base64url without padding, as Buffer#toString('base64url') writes it (PostgreSQL wraps base64 lines: drop the newlines too). */
-const base64url = (textExpr: string) => `translate(encode(convert_to(${textExpr}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
-
-/** The global ID of a row (graphql/global-id.ts). */
-const globalIdSql = (type: string, row: string) => base64url(`${sqlString(`${type}:`)} || ${row}.id`);
-
 /** The cursor of a row (graphql/cursor.ts): base64url of ["c1", ordering, ...key values as text]. */
 function cursorSql(ordering: Ordering, keys: string[]): string {
   const values = keys.map((k) => `to_json((${k})::text)::text`).join(` || ',' || `);
-  return base64url(`${sqlString(`["c1",${JSON.stringify(ordering.name)},`)} || ${values} || ']'`);
+  return base64urlSql(`${sqlString(`["c1",${JSON.stringify(ordering.name)},`)} || ${values} || ']'`);
 }
 
 const onAlias = (sql: string, alias: string) => sql.replace(/\bx\./g, `${alias}.`);
@@ -117,7 +111,7 @@ function objectJson(s: Statement, object: PlannedObject, row: string): string {
         pairs.push(pair(f.key, sqlString(f.value)));
         break;
       case 'id':
-        pairs.push(pair(f.key, globalIdSql(map.type, row)));
+        pairs.push(pair(f.key, globalIdSql(map.type, `${row}.id`)));
         break;
       case 'column':
         pairs.push(pair(f.key, formatted(f.field.sql(row), f.field.format)));

@@ -390,9 +390,7 @@ export class ChurnModelService {
     ]);
     const lateIds = [...new Set([...late.map((r) => r.id), ...(this.touchedDuringFit ?? [])])];
     this.touchedDuringFit = null;
-    let lateMoves = 0;
-    for (let i = 0; i < lateIds.length; i += this.batchSize)
-      lateMoves += (await this.rescore(lateIds.slice(i, i + this.batchSize))).movedToAtRisk;
+    const lateMoves = await this.rescoreInBatches(lateIds);
 
     return { model, scoredCustomers: ranked.length, movedToAtRisk: moved + lateMoves };
   }
@@ -446,30 +444,27 @@ export class ChurnModelService {
     });
   }
 
-  /** Re-scores in the background (for the purchase listener); errors are logged, never thrown. */
+  /**
+   * Re-scores in the background (after recorded or imported purchases): one job that works through
+   * the customers in batches of the scoring batch size, one transaction each, so even a bulk import's
+   * customers hold one connection. Errors are logged, never thrown.
+   */
   scheduleRescore(customerIds: readonly string[]): void {
     for (const id of customerIds) this.touchedDuringFit?.add(id);
-    const job: Promise<unknown> = this.rescore(customerIds)
+    const ids = [...customerIds];
+    const job: Promise<unknown> = this.rescoreInBatches(ids)
       .catch((err) =>
-        this.options.log?.error('re-scoring after purchases failed', { customerIds: customerIds.slice(0, 20), error: String(err) }),
+        this.options.log?.error('re-scoring failed', { customers: ids.length, customerIds: ids.slice(0, 20), error: String(err) }),
       )
       .finally(() => this.pending.delete(job));
     this.pending.add(job);
   }
 
-  /**
-   * Re-scores many customers in the background (after a bulk import): one job that works through
-   * them in batches of the scoring batch size, one transaction each, so it holds one connection.
-   */
-  scheduleRescoreInBatches(customerIds: readonly string[]): void {
-    for (const id of customerIds) this.touchedDuringFit?.add(id);
-    const ids = [...customerIds];
-    const job: Promise<unknown> = (async () => {
-      for (let i = 0; i < ids.length; i += this.batchSize) await this.rescore(ids.slice(i, i + this.batchSize));
-    })()
-      .catch((err) => this.options.log?.error('re-scoring after an import failed', { customers: ids.length, error: String(err) }))
-      .finally(() => this.pending.delete(job));
-    this.pending.add(job);
+  /** rescore in batches of the scoring batch size, one after the other; returns how many moved to AT_RISK. */
+  private async rescoreInBatches(ids: readonly string[]): Promise<number> {
+    let moved = 0;
+    for (let i = 0; i < ids.length; i += this.batchSize) moved += (await this.rescore(ids.slice(i, i + this.batchSize))).movedToAtRisk;
+    return moved;
   }
 
   /** Resolves once every background re-score has finished (tests and shutdown). */

@@ -6,7 +6,7 @@
  * list filters read the same state the same way.
  */
 import type { Ordering } from '../../db/keyset';
-import { col, key, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
+import { col, globalIdSql, key, type FieldMap, type SqlObjectMap } from '../../db/sql-map';
 import { CONTACT_WINDOW_DAYS_CAP, OPT_OUT_REGIME_CHANNELS } from '../../analytics/contact-channel';
 import type { ModuleSql } from '../module';
 import { Channel } from '../touchpoints/touchpoint.enums';
@@ -127,9 +127,8 @@ export const contactabilitySqlMap: SqlObjectMap = {
   row: {},
 };
 
-/** base64url of "ApiKey:<id>", as toGlobalId writes it; null without a key. */
-const apiKeyGlobalId = (r: string) =>
-  `translate(encode(convert_to('ApiKey:' || ${r}.api_key_id::text, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
+/** The key's global ID; null without a key. */
+const apiKeyGlobalId = (r: string) => globalIdSql('ApiKey', `${r}.api_key_id::text`);
 
 export const consentRecordSql: SqlObjectMap = {
   type: 'ConsentRecord',

@@ -12,5 +12,5 @@ export const imports = defineModule({
   name: 'imports',
   services: ({ ds, clock }) => ({ imports: new ImportService(ds, clock) }),
   // Imported purchases re-score their customers after commit, off the request path, in batches.
-  connect: (s) => s.imports.onPurchasesImported((customerIds) => s.analytics.models.scheduleRescoreInBatches(customerIds)),
+  connect: (s) => s.imports.onPurchasesImported((customerIds) => s.analytics.models.scheduleRescore(customerIds)),
 });

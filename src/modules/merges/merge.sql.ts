@@ -1,11 +1,8 @@
 /** How duplicate candidates and merges are stored, for the read compiler (see db/sql-map.ts). */
-import { col, idText, ref, type SqlObjectMap } from '../../db/sql-map';
+import { col, globalIdSql, idText, ref, type SqlObjectMap } from '../../db/sql-map';
 import { badInput } from '../../shared/errors';
 import type { ModuleSql } from '../module';
 import { DUPLICATE_CANDIDATES_ORDER, MERGES_ORDER, POSSIBLE_DUPLICATES_ORDER } from './merge.loaders';
-
-/** base64url of "Customer:<id>", as shared/global-id.ts writes it. */
-const customerGlobalId = (idSql: string) => `translate(encode(convert_to('Customer:' || ${idSql}, 'UTF8'), 'base64'), E'+/=\\n', '-_')`;
 
 export const duplicateCandidateSql: SqlObjectMap = {
   type: 'DuplicateCandidate',
@@ -36,7 +33,8 @@ export const customerMergeSql: SqlObjectMap = {
     },
     mergedIds: {
       kind: 'column',
-      sql: (r) => `ARRAY(SELECT ${customerGlobalId('m.id::text')} FROM unnest(${r}.merged_ids) WITH ORDINALITY m(id, n) ORDER BY m.n)`,
+      sql: (r) =>
+        `ARRAY(SELECT ${globalIdSql('Customer', 'm.id::text')} FROM unnest(${r}.merged_ids) WITH ORDINALITY m(id, n) ORDER BY m.n)`,
       format: 'plain',
     },
     mergedAt: col('merged_at', 'datetime'),
