@@ -3,6 +3,7 @@ import { loadHoldoutCounts, loadRfmSummary } from '../../test/fixtures/cdnow/loa
 import {
   bgnbdCustomerLogLikelihood,
   bgnbdLogLikelihood,
+  bgnbdLogLikelihoodGradient,
   expectedTransactions,
   expectedTransactionsNewCustomer,
   fitBgNbd,
@@ -52,6 +53,36 @@ describe('fitBgNbd on CDNOW (weeks, calibration to 1997-09-30)', () => {
     const { r, alpha, a, b } = fit.params;
     expect(r / alpha).toBeCloseTo(0.055, 3);
     expect(a / (a + b)).toBeCloseTo(0.2463, 3);
+  });
+});
+
+describe('bgnbdLogLikelihoodGradient', () => {
+  const keys = ['r', 'alpha', 'a', 'b'] as const;
+  // Near the CDNOW optimum, far from it, and with a and b in the thousands (the demo data's ridge).
+  it.each([BTYD, { r: 0.9, alpha: 12, a: 0.3, b: 7 }, { r: 0.98, alpha: 6.2, a: 1554.4, b: 101219.9 }])(
+    'matches central differences of the log-likelihood at %p',
+    (params) => {
+      const { logLikelihood, gradient } = bgnbdLogLikelihoodGradient(params, customers);
+      expect(logLikelihood).toBe(bgnbdLogLikelihood(params, customers));
+      for (const key of keys) {
+        const h = 1e-4 * params[key];
+        const up = bgnbdLogLikelihood({ ...params, [key]: params[key] + h }, customers);
+        const down = bgnbdLogLikelihood({ ...params, [key]: params[key] - h }, customers);
+        const numeric = (up - down) / (2 * h);
+        // In log-parameter units. Central differences carry the rounding of ln L divided by h
+        // (ln Γ of 10⁵ has few digits to spare), so a component is checked against the size of
+        // the whole gradient, with an absolute floor for the near-zero gradient at the optimum.
+        const size = Math.max(...keys.map((k) => Math.abs(gradient[k] * params[k])));
+        expect(Math.abs(gradient[key] - numeric) * params[key]).toBeLessThan(2e-6 * size + 1e-5);
+      }
+    },
+  );
+
+  it('vanishes at the fitted parameters', () => {
+    const fit = fitBgNbd(customers);
+    const { gradient } = bgnbdLogLikelihoodGradient(fit.params, customers);
+    // In log-parameter units, next to a log-likelihood of −9582.
+    for (const key of keys) expect(Math.abs(gradient[key] * fit.params[key])).toBeLessThan(1e-3);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   conditionalExpectedSpend,
   fitGammaGamma,
   gammaGammaLogLikelihood,
+  gammaGammaLogLikelihoodGradient,
   isGammaGammaEligible,
   MAX_SPEND_SHAPE,
   populationMeanSpend,
@@ -55,6 +56,33 @@ describe('fitGammaGamma on CDNOW (946 repeat customers)', () => {
     expect(observed).toBeCloseTo(35.077848, 5);
     expect(populationMeanSpend(fit.params)).toBeCloseTo(35.1704, 3);
     expect(populationMeanSpend(fit.params) - observed).toBeCloseTo(0.0926, 3);
+  });
+});
+
+describe('gammaGammaLogLikelihoodGradient', () => {
+  const keys = ['p', 'q', 'gamma'] as const;
+  const customers = loadRfmSummary();
+  const repeaters = customers.filter(isGammaGammaEligible);
+  // Near the CDNOW optimum, away from it, and far out on the q, γ → ∞ ridge.
+  it.each([PUBLISHED, { p: 2, q: 12, gamma: 80 }, { p: 2, q: 5e4, gamma: 3e5 }])('matches central differences at %p', (params) => {
+    const { logLikelihood, gradient } = gammaGammaLogLikelihoodGradient(params, customers);
+    // Summed per (x, z̄) group instead of per customer: equal to rounding (1e-12 relative).
+    expect(Math.abs(logLikelihood / gammaGammaLogLikelihood(params, repeaters) - 1)).toBeLessThan(1e-11);
+    for (const key of keys) {
+      const h = 1e-4 * params[key];
+      const up = gammaGammaLogLikelihood({ ...params, [key]: params[key] + h }, repeaters);
+      const down = gammaGammaLogLikelihood({ ...params, [key]: params[key] - h }, repeaters);
+      const numeric = (up - down) / (2 * h);
+      // In log-parameter units, against the size of the whole gradient (see the BG/NBD test).
+      const size = Math.max(...keys.map((k) => Math.abs(gradient[k] * params[k])));
+      expect(Math.abs(gradient[key] - numeric) * params[key]).toBeLessThan(2e-6 * size + 1e-5);
+    }
+  });
+
+  it('vanishes at the fitted parameters', () => {
+    const fit = fitGammaGamma(customers);
+    const { gradient } = gammaGammaLogLikelihoodGradient(fit.params, customers);
+    for (const key of keys) expect(Math.abs(gradient[key] * fit.params[key])).toBeLessThan(1e-3);
   });
 });
 

@@ -5,6 +5,7 @@
 export {
   bgnbdCustomerLogLikelihood,
   bgnbdLogLikelihood,
+  bgnbdLogLikelihoodGradient,
   expectedTransactions,
   expectedTransactionsNewCustomer,
   fitBgNbd,
@@ -13,7 +14,14 @@ export {
 } from './bgnbd';
 export type { BgNbdFit, BgNbdParams, FitBgNbdOptions, RfmSummary } from './bgnbd';
 
-export { conditionalExpectedSpend, fitGammaGamma, gammaGammaLogLikelihood, isGammaGammaEligible, populationMeanSpend } from './gamma-gamma';
+export {
+  conditionalExpectedSpend,
+  fitGammaGamma,
+  gammaGammaLogLikelihood,
+  gammaGammaLogLikelihoodGradient,
+  isGammaGammaEligible,
+  populationMeanSpend,
+} from './gamma-gamma';
 export type { FitGammaGammaOptions, GammaGammaFit, GammaGammaParams, SpendSummary } from './gamma-gamma';
 
 export { customerLifetimeValue, DEFAULT_DISCOUNT_RATE, DEFAULT_HORIZON_PERIODS, WEEKS_PER_MONTH } from './clv';
@@ -25,8 +33,19 @@ export type { CustomerRfm, Transaction } from './rfm';
 export { assignValueTiers, summarizeTiers, VALUE_TIERS } from './tiers';
 export type { TierAssignment, TierSummary, ValuedItem, ValueTier } from './tiers';
 
-export { nelderMead } from './optimize';
-export type { MinimizeResult, NelderMeadOptions } from './optimize';
+export { bfgs, nelderMead } from './optimize';
+export type { BfgsOptions, MinimizeResult, NelderMeadOptions, ValueAndGradient } from './optimize';
 
-export { hyp2f1, hypergeometricSeries, lnBeta, lnGamma, lnRisingFactorial, logAddExp, logSumExp, oneMinusExpOver } from './special';
+export {
+  digamma,
+  digammaDifference,
+  hyp2f1,
+  hypergeometricSeries,
+  lnBeta,
+  lnGamma,
+  lnRisingFactorial,
+  logAddExp,
+  logSumExp,
+  oneMinusExpOver,
+} from './special';
 export type { SeriesOptions, SeriesResult } from './special';

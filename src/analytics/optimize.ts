@@ -1,13 +1,17 @@
 /**
- * A small, deterministic Nelder–Mead minimiser.
+ * Small, deterministic minimisers for the models' 3-4 unconstrained (log-space) parameters.
+ *
+ * - {@link bfgs}: quasi-Newton with an analytic gradient. The likelihood fits use it: a few
+ *   dozen evaluations where Nelder–Mead needs several hundred.
+ * - {@link nelderMead}: derivative-free, the fallback when BFGS cannot finish (a gradient
+ *   swamped by rounding on a ridge of the likelihood).
  *
  * Why our own: the npm candidates (`fmin`, `optimization-js`) are tiny, unmaintained packages,
- * and the models here only need a derivative-free minimiser over 3-4 unconstrained (log-space)
- * parameters. Nelder–Mead with restarts is robust for such smooth, low-dimensional likelihoods,
- * and being ours it is fully deterministic (no random starts) and easy to test.
+ * and over a handful of parameters both methods fit in a page; being ours they are fully
+ * deterministic (no random starts) and easy to test.
  *
- * Coefficients are the standard ones (reflection 1, expansion 2, contraction 1/2, shrink 1/2),
- * as analysed by Lagarias, Reeds, Wright & Wright (1998).
+ * Nelder–Mead coefficients are the standard ones (reflection 1, expansion 2, contraction 1/2,
+ * shrink 1/2), as analysed by Lagarias, Reeds, Wright & Wright (1998).
  */
 
 /** Tuning knobs for {@link nelderMead}. All are optional. */
@@ -37,13 +41,13 @@ export interface MinimizeResult {
   x: number[];
   /** f(x). */
   fx: number;
-  /** Simplex iterations performed (all restarts). */
+  /** Iterations performed (Nelder–Mead: simplex steps over all restarts; BFGS: line searches). */
   iterations: number;
   /** Number of calls to f. */
   evaluations: number;
   /** True when the tolerances were met before maxIterations ran out. */
   converged: boolean;
-  /** Restarts performed. */
+  /** Restarts performed (BFGS: resets of its curvature estimate). */
   restarts: number;
 }
 
@@ -206,4 +210,186 @@ function hasConverged(points: number[][], values: number[], fTolerance: number, 
     for (let j = 0; j < best.length; j++) if (Math.abs(p[j]! - best[j]!) > xTolerance) return false;
   }
   return true;
+}
+
+/** Tuning knobs for {@link bfgs}. All are optional. */
+export interface BfgsOptions {
+  /**
+   * Converged when the next quasi-Newton step, an estimate of the distance to the minimum, is at
+   * most this long in the max-norm (and the curvature estimate rests on at least n updates).
+   * Default 1e-9.
+   */
+  xTolerance?: number;
+  /**
+   * …or when the decrease of f that step predicts, ½ gᵀHg, is at most fTolerance · max(1, |f|):
+   * below that, rounding in f and its gradient dominates, and further steps only wander.
+   * Default 1e-15.
+   */
+  fTolerance?: number;
+  /** Maximum number of line searches. Default 200. */
+  maxIterations?: number;
+  /** Largest change of any coordinate in one step, so an early step cannot leap into far, flat tails. Default 1. */
+  maxStep?: number;
+}
+
+/**
+ * f and its gradient at x: returns f(x) and writes ∇f(x) into `gradient` (length n). It must
+ * not keep x or gradient.
+ */
+export type ValueAndGradient = (x: readonly number[], gradient: number[]) => number;
+
+/** Sufficient-decrease constant of the Armijo condition. */
+const ARMIJO = 1e-4;
+/** Relative gain of f below which a step that cannot decrease f still counts as convergence. */
+const ROUNDING_FLOOR = 1e-11;
+/** Step shortenings per line search before it gives up (0.5^60 is far below rounding). */
+const MAX_BACKTRACKS = 60;
+
+/**
+ * Minimises f from x0 with the BFGS quasi-Newton method (Nocedal & Wright, Numerical
+ * Optimization, 2nd ed., algorithm 6.1): backtracking Armijo line search with quadratic
+ * interpolation, the inverse-Hessian estimate scaled by (sᵀy / yᵀy) before its first update
+ * (their eq. 6.20), updates skipped when the curvature sᵀy is not positive, and a reset to the
+ * steepest descent when the estimate stops giving a descent direction.
+ *
+ * Contract: f must be smooth and deterministic; non-finite values are treated as +Infinity (the
+ * line search backs off). Returns converged = false when maxIterations run out or the line
+ * search cannot decrease f any more before the tolerance is met (usually rounding noise in the
+ * gradient); the point is then the best found, for a fallback to continue from. Deterministic.
+ * Throws RangeError if x0 is empty or not finite.
+ */
+export function bfgs(fg: ValueAndGradient, x0: readonly number[], options: BfgsOptions = {}): MinimizeResult {
+  const n = x0.length;
+  if (n === 0 || !x0.every(Number.isFinite)) throw new RangeError('bfgs: x0 must be a non-empty finite vector');
+  const xTolerance = options.xTolerance ?? 1e-9;
+  const fTolerance = options.fTolerance ?? 1e-15;
+  const maxIterations = options.maxIterations ?? 200;
+  const maxStep = options.maxStep ?? 1;
+
+  let evaluations = 0;
+  const evaluate = (x: number[], g: number[]): number => {
+    evaluations++;
+    const v = fg(x, g);
+    return v === v && v !== POS_INF && v !== -POS_INF && g.every(Number.isFinite) ? v : POS_INF;
+  };
+
+  let x = x0.slice();
+  let g = new Array<number>(n).fill(0);
+  let fx = evaluate(x, g);
+  if (fx === POS_INF) return { x, fx, iterations: 0, evaluations, converged: false, restarts: 0 };
+  const h = identity(n);
+  const d = new Array<number>(n);
+  let updates = 0;
+  let restarts = 0;
+  let iterations = 0;
+  let xNext = new Array<number>(n);
+  let gNext = new Array<number>(n);
+
+  while (iterations < maxIterations) {
+    multiply(h, g, d, -1);
+    let slope = dot(g, d);
+    if (!(slope < 0)) {
+      // The estimate lost positive definiteness to rounding: start over from steepest descent.
+      resetToIdentity(h);
+      updates = 0;
+      restarts++;
+      for (let i = 0; i < n; i++) d[i] = -g[i]!;
+      slope = dot(g, d);
+      if (slope === 0) return { x, fx, iterations, evaluations, converged: true, restarts };
+    }
+    const scale = Math.max(1, Math.abs(fx));
+    const predicted = -slope / 2;
+    if (updates >= n && (maxAbs(d) <= xTolerance || predicted <= fTolerance * scale)) {
+      return { x, fx, iterations, evaluations, converged: true, restarts };
+    }
+    iterations++;
+
+    let step = Math.min(1, maxStep / maxAbs(d));
+    let fNext = POS_INF;
+    let accepted = false;
+    for (let k = 0; k < MAX_BACKTRACKS; k++) {
+      for (let i = 0; i < n; i++) xNext[i] = x[i]! + step * d[i]!;
+      fNext = evaluate(xNext, gNext);
+      if (fNext <= fx + ARMIJO * step * slope) {
+        accepted = true;
+        break;
+      }
+      // Minimum of the quadratic through f(x), its slope and f(x + step·d), kept within
+      // [0.1, 0.5]·step; a plain halving when f was not finite.
+      const curvature = fNext === POS_INF ? 0 : fNext - fx - slope * step;
+      const interpolated = curvature > 0 ? (-slope * step * step) / (2 * curvature) : 0.5 * step;
+      step = Math.min(0.5 * step, Math.max(0.1 * step, interpolated));
+    }
+    if (!accepted || !(fNext < fx)) {
+      // f no longer decreases: rounding noise has the upper hand. That is convergence when the
+      // step was predicted to gain next to nothing anyway.
+      const converged = updates >= n && predicted <= ROUNDING_FLOOR * scale;
+      return { x, fx, iterations, evaluations, converged, restarts };
+    }
+
+    const s = new Array<number>(n);
+    const y = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = xNext[i]! - x[i]!;
+      y[i] = gNext[i]! - g[i]!;
+    }
+    const sy = dot(s, y);
+    if (sy > 0) {
+      if (updates === 0) scaleIdentity(h, sy / dot(y, y));
+      updateInverseHessian(h, s, y, sy);
+      updates++;
+    }
+    [x, xNext] = [xNext, x];
+    [g, gNext] = [gNext, g];
+    fx = fNext;
+  }
+  return { x, fx, iterations, evaluations, converged: false, restarts };
+}
+
+function identity(n: number): number[][] {
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+}
+
+function resetToIdentity(h: number[][]): void {
+  for (let i = 0; i < h.length; i++) for (let j = 0; j < h.length; j++) h[i]![j] = i === j ? 1 : 0;
+}
+
+function scaleIdentity(h: number[][], gamma: number): void {
+  for (let i = 0; i < h.length; i++) for (let j = 0; j < h.length; j++) h[i]![j] = i === j ? gamma : 0;
+}
+
+/** out = sign · h · v. */
+function multiply(h: number[][], v: readonly number[], out: number[], sign: number): void {
+  for (let i = 0; i < h.length; i++) {
+    let sum = 0;
+    for (let j = 0; j < v.length; j++) sum += h[i]![j]! * v[j]!;
+    out[i] = sign * sum;
+  }
+}
+
+function dot(u: readonly number[], v: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < u.length; i++) sum += u[i]! * v[i]!;
+  return sum;
+}
+
+function maxAbs(v: readonly number[]): number {
+  let m = 0;
+  for (const e of v) m = Math.max(m, Math.abs(e));
+  return m;
+}
+
+/** H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ with ρ = 1/(sᵀy), expanded so H stays symmetric. */
+function updateInverseHessian(h: number[][], s: readonly number[], y: readonly number[], sy: number): void {
+  const n = s.length;
+  const hy = new Array<number>(n);
+  multiply(h, y, hy, 1);
+  const yhy = dot(y, hy);
+  const rho = 1 / sy;
+  const coef = (1 + rho * yhy) * rho;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      h[i]![j] = h[i]![j]! + coef * s[i]! * s[j]! - rho * (hy[i]! * s[j]! + s[i]! * hy[j]!);
+    }
+  }
 }

@@ -1,5 +1,16 @@
 /* eslint-disable no-loss-of-precision -- reference values and coefficients are quoted with every published digit; JavaScript reads each as the nearest double, which is what they stand for. */
-import { hyp2f1, hypergeometricSeries, lnBeta, lnGamma, lnRisingFactorial, logAddExp, logSumExp, oneMinusExpOver } from './special';
+import {
+  digamma,
+  digammaDifference,
+  hyp2f1,
+  hypergeometricSeries,
+  lnBeta,
+  lnGamma,
+  lnRisingFactorial,
+  logAddExp,
+  logSumExp,
+  oneMinusExpOver,
+} from './special';
 
 /** Relative difference, falling back to absolute near zero. */
 const relErr = (got: number, want: number): number => Math.abs(got - want) / Math.max(1, Math.abs(want));
@@ -62,6 +73,77 @@ describe('lnBeta and lnRisingFactorial', () => {
     expect(relErr(lnRisingFactorial(1e12, 1), Math.log(1e12))).toBeLessThan(1e-15);
     // Continuous across the switch from the ln Γ difference to the term-by-term form at r = 20.
     expect(relErr(lnRisingFactorial(20, 3.7), lnRisingFactorial(20 - 1e-12, 3.7))).toBeLessThan(1e-12);
+  });
+});
+
+describe('digamma', () => {
+  // Reference values computed with 40-digit arithmetic (mpmath.digamma).
+  const cases: [number, number][] = [
+    [1e-10, -10000000000.577215665],
+    [0.001, -1000.5755719318103005],
+    [0.1, -10.423754940411076795],
+    [0.2425945, -4.3584619455183624292],
+    [0.5, -1.9635100260214234794],
+    [1, -0.57721566490153286061],
+    [2, 0.42278433509846713939],
+    [2.5, 0.70315664064524318723],
+    [5.999, 1.7059363290792256641],
+    [6, 1.7061176684318004727],
+    [9.99, 2.2507003728312010995],
+    [10, 2.2517525890667211076],
+    [10.5, 2.3030010342976863753],
+    [30.25, 3.392876200343284776],
+    [100, 4.6001618527380874002],
+    [1000, 6.9072551956488120521],
+    [123456.789, 11.723642437180376626],
+    [1e10, 23.02585092989045684],
+  ];
+  it.each(cases)('digamma(%p) is accurate to ~1e-15', (x, want) => {
+    expect(relErr(digamma(x), want)).toBeLessThan(2e-15);
+  });
+
+  it('is accurate in absolute terms at its root x ≈ 1.4616', () => {
+    expect(Math.abs(digamma(1.4616321449683623))).toBeLessThan(1e-15);
+  });
+
+  it('is the derivative of lnGamma (central differences)', () => {
+    for (const x of [0.3, 1.7, 9.5, 10.5, 42]) {
+      const h = 1e-5 * x;
+      expect(relErr(digamma(x), (lnGamma(x + h) - lnGamma(x - h)) / (2 * h))).toBeLessThan(1e-8);
+    }
+  });
+
+  it('satisfies ψ(x+1) = ψ(x) + 1/x across the switch to the asymptotic series', () => {
+    for (const x of [0.3, 8.5, 9.5, 9.999, 10, 55.5]) expect(relErr(digamma(x + 1), digamma(x) + 1 / x)).toBeLessThan(1e-15);
+  });
+
+  it('returns NaN outside its domain and handles infinity', () => {
+    expect(digamma(0)).toBeNaN();
+    expect(digamma(-1.5)).toBeNaN();
+    expect(digamma(Number.NaN)).toBeNaN();
+    expect(digamma(Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('digammaDifference', () => {
+  // ψ(r + n) − ψ(r) with 40-digit arithmetic (mpmath).
+  const cases: [number, number, number][] = [
+    [0.5, 3, 3.0666666666666666667],
+    [0.2425945, 60, 8.4485188606781973806],
+    [25, 2, 0.078461538461538461538],
+    [1e4, 6.25, 0.00062483600036372074611],
+    [1e6, 3.5, 3.4999956250087499809e-6],
+    [3.7442, 1e-3, 0.0003058311342384446273],
+    [1e8, 1, 1.0e-8],
+  ];
+  it.each(cases)('r = %p, n = %p: accurate to 1e-13 relative or 1e-15 absolute', (r, n, want) => {
+    // Below r = 10 it is a plain difference of two ψ values of order 1, hence the absolute bound.
+    expect(Math.abs(digammaDifference(r, n) - want)).toBeLessThan(Math.max(1e-13 * want, 1e-15));
+  });
+
+  it('is 0 for n = 0 and continuous across the switch at r = 10', () => {
+    expect(digammaDifference(3, 0)).toBe(0);
+    expect(relErr(digammaDifference(10, 3.7), digammaDifference(10 - 1e-12, 3.7))).toBeLessThan(1e-12);
   });
 });
 
