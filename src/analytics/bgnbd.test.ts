@@ -5,6 +5,7 @@ import {
   bgnbdLogLikelihood,
   bgnbdLogLikelihoodGradient,
   expectedTransactions,
+  expectedTransactionsAt,
   expectedTransactionsNewCustomer,
   fitBgNbd,
   probabilityAlive,
@@ -133,6 +134,14 @@ describe('per-customer quantities', () => {
       expect(expectedTransactions(mle, c, 52)).toBeCloseTo(ey52, 5);
       expect(bgnbdCustomerLogLikelihood(mle, c)).toBeCloseTo(ll, 5);
     }
+  });
+
+  it('expectedTransactionsAt gives expectedTransactions at each horizon', () => {
+    const horizons = [0, 13.04, 26.09, 39.13, 52.18];
+    for (const c of [customer1, customer1516, { frequency: 0, recency: 0, T: 3 }]) {
+      expect(expectedTransactionsAt(BTYD, c, horizons)).toEqual(horizons.map((t) => expectedTransactions(BTYD, c, t)));
+    }
+    expect(() => expectedTransactionsAt(BTYD, customer1, [1, -1])).toThrow(RangeError);
   });
 
   it('P(alive) is 1 for one-time buyers and E[Y(0)] is 0', () => {

@@ -62,8 +62,10 @@ function assertSummary(c: RfmSummary, where: string): void {
   }
 }
 
+const PARAM_KEYS = ['r', 'alpha', 'a', 'b'] as const;
+
 function assertParams(p: BgNbdParams): void {
-  for (const key of ['r', 'alpha', 'a', 'b'] as const) {
+  for (const key of PARAM_KEYS) {
     const v = p[key];
     if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`BG/NBD parameter ${key} must be finite and > 0, got ${v}`);
   }
@@ -385,8 +387,7 @@ function expectedIfAlive(p: BgNbdParams, x: number, alphaPlusT: number, t: numbe
   const z = t / (alphaPlusT + t);
   // ln(1 − z) = −ln(1 + t/(α+T)), exact even when z is tiny.
   const logOneMinusZ = -log1p(t / alphaPlusT);
-  const forms = p.a - 1 > p.r + x ? [directForm, eulerForm] : [eulerForm, directForm];
-  for (const form of forms) {
+  for (const form of p.a - 1 > p.r + x ? DIRECT_FIRST : EULER_FIRST) {
     const value = form(p, x, z, logOneMinusZ);
     if (value !== null) return value;
   }
@@ -416,6 +417,9 @@ const directForm: ExpectationForm = ({ r, a, b }, x, z, logOneMinusZ) => {
   return Number.isFinite(value) ? max(value, 0) : null;
 };
 
+const DIRECT_FIRST: readonly ExpectationForm[] = [directForm, eulerForm];
+const EULER_FIRST: readonly ExpectationForm[] = [eulerForm, directForm];
+
 /** Terms one form may use before the other is tried (CDNOW needs a few hundred at most). */
 const FORM_MAX_TERMS = 50_000;
 
@@ -433,6 +437,21 @@ export function expectedTransactions(params: BgNbdParams, customer: RfmSummary, 
   assertHorizon(t);
   const { frequency: x, recency: tx, T } = customer;
   return expectedIfAlive(params, x, params.alpha + T, t) * aliveUnchecked(params, x, tx, T);
+}
+
+/**
+ * {@link expectedTransactions} at several horizons for one customer: the same values, with the
+ * inputs checked and P(alive) computed once (a CLV needs one expectation per period).
+ *
+ * Contract: as expectedTransactions, for every horizon. Returns one value per horizon, in order.
+ */
+export function expectedTransactionsAt(params: BgNbdParams, customer: RfmSummary, horizons: readonly number[]): number[] {
+  assertParams(params);
+  assertSummary(customer, 'expectedTransactions');
+  for (const t of horizons) assertHorizon(t);
+  const { frequency: x, recency: tx, T } = customer;
+  const alive = aliveUnchecked(params, x, tx, T);
+  return horizons.map((t) => expectedIfAlive(params, x, params.alpha + T, t) * alive);
 }
 
 /**

@@ -8,7 +8,7 @@
  * default `timeUnitDays = 7`), d is the discount rate per period, and the result is in the unit
  * of the monetary values.
  */
-import { expectedTransactions, type BgNbdParams, type RfmSummary } from './bgnbd';
+import { expectedTransactionsAt, type BgNbdParams, type RfmSummary } from './bgnbd';
 import { conditionalExpectedSpend, type GammaGammaParams } from './gamma-gamma';
 
 /** One mean Gregorian month (365.2425 / 12 days) in weeks, ≈ 4.348. The default period. */
@@ -82,11 +82,16 @@ export function purchaseOutlook(
   if (!Number.isInteger(K) || K < 0) throw new RangeError(`horizonPeriods must be an integer >= 0, got ${K}`);
   if (!(delta > 0) || !Number.isFinite(delta)) throw new RangeError(`periodLength must be finite and > 0, got ${delta}`);
   if (!(d > -1) || !Number.isFinite(d)) throw new RangeError(`discountRate must be finite and > -1, got ${d}`);
+  const cumulatives = expectedTransactionsAt(
+    bgnbd,
+    customer,
+    Array.from({ length: K }, (_, k) => (k + 1) * delta),
+  );
   let previous = 0;
   let discounted = 0;
   let factor = 1;
   for (let k = 1; k <= K; k++) {
-    const cumulative = expectedTransactions(bgnbd, customer, k * delta);
+    const cumulative = cumulatives[k - 1]!;
     factor /= 1 + d;
     discounted += (cumulative - previous) * factor;
     previous = cumulative;

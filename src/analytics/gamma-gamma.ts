@@ -45,8 +45,10 @@ export interface GammaGammaFit {
   customers: number;
 }
 
+const PARAM_KEYS = ['p', 'q', 'gamma'] as const;
+
 function assertParams(params: GammaGammaParams): void {
-  for (const key of ['p', 'q', 'gamma'] as const) {
+  for (const key of PARAM_KEYS) {
     const v = params[key];
     if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`Gamma-Gamma parameter ${key} must be finite and > 0, got ${v}`);
   }

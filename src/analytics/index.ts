@@ -7,6 +7,7 @@ export {
   bgnbdLogLikelihood,
   bgnbdLogLikelihoodGradient,
   expectedTransactions,
+  expectedTransactionsAt,
   expectedTransactionsNewCustomer,
   fitBgNbd,
   probabilityAlive,

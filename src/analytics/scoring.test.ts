@@ -120,4 +120,17 @@ describe('createScorer', () => {
     ];
     for (const f of [...customers, ...customers]) expect(score(f)).toEqual(scoreCustomer(model, f));
   });
+
+  it('keeps summaries apart that a numeric memo key could confuse', () => {
+    const score = createScorer(model);
+    // Fractional days and a huge x take the string key; the neighbours the numeric one.
+    const customers = [
+      features({ customerId: '6', firstPurchaseDay: 10_000 - 272.5 }),
+      features({ customerId: '7', firstPurchaseDay: 10_000 - 272 }),
+      features({ customerId: '8', purchaseDays: 3000, repeatSpend: 3000 * 20, totalSpend: 3000 * 20 + 5 }),
+      features({ customerId: '9', purchaseDays: 3000 - 2048, repeatSpend: 952 * 20, totalSpend: 952 * 20 + 5 }),
+      features({ customerId: '10', lastPurchaseDay: 10_000 - 58 }),
+    ];
+    for (const f of [...customers, ...customers]) expect(score(f)).toEqual(scoreCustomer(model, f));
+  });
 });

@@ -9,7 +9,7 @@
  */
 import { probabilityAlive, type BgNbdParams } from './bgnbd';
 import { assessChurnRisk, EARLIER_WINDOW_DAYS, RECENT_WINDOW_DAYS, type ChurnRiskAssessment, type ChurnSignals } from './churn-risk';
-import { purchaseOutlook, type PurchaseOutlook } from './clv';
+import { purchaseOutlook, type ClvInput, type PurchaseOutlook } from './clv';
 import { conditionalExpectedSpend } from './gamma-gamma';
 import type { GammaGammaParams } from './gamma-gamma';
 import { reactivationPotential, type ReactivationPotential } from './reactivation';
@@ -111,7 +111,7 @@ export function shrunkGapDays(repeatPurchases: number, spanDays: number, populat
  * Deterministic.
  */
 export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): CustomerScoreResult {
-  return scoreWith(model, f, null);
+  return scoreWith(prepareModel(model), f, null);
 }
 
 /**
@@ -121,8 +121,9 @@ export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): Custome
  * on the same day, for one.
  */
 export function createScorer(model: ScoringModel): (f: CustomerFeatures) => CustomerScoreResult {
-  const shared = new Map<string, SharedOutlook>();
-  return (f) => scoreWith(model, f, shared);
+  const prepared = prepareModel(model);
+  const shared = new Map<number | string, SharedOutlook>();
+  return (f) => scoreWith(prepared, f, shared);
 }
 
 /** What customers with the same purchase summary share. */
@@ -130,7 +131,44 @@ interface SharedOutlook extends PurchaseOutlook {
   probabilityAlive: number;
 }
 
-function scoreWith(model: ScoringModel, f: CustomerFeatures, shared: Map<string, SharedOutlook> | null): CustomerScoreResult {
+/** The model with what every customer's score derives from it alike, worked out once. */
+interface PreparedModel {
+  model: ScoringModel;
+  horizon: Required<Pick<ClvInput, 'horizonPeriods' | 'periodLength' | 'discountRate'>>;
+}
+
+function prepareModel(model: ScoringModel): PreparedModel {
+  // Quarterly steps when the horizon allows: a third of the series evaluations, discounting
+  // each quarter's purchases at its end at the compounded monthly rate.
+  const step = model.horizonMonths % CLV_STEP_MONTHS === 0 ? CLV_STEP_MONTHS : 1;
+  return {
+    model,
+    horizon: {
+      horizonPeriods: model.horizonMonths / step,
+      periodLength: (step * DAYS_PER_MONTH) / model.timeUnitDays,
+      discountRate: (1 + model.discountRatePerMonth) ** step - 1,
+    },
+  };
+}
+
+/** Largest x and day counts packed into one exact numeric memo key (2^11 · 2^21 · 2^21 = 2^53). */
+const KEY_X_LIMIT = 2 ** 11;
+const KEY_DAYS_LIMIT = 2 ** 21;
+
+/**
+ * The memo key of a purchase summary: a number when x and the day counts are small integers
+ * (always, for real data: 2^21 days is 5,700 years), which hashes far faster than the string
+ * built otherwise.
+ */
+function summaryKey(x: number, spanDays: number, ageDays: number): number | string {
+  if (x < KEY_X_LIMIT && ageDays < KEY_DAYS_LIMIT && Number.isInteger(spanDays) && Number.isInteger(ageDays) && spanDays >= 0) {
+    return (x * KEY_DAYS_LIMIT + spanDays) * KEY_DAYS_LIMIT + ageDays;
+  }
+  return `${x}|${spanDays}|${ageDays}`;
+}
+
+function scoreWith(prepared: PreparedModel, f: CustomerFeatures, shared: Map<number | string, SharedOutlook> | null): CustomerScoreResult {
+  const { model } = prepared;
   if (!Number.isInteger(f.purchaseDays) || f.purchaseDays < 1)
     throw new RangeError(`customer ${f.customerId}: purchaseDays must be an integer >= 1`);
   if (!(f.firstPurchaseDay <= f.lastPurchaseDay && f.lastPurchaseDay <= f.scoreDay)) {
@@ -140,28 +178,24 @@ function scoreWith(model: ScoringModel, f: CustomerFeatures, shared: Map<string,
   const x = f.purchaseDays - 1;
   const spanDays = f.lastPurchaseDay - f.firstPurchaseDay;
   const ageDays = f.scoreDay - f.firstPurchaseDay;
-  const summary = { frequency: x, recency: spanDays / unit, T: ageDays / unit };
+  const recency = spanDays / unit;
+  const T = ageDays / unit;
   // Refunds netted into a day can push the repeat mean below zero; the spend model needs z̄ ≥ 0.
   const monetaryValue = x > 0 ? Math.max(0, f.repeatSpend / x) : 0;
-  const key = `${x}|${spanDays}|${ageDays}`;
+  const key = shared ? summaryKey(x, spanDays, ageDays) : '';
   let outlook = shared?.get(key);
   if (!outlook) {
-    // Quarterly steps when the horizon allows: a third of the series evaluations, discounting
-    // each quarter's purchases at its end at the compounded monthly rate.
-    const step = model.horizonMonths % CLV_STEP_MONTHS === 0 ? CLV_STEP_MONTHS : 1;
+    const summary = { frequency: x, recency, T };
+    const purchases = purchaseOutlook(model.bgnbd, summary, prepared.horizon);
     outlook = {
       probabilityAlive: probabilityAlive(model.bgnbd, summary),
-      ...purchaseOutlook(model.bgnbd, summary, {
-        horizonPeriods: model.horizonMonths / step,
-        periodLength: (step * DAYS_PER_MONTH) / unit,
-        discountRate: (1 + model.discountRatePerMonth) ** step - 1,
-      }),
+      expectedTransactions: purchases.expectedTransactions,
+      discountedTransactions: purchases.discountedTransactions,
     };
     shared?.set(key, outlook);
   }
   const pAlive = outlook.probabilityAlive;
   const expectedAverageSpend = conditionalExpectedSpend(model.gammaGamma, x, monetaryValue);
-  const clv = { ...outlook, expectedAverageSpend, value: expectedAverageSpend * outlook.discountedTransactions };
 
   const gap = shrunkGapDays(x, spanDays, model.typicalGapDays);
   const daysSinceLast = f.scoreDay - f.lastPurchaseDay;
@@ -189,7 +223,7 @@ function scoreWith(model: ScoringModel, f: CustomerFeatures, shared: Map<string,
   });
   const reactivation = reactivationPotential({
     probabilityAlive: pAlive,
-    expectedAverageSpend: clv.expectedAverageSpend,
+    expectedAverageSpend,
     purchasesPerYear: DAYS_PER_YEAR / gap,
     totalSpend: Math.max(0, f.totalSpend),
     purchaseDays: f.purchaseDays,
@@ -201,14 +235,14 @@ function scoreWith(model: ScoringModel, f: CustomerFeatures, shared: Map<string,
   return {
     customerId: f.customerId,
     frequency: x,
-    recency: summary.recency,
-    age: summary.T,
+    recency,
+    age: T,
     monetaryValue,
     probabilityAlive: pAlive,
-    expectedPurchases: clv.expectedTransactions,
-    expectedAverageSpend: clv.expectedAverageSpend,
-    expectedSpend: clv.expectedTransactions * clv.expectedAverageSpend,
-    predictedValue: clv.value,
+    expectedPurchases: outlook.expectedTransactions,
+    expectedAverageSpend,
+    expectedSpend: outlook.expectedTransactions * expectedAverageSpend,
+    predictedValue: expectedAverageSpend * outlook.discountedTransactions,
     typicalGapDays: gap,
     risk,
     reactivation,
