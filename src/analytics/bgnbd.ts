@@ -52,13 +52,17 @@ export interface BgNbdFit {
   converged: boolean;
 }
 
-/** Rejects summaries the model cannot represent, so errors surface at the boundary. */
-function assertSummary(c: RfmSummary, where: string): void {
+/**
+ * Rejects summaries the model cannot represent, so errors surface at the boundary. The message
+ * names `where`, with " #index" when an index is given (built only when throwing).
+ */
+function assertSummary(c: RfmSummary, where: string, index?: number): void {
   const { frequency: x, recency: tx, T } = c;
-  if (!Number.isInteger(x) || x < 0) throw new RangeError(`${where}: frequency must be an integer >= 0, got ${x}`);
-  if (!Number.isFinite(T) || T < 0) throw new RangeError(`${where}: T must be finite and >= 0, got ${T}`);
+  const at = () => (index === undefined ? where : `${where} #${index}`);
+  if (!Number.isInteger(x) || x < 0) throw new RangeError(`${at()}: frequency must be an integer >= 0, got ${x}`);
+  if (!Number.isFinite(T) || T < 0) throw new RangeError(`${at()}: T must be finite and >= 0, got ${T}`);
   if (!Number.isFinite(tx) || tx < 0 || tx > T) {
-    throw new RangeError(`${where}: recency must be in [0, T], got ${tx} (T = ${T})`);
+    throw new RangeError(`${at()}: recency must be in [0, T], got ${tx} (T = ${T})`);
   }
 }
 
@@ -117,46 +121,82 @@ interface PreparedSample {
 }
 
 function prepare(customers: readonly RfmSummary[]): PreparedSample {
-  const byX = new Map<number, number>();
+  const n = customers.length;
+  // Each customer's x, T and t_x as indices of their distinct values (first-seen order).
+  const xIndex = new Map<number, number>();
+  const xWeights: number[] = [];
   const tIndex = new Map<number, number>();
   const tZero: number[] = [];
-  const byRow = new Map<string, { x: number; tx: number; T: number; w: number }>();
-  let sumT = 0;
-  customers.forEach((c, i) => {
-    assertSummary(c, `bgnbd customer #${i}`);
-    byX.set(c.frequency, (byX.get(c.frequency) ?? 0) + 1);
-    if (!tIndex.has(c.T)) {
-      tIndex.set(c.T, tZero.length);
-      tZero.push(0);
-    }
-    sumT += c.T;
-    if (c.frequency === 0) {
-      tZero[tIndex.get(c.T)!]! += 1;
-      return;
-    }
-    const key = `${c.frequency}|${c.recency}|${c.T}`;
-    const row = byRow.get(key);
-    if (row) row.w++;
-    else byRow.set(key, { x: c.frequency, tx: c.recency, T: c.T, w: 1 });
-  });
-  const rows = [...byRow.values()];
-  const xIndex = new Map([...byX.keys()].map((x, i) => [x, i]));
   const txIndex = new Map<number, number>();
-  for (const r of rows) if (!txIndex.has(r.tx)) txIndex.set(r.tx, txIndex.size);
+  const xOf = new Int32Array(n);
+  const tOf = new Int32Array(n);
+  const txOf = new Int32Array(n);
+  let sumT = 0;
+  for (let i = 0; i < n; i++) {
+    const c = customers[i]!;
+    assertSummary(c, 'bgnbd customer', i);
+    xOf[i] = indexOf(xIndex, c.frequency);
+    xWeights[xOf[i]!] = (xWeights[xOf[i]!] ?? 0) + 1;
+    tOf[i] = indexOf(tIndex, c.T);
+    if (c.frequency === 0) tZero[tOf[i]!] = (tZero[tOf[i]!] ?? 0) + 1;
+    // One-time buyers are summed per T; only repeat buyers need t_x.
+    txOf[i] = c.frequency === 0 ? -1 : indexOf(txIndex, c.recency);
+    sumT += c.T;
+  }
+  // Identical (x, t_x, T) rows of repeat buyers, merged in first-seen order under an exact
+  // numeric key (a string only when the three index ranges would not fit in 2^53).
+  const nT = tIndex.size;
+  const nTx = txIndex.size;
+  const numericKey = xIndex.size * nTx * nT < 2 ** 53;
+  const rowOf = new Map<number | string, number>();
+  const rowCustomer: number[] = [];
+  const rowWeights: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (txOf[i]! < 0) continue;
+    const key = numericKey ? (xOf[i]! * nTx + txOf[i]!) * nT + tOf[i]! : `${xOf[i]}|${txOf[i]}|${tOf[i]}`;
+    const row = rowOf.get(key);
+    if (row === undefined) {
+      rowOf.set(key, rowCustomer.length);
+      rowCustomer.push(i);
+      rowWeights.push(1);
+    } else {
+      rowWeights[row]!++;
+    }
+  }
+  // t_x in the order the rows first use them, as before the rows were keyed by index.
+  const txRenumbered = new Int32Array(nTx).fill(-1);
+  const distinctTx: number[] = [];
+  const allTx = [...txIndex.keys()];
+  for (const i of rowCustomer) {
+    if (txRenumbered[txOf[i]!] === -1) {
+      txRenumbered[txOf[i]!] = distinctTx.length;
+      distinctTx.push(allTx[txOf[i]!]!);
+    }
+  }
   return {
-    count: customers.length,
-    distinctX: Float64Array.from(byX.keys()),
-    xWeights: Float64Array.from(byX.values()),
+    count: n,
+    distinctX: Float64Array.from(xIndex.keys()),
+    xWeights: Float64Array.from(xWeights),
     distinctT: Float64Array.from(tIndex.keys()),
-    tZeroWeights: Float64Array.from(tZero),
-    distinctTx: Float64Array.from(txIndex.keys()),
-    rowX: Float64Array.from(rows, (r) => r.x),
-    rowTxIndex: Int32Array.from(rows, (r) => txIndex.get(r.tx)!),
-    rowTIndex: Int32Array.from(rows, (r) => tIndex.get(r.T)!),
-    rowXIndex: Int32Array.from(rows, (r) => xIndex.get(r.x)!),
-    rowWeights: Float64Array.from(rows, (r) => r.w),
-    meanT: customers.length > 0 ? sumT / customers.length : 1,
+    tZeroWeights: Float64Array.from({ length: nT }, (_, k) => tZero[k] ?? 0),
+    distinctTx: Float64Array.from(distinctTx),
+    rowX: Float64Array.from(rowCustomer, (i) => customers[i]!.frequency),
+    rowTxIndex: Int32Array.from(rowCustomer, (i) => txRenumbered[txOf[i]!]!),
+    rowTIndex: Int32Array.from(rowCustomer, (i) => tOf[i]!),
+    rowXIndex: Int32Array.from(rowCustomer, (i) => xOf[i]!),
+    rowWeights: Float64Array.from(rowWeights),
+    meanT: n > 0 ? sumT / n : 1,
   };
+}
+
+/** The index of `value` in `indices`, adding it as the next index when new. */
+function indexOf(indices: Map<number, number>, value: number): number {
+  let k = indices.get(value);
+  if (k === undefined) {
+    k = indices.size;
+    indices.set(value, k);
+  }
+  return k;
 }
 
 /**
