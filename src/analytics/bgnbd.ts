@@ -327,10 +327,10 @@ export function bgnbdLogLikelihoodGradient(
  *
  * Contract: at least one customer, all summaries valid (RangeError otherwise). Deterministic:
  * the same input always gives bit-identical output. The optimiser works on ln(r, α, a, b) so
- * positivity needs no constraints: BFGS with the analytic gradient, and Nelder–Mead from where
- * it stopped in the rare case it cannot finish. The returned `converged` flag should be checked
- * by callers that persist parameters; a fit on data with no repeat purchases at all has no
- * finite optimum.
+ * positivity needs no constraints: BFGS with the analytic gradient, and in the rare case it
+ * cannot finish (a likelihood flat to rounding), the earlier Nelder–Mead search from the start.
+ * The returned `converged` flag should be checked by callers that persist parameters; a fit on
+ * data with no repeat purchases at all has no finite optimum.
  */
 export function fitBgNbd(customers: readonly RfmSummary[], options: FitBgNbdOptions = {}): BgNbdFit {
   if (customers.length === 0) throw new RangeError('fitBgNbd: need at least one customer');

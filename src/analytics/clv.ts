@@ -82,11 +82,9 @@ export function purchaseOutlook(
   if (!Number.isInteger(K) || K < 0) throw new RangeError(`horizonPeriods must be an integer >= 0, got ${K}`);
   if (!(delta > 0) || !Number.isFinite(delta)) throw new RangeError(`periodLength must be finite and > 0, got ${delta}`);
   if (!(d > -1) || !Number.isFinite(d)) throw new RangeError(`discountRate must be finite and > -1, got ${d}`);
-  const cumulatives = expectedTransactionsAt(
-    bgnbd,
-    customer,
-    Array.from({ length: K }, (_, k) => (k + 1) * delta),
-  );
+  const horizons = new Array<number>(K);
+  for (let k = 0; k < K; k++) horizons[k] = (k + 1) * delta;
+  const cumulatives = expectedTransactionsAt(bgnbd, customer, horizons);
   let previous = 0;
   let discounted = 0;
   let factor = 1;

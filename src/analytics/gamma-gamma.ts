@@ -218,7 +218,8 @@ export function gammaGammaLogLikelihoodGradient(
 
 /**
  * Maximum-likelihood fit of the Gamma-Gamma model: BFGS on ln(p, q, γ) with the analytic
- * gradient, and Nelder–Mead from where it stopped in the rare case it cannot finish.
+ * gradient, and in the rare case it cannot finish (a likelihood flat to rounding), the earlier
+ * Nelder–Mead search from the start.
  *
  * Contract: customers may include non-repeaters; only those passing {@link isGammaGammaEligible}
  * are used (their number is returned). Throws RangeError when none is eligible. Deterministic.

@@ -37,16 +37,9 @@ export interface ReactivationPotential {
   reasons: string[];
 }
 
-const INPUT_KEYS: readonly (keyof ReactivationInput)[] = [
-  'probabilityAlive',
-  'expectedAverageSpend',
-  'purchasesPerYear',
-  'totalSpend',
-  'purchaseDays',
-  'daysSinceLastPurchase',
-  'positiveResponses',
-  'negativeSignals',
-];
+function assertInput(name: keyof ReactivationInput, v: number): void {
+  if (!Number.isFinite(v) || v < 0) throw new RangeError(`reactivation input ${name} must be finite and >= 0, got ${v}`);
+}
 
 export const BASE_COMEBACK = 0.25;
 export const MAX_MODEL_COMEBACK = 0.6;
@@ -56,10 +49,15 @@ export const MAX_MODEL_COMEBACK = 0.6;
  * Deterministic; `score` is 0 only when the value is 0.
  */
 export function reactivationPotential(input: ReactivationInput): ReactivationPotential {
-  for (const key of INPUT_KEYS) {
-    const v = input[key];
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`reactivation input ${key} must be finite and >= 0, got ${v}`);
-  }
+  // Property by property: a loop over their names made every read a megamorphic keyed load.
+  assertInput('probabilityAlive', input.probabilityAlive);
+  assertInput('expectedAverageSpend', input.expectedAverageSpend);
+  assertInput('purchasesPerYear', input.purchasesPerYear);
+  assertInput('totalSpend', input.totalSpend);
+  assertInput('purchaseDays', input.purchaseDays);
+  assertInput('daysSinceLastPurchase', input.daysSinceLastPurchase);
+  assertInput('positiveResponses', input.positiveResponses);
+  assertInput('negativeSignals', input.negativeSignals);
   if (input.probabilityAlive > 1) throw new RangeError(`probabilityAlive must be <= 1, got ${input.probabilityAlive}`);
   let chance = BASE_COMEBACK + (MAX_MODEL_COMEBACK - BASE_COMEBACK) * input.probabilityAlive;
   if (input.positiveResponses > 0) chance += 0.1;
