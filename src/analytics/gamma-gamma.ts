@@ -114,39 +114,49 @@ interface PreparedSpend {
 }
 
 function prepareSpend(customers: readonly SpendSummary[]): PreparedSpend {
-  // Keyed per x, then by z̄: numbers hash far faster than the string of the pair. Rows stay in
-  // first-seen order.
-  const groups = new Map<number, Map<number, { x: number; z: number; w: number }>>();
-  const rows: { x: number; z: number; w: number }[] = [];
+  // Keyed per x, then by z̄ (numbers hash far faster than the string of the pair), into
+  // parallel arrays in first-seen order.
+  const rowOf = new Map<number, Map<number, number>>();
+  const rowX: number[] = [];
+  const rowZ: number[] = [];
+  const rowW: number[] = [];
   let used = 0;
   for (const c of customers) {
     if (!isGammaGammaEligible(c)) continue;
     used++;
-    let byZ = groups.get(c.frequency);
-    if (!byZ) groups.set(c.frequency, (byZ = new Map()));
-    const g = byZ.get(c.monetaryValue);
-    if (g) g.w++;
-    else {
-      const row = { x: c.frequency, z: c.monetaryValue, w: 1 };
-      byZ.set(c.monetaryValue, row);
-      rows.push(row);
+    let byZ = rowOf.get(c.frequency);
+    if (!byZ) rowOf.set(c.frequency, (byZ = new Map()));
+    const row = byZ.get(c.monetaryValue);
+    if (row === undefined) {
+      byZ.set(c.monetaryValue, rowX.length);
+      rowX.push(c.frequency);
+      rowZ.push(c.monetaryValue);
+      rowW.push(1);
+    } else {
+      rowW[row]!++;
     }
   }
   const byX = new Map<number, number>();
   let sumXLogXZ = 0;
   let sumLogZ = 0;
-  for (const g of rows) {
-    byX.set(g.x, (byX.get(g.x) ?? 0) + g.w);
-    sumXLogXZ += g.w * g.x * (log(g.x) + log(g.z));
-    sumLogZ += g.w * log(g.z);
+  const n = rowX.length;
+  const xz = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = rowX[i]!;
+    const z = rowZ[i]!;
+    const w = rowW[i]!;
+    byX.set(x, (byX.get(x) ?? 0) + w);
+    sumXLogXZ += w * x * (log(x) + log(z));
+    sumLogZ += w * log(z);
+    xz[i] = x * z;
   }
   return {
     used,
     distinctX: Float64Array.from(byX.keys()),
     xWeights: Float64Array.from(byX.values()),
-    ws: Float64Array.from(rows, (g) => g.w),
-    xs: Float64Array.from(rows, (g) => g.x),
-    xz: Float64Array.from(rows, (g) => g.x * g.z),
+    ws: Float64Array.from(rowW),
+    xs: Float64Array.from(rowX),
+    xz,
     sumXLogXZ,
     sumLogZ,
   };
