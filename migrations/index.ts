@@ -13,6 +13,7 @@ import { CustomerMerge1764069000000 } from './1764069000000-CustomerMerge';
 import { Consent1764070000000 } from './1764070000000-Consent';
 import { Privacy1764071000000 } from './1764071000000-Privacy';
 import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
+import { CheapCustomerUpdates1764073500000 } from './1764073500000-CheapCustomerUpdates';
 
 export const migrations = [
   Foundation1764064800000,
@@ -26,4 +27,5 @@ export const migrations = [
   Consent1764070000000,
   Privacy1764071000000,
   PartnerSharing1764072000000,
+  CheapCustomerUpdates1764073500000,
 ];

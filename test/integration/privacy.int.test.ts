@@ -332,6 +332,14 @@ describe('right to erasure', () => {
         expect([table, value, await rowVersionsContaining(table, value)]).toEqual([table, value, 0]);
       }
     }
+    // The duplicate-detection keys: the normalised email and the phone's digits.
+    for (const value of [PERSON.email.toLowerCase(), PERSON.phone.replace(/[^0-9]/g, '')]) {
+      expect(['customer_match_key', value, await rowVersionsContaining('customer_match_key', value)]).toEqual([
+        'customer_match_key',
+        value,
+        0,
+      ]);
+    }
   });
 
   it('keeps the non-personal facts: refitting the churn model gives the same parameters', async () => {

@@ -15,13 +15,12 @@ import { fitBgNbd, fitGammaGamma, assignValueTiers, type RfmSummary, type SpendS
 import { isHighRisk } from '../../analytics/churn-risk';
 import { createScorer, scoreCustomer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
 import { copyRow, copyRows, type CopyValue } from '../../db/copy';
-import { AUTOMATIC_MOVES, StageChangeTrigger } from '../lifecycle/stages';
+import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict } from '../../shared/errors';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
-import { lockCustomers } from '../customers/customer.lock';
-import { applyAutomaticMoves } from '../lifecycle/lifecycle.service';
+import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
 import {
   dayNumber,
   isoDay,
@@ -494,24 +493,24 @@ export class ChurnModelService {
 
   /**
    * Moves customers whose risk just rose into HIGH or CRITICAL through the stage machine, in the
-   * caller's transaction. All of them are locked in one statement (id order, like every other
-   * writer) before the first move records an event: the outbox requires customer locks first.
-   * Only customers in a stage the CHURN_RISK rule applies to are locked. Returns how many moved.
+   * caller's transaction, set-based (lifecycle's applyAutomaticMovesInSql: customers locked in id
+   * order before the outbox records their events). Only customers in a stage the CHURN_RISK rule
+   * applies to move; erased customers keep their scores (aggregates must not change) but are never
+   * moved: they are tombstones. Returns how many moved.
    */
   private async moveToAtRisk(em: EntityManager, crossing: readonly Crossing[], at: Date): Promise<number> {
     if (crossing.length === 0) return 0;
-    const byId = new Map(crossing.map((c) => [c.id, c]));
-    // Erased customers keep their scores (aggregates must not change) but are never moved: they are tombstones.
-    const customers = await lockCustomers(em, byId.keys(), { stageIn: AUTOMATIC_MOVES.CHURN_RISK.from, erased: 'skip' });
-    const candidates = customers.map((customer) => {
-      const c = byId.get(customer.id)!;
-      return {
-        customer,
-        triggers: [
-          { trigger: StageChangeTrigger.CHURN_RISK, reason: `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).` },
-        ] as const,
-      };
-    });
-    return (await applyAutomaticMoves(em, candidates, at)).length;
+    return applyAutomaticMovesInSql(
+      em,
+      {
+        sql: `SELECT u.id AS customer_id, 1 AS rank, $3::text AS trigger, u.reason FROM unnest($1::bigint[], $2::text[]) AS u(id, reason)`,
+        params: [
+          crossing.map((c) => c.id),
+          crossing.map((c) => `Churn risk rose to ${c.level} (score ${c.score.toFixed(2)}).`),
+          StageChangeTrigger.CHURN_RISK,
+        ],
+      },
+      at,
+    );
   }
 }

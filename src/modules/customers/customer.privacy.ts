@@ -39,5 +39,7 @@ export const customerPersonalData: PersonalDataContribution = {
       [customerId, at],
     );
   },
-  erasesIn: ['customer'],
+  // customer_match_key: the duplicate-detection keys (normalised email, phone digits), which the
+  // customer triggers delete in the same statement; its old row versions hold them until VACUUM.
+  erasesIn: ['customer', 'customer_match_key'],
 };

@@ -51,20 +51,44 @@ import { assertCustomersHeld } from '../customers/customer.lock';
 /** The NOTIFY channel every instance LISTENs on. */
 export const EVENTS_CHANNEL = 'customer_events';
 
-const INSERT_EVENTS = `
-  WITH durable AS (
+/**
+ * The outbox's writing steps, as CTEs for the end of a statement whose earlier CTE `source` yields
+ * the events: (ord bigint, type text, customer_id bigint, payload jsonb, occurred_at timestamptz),
+ * `ord` numbering them 1..n in the order their `seq` must follow. Used by recordEvents and by
+ * set-based writers that produce their events in SQL (lifecycle's applyAutomaticMovesInSql), so the
+ * counter, durability and NOTIFY rules above live in this one place. The statement's final SELECT
+ * must list OUTBOX_NOTIFY_COLUMNS and run under the same locking rule as recordEvents:
+ * its customers locked by an earlier statement of the transaction. With no events it takes no
+ * counter lock and sends no NOTIFY.
+ */
+export function outboxCtes(source: string): string {
+  return `durable AS (
     SELECT set_config('synchronous_commit', 'local', true) WHERE current_setting('synchronous_commit') = 'off'
+  ), outbox_count AS (
+    SELECT count(*) AS n FROM ${source}
   ), reserved AS (
-    UPDATE event_counter SET seq = seq + $1 WHERE id RETURNING seq
+    UPDATE event_counter SET seq = seq + outbox_count.n FROM outbox_count WHERE id AND outbox_count.n > 0 RETURNING seq, outbox_count.n
   ), inserted AS (
     INSERT INTO customer_event (seq, type, customer_id, persona_id, payload, occurred_at)
-    SELECT reserved.seq - $1 + e.ord, e.item->>'type', (e.item->>'customer_id')::bigint, c.persona_id, e.item->'payload', (e.item->>'occurred_at')::timestamptz
+    SELECT reserved.seq - reserved.n + e.ord, e.type, e.customer_id, c.persona_id, e.payload, e.occurred_at
     FROM reserved
-    CROSS JOIN jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(item, ord)
-    LEFT JOIN customer c ON c.id = (e.item->>'customer_id')::bigint
+    CROSS JOIN ${source} e
+    LEFT JOIN customer c ON c.id = e.customer_id
     RETURNING seq
-  )
-  SELECT pg_notify('${EVENTS_CHANNEL}', (SELECT max(seq) FROM inserted)::text), (SELECT count(*) FROM durable) AS made_durable`;
+  )`;
+}
+
+/** The columns the final SELECT of a statement built with outboxCtes must list (they make its CTEs run). */
+export const OUTBOX_NOTIFY_COLUMNS = `(SELECT pg_notify('${EVENTS_CHANNEL}', max(seq)::text) FROM inserted HAVING count(*) > 0) AS notified,
+  (SELECT count(*) FROM durable) AS made_durable`;
+
+const INSERT_EVENTS = `
+  WITH events AS (
+    SELECT e.ord, e.item->>'type' AS type, (e.item->>'customer_id')::bigint AS customer_id, e.item->'payload' AS payload,
+      (e.item->>'occurred_at')::timestamptz AS occurred_at
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(item, ord)
+  ), ${outboxCtes('events')}
+  SELECT ${OUTBOX_NOTIFY_COLUMNS}`;
 
 /**
  * Appends `events` to the outbox, in the order given, in `em`'s transaction
@@ -87,5 +111,5 @@ export async function recordEvents(em: EntityManager, events: readonly NewCustom
     payload: e.payload,
     occurred_at: e.occurredAt.toISOString(),
   }));
-  await em.query(INSERT_EVENTS, [events.length, JSON.stringify(rows)]);
+  await em.query(INSERT_EVENTS, [JSON.stringify(rows)]);
 }

@@ -18,19 +18,16 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../shared/clock';
-import { lockCustomers } from '../customers/customer.lock';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
-import { applyAutomaticMoves } from '../lifecycle/lifecycle.service';
-import { AUTOMATIC_MOVES, StageChangeTrigger } from '../lifecycle/stages';
+import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
+import { StageChangeTrigger } from '../lifecycle/stages';
 import { copyEncoder, recordParser, type EncoderState } from './import.stream';
 import { copySql, duplicateChecksSql, stagingTableSql, valueChecksSql } from './import.checks';
 import type { ImportFormat, ImportKind } from './import.kinds';
 
 /** At most this many errors are listed in a report (errorRows counts them all). */
 export const MAX_REPORTED_ERRORS = 1000;
-/** Customers locked and moved per batch (one lock statement, two move statements). */
-const MOVE_BATCH = 10_000;
 
 export interface ImportOptions {
   format: ImportFormat;
@@ -413,39 +410,22 @@ export class ImportService {
 
   /**
    * The automatic stage moves the merge causes, through the stage machine (history rows and
-   * STAGE_CHANGED events), in batches: customers locked with lockCustomers (id order), then
-   * applyAutomaticMoves. `trigger` applies to customers with nothing before (had_before false),
-   * `elseTrigger` to every customer.
+   * STAGE_CHANGED events), set-based in two statements (lifecycle's applyAutomaticMovesInSql:
+   * customers locked in id order, then moved). `trigger` applies to customers with nothing before
+   * (had_before false), `elseTrigger` to every customer; the first that fits moves them.
    */
   private async applyMoves(em: EntityManager, moves: NonNullable<MergeResult['moves']>, now: Date): Promise<number> {
-    const stages = [
-      ...new Set([...AUTOMATIC_MOVES[moves.trigger].from, ...(moves.elseTrigger ? AUTOMATIC_MOVES[moves.elseTrigger.trigger].from : [])]),
-    ];
-    let changed = 0;
-    // A batch at a time (keyset on the id), so memory does not grow with the number of customers.
-    for (let after = '0'; ;) {
-      const rows: { id: string; had_before: boolean }[] = await em.query(
-        `SELECT t.customer_id::text AS id, t.had_before FROM import_touched t JOIN customer c ON c.id = t.customer_id
-         WHERE c.stage = ANY($1::text[]) AND t.customer_id > $2::bigint ORDER BY t.customer_id LIMIT ${MOVE_BATCH}`,
-        [stages, after],
-      );
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.id;
-      const hadBefore = new Map(rows.map((r) => [r.id, r.had_before]));
-      const customers = await lockCustomers(
-        em,
-        rows.map((r) => r.id),
-        { stageIn: stages },
-      );
-      const candidates = customers.map((customer) => ({
-        customer,
-        triggers: [
-          ...(hadBefore.get(customer.id) ? [] : [{ trigger: moves.trigger, reason: moves.reason }]),
-          ...(moves.elseTrigger ? [moves.elseTrigger] : []),
-        ],
-      }));
-      changed += (await applyAutomaticMoves(em, candidates, now)).length;
-    }
-    return changed;
+    const first = `SELECT t.customer_id, 1 AS rank, $1::text AS trigger, $2::text AS reason FROM import_touched t WHERE NOT t.had_before`;
+    const orElse = `SELECT t.customer_id, 2 AS rank, $3::text AS trigger, $4::text AS reason FROM import_touched t`;
+    return applyAutomaticMovesInSql(
+      em,
+      moves.elseTrigger
+        ? {
+            sql: `${first} UNION ALL ${orElse}`,
+            params: [moves.trigger, moves.reason, moves.elseTrigger.trigger, moves.elseTrigger.reason],
+          }
+        : { sql: first, params: [moves.trigger, moves.reason] },
+      now,
+    );
   }
 }

@@ -8,12 +8,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
 import { inTransaction } from '../../db/transaction';
 import type { Clock } from '../../shared/clock';
-import { allowedTransitions, automaticMove, canTransition, LifecycleStage, StageChangeTrigger } from './stages';
+import { allowedTransitions, AUTOMATIC_MOVES, automaticMove, canTransition, LifecycleStage, StageChangeTrigger } from './stages';
 import { DomainError, ErrorCode } from '../../shared/errors';
 import { Customer } from '../customers/customer.entity';
 import { lockCustomer } from '../customers/customer.lock';
 import { CustomerEventType } from '../events/event-types';
-import { recordEvents } from '../events/outbox';
+import { OUTBOX_NOTIFY_COLUMNS, outboxCtes, recordEvents } from '../events/outbox';
 import { StageChange } from './stage-change.entity';
 
 export interface StageMove {
@@ -149,6 +149,93 @@ export async function applyAutomaticMove(
   at: Date,
 ): Promise<StageChange | null> {
   return (await applyAutomaticMoves(em, [{ customer, triggers: [{ trigger, reason }] }], at))[0] ?? null;
+}
+
+/** An automatic rule: Exclude<StageChangeTrigger, MANUAL>. */
+type AutomaticTrigger = Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>;
+
+/**
+ * The automatic rules as rows (trigger, from, to), straight from AUTOMATIC_MOVES and the transition
+ * table (the same test as automaticMove), for the set-based path: SQL gets them as parameters, so
+ * the stage machine stays in stages.ts.
+ */
+function automaticRuleColumns(): [AutomaticTrigger[], LifecycleStage[], LifecycleStage[]] {
+  const rows = (Object.keys(AUTOMATIC_MOVES) as AutomaticTrigger[]).flatMap((trigger) =>
+    AUTOMATIC_MOVES[trigger].from.flatMap((from) =>
+      automaticMove(trigger, from) ? [[trigger, from, AUTOMATIC_MOVES[trigger].to] as const] : [],
+    ),
+  );
+  return [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])];
+}
+
+/**
+ * The candidates for applyAutomaticMovesInSql: a query (its parameters numbered from $1) yielding
+ * rows (customer_id bigint, rank int, trigger text, reason text), the automatic rules to try on each
+ * customer, lowest rank first. Customers may repeat; ids that do not exist are ignored.
+ */
+export interface AutomaticMoveCandidates {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/**
+ * applyAutomaticMoves for any number of customers, set-based: in the caller's transaction, two
+ * statements whatever their number and nothing per customer in Node. Each candidate's first rule
+ * (by rank) that fits their stage moves them; erased and merged customers (tombstones) are never
+ * moved. Statement 1 locks the customers some rule applies to (FOR UPDATE, in id order: the
+ * locking rule of customers/customer.lock.ts); statement 2 updates them, writes their history
+ * rows and records their STAGE_CHANGED events through the outbox (events/outbox.ts: counter lock
+ * taken after the customer locks), in customer id order. Returns how many moved.
+ *
+ * The locked customers are not registered with assertCustomersHeld (that would cost memory per
+ * customer): a caller that records more events about them through recordEvents in the same
+ * transaction must lock them with lockCustomers first, which is cheap because they are locked.
+ */
+export async function applyAutomaticMovesInSql(em: EntityManager, candidates: AutomaticMoveCandidates, at: Date): Promise<number> {
+  const n = candidates.params.length;
+  const [triggers, froms, tos] = automaticRuleColumns();
+  const rules = `rules AS (
+      SELECT * FROM unnest($${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[]) AS r(trigger, from_stage, to_stage)
+    ), candidates AS (${candidates.sql})`;
+  const [{ locked }]: { locked: string[] }[] = await em.query(
+    `WITH ${rules}
+     SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') AS locked FROM (
+       SELECT c.id FROM customer c
+       JOIN (SELECT DISTINCT k.customer_id, r.from_stage FROM candidates k JOIN rules r ON r.trigger = k.trigger) m
+         ON m.customer_id = c.id AND m.from_stage = c.stage
+       WHERE c.merged_into IS NULL AND c.erased_at IS NULL
+       ORDER BY c.id
+       FOR UPDATE OF c
+     ) l`,
+    [...candidates.params, triggers, froms, tos],
+  );
+  if (locked.length === 0) return 0;
+  // Only the customers locked above: one whose stage changed since might fit now, but taking its
+  // lock in this statement, after the outbox counter's, could deadlock.
+  const [{ moved }]: { moved: number }[] = await em.query(
+    `WITH ${rules}, pick AS MATERIALIZED (
+       SELECT DISTINCT ON (c.id) c.id AS customer_id, c.stage AS from_stage, r.to_stage, k.trigger, k.reason
+       FROM unnest($${n + 4}::bigint[]) AS l(id)
+       JOIN customer c ON c.id = l.id
+       JOIN candidates k ON k.customer_id = c.id
+       JOIN rules r ON r.trigger = k.trigger AND r.from_stage = c.stage
+       ORDER BY c.id, k.rank
+     ), moved AS (
+       UPDATE customer c SET stage = p.to_stage, stage_entered_at = $${n + 5}::timestamptz FROM pick p WHERE c.id = p.customer_id
+     ), changes AS (
+       INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
+       SELECT customer_id, from_stage, to_stage, reason, trigger, $${n + 5}::timestamptz FROM pick ORDER BY customer_id
+       RETURNING id, customer_id, from_stage, to_stage, reason, trigger
+     ), stage_events AS (
+       SELECT row_number() OVER (ORDER BY customer_id) AS ord, '${CustomerEventType.STAGE_CHANGED}'::text AS type, customer_id,
+         jsonb_build_object('stageChangeId', id::text, 'from', from_stage, 'to', to_stage, 'reason', reason, 'trigger', trigger) AS payload,
+         $${n + 5}::timestamptz AS occurred_at
+       FROM changes
+     ), ${outboxCtes('stage_events')}
+     SELECT (SELECT count(*) FROM changes)::int AS moved, ${OUTBOX_NOTIFY_COLUMNS}`,
+    [...candidates.params, triggers, froms, tos, locked, at],
+  );
+  return moved;
 }
 
 /** The manual stage move behind `transitionCustomerStage`. */

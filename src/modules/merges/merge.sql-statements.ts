@@ -8,9 +8,8 @@
  * customer_merge_personal (the only copy of personal values, for erasure to find).
  */
 
-/** Personal columns of `customer`, journaled apart; and generated ones, never written. */
+/** Personal columns of `customer`, journaled apart. */
 const PERSONAL_COLUMNS = ['name', 'email', 'phone', 'external_id'];
-const GENERATED_COLUMNS = ['email_normalized', 'email_local', 'phone_digits'];
 
 /** Columns of purchase-like tables whose one customer column moves to the survivor. */
 export const MOVED_TABLES = ['purchase', 'touchpoint', 'stage_change'] as const;
@@ -22,7 +21,7 @@ export const JOURNAL_CUSTOMERS = `
     SELECT $1::bigint, c.id, c.name, c.email, c.phone, c.external_id FROM customer c WHERE c.id = ANY($2::bigint[])
   )
   INSERT INTO customer_merge_row (merge_id, table_name, row_id, action, row)
-  SELECT $1::bigint, 'customer', c.id, 'CHANGED', to_jsonb(c) - ARRAY[${[...PERSONAL_COLUMNS, ...GENERATED_COLUMNS].map((c) => `'${c}'`).join(', ')}]
+  SELECT $1::bigint, 'customer', c.id, 'CHANGED', to_jsonb(c) - ARRAY[${PERSONAL_COLUMNS.map((c) => `'${c}'`).join(', ')}]
   FROM customer c WHERE c.id = ANY($2::bigint[]) OR c.merged_into = ANY($3::bigint[])`;
 
 /**
