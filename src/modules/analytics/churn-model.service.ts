@@ -308,9 +308,16 @@ export class ChurnModelService {
     // until then is its row, already in COPY format, and its value.
     const rows: { id: string; value: number; line: string }[] = [];
     onProgress('scoring', 0, ids.length);
-    for (let i = 0; i < ids.length; i += this.batchSize) {
-      const range = { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! };
-      for (const input of await loadScoringInputs(this.ds.manager, range, asOf)) {
+    const batch = (i: number) =>
+      loadScoringInputs(this.ds.manager, { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! }, asOf);
+    // The next batch is read while this one is scored: PostgreSQL and Node work on the two cores at once.
+    let next = ids.length ? batch(0) : null;
+    for (let i = 0; next; i += this.batchSize) {
+      const inputs = await next;
+      next = i + this.batchSize < ids.length ? batch(i + this.batchSize) : null;
+      // Awaited on the next turn; until then a failure must not surface as an unhandled rejection.
+      next?.catch(() => undefined);
+      for (const input of inputs) {
         const record = scoreRecord(input, score(input.features), asOf, null);
         const fields = names.map((n, c) => (types[c] === 'jsonb' ? { json: record[n] } : record[n])) as CopyValue[];
         rows.push({ id: input.features.customerId, value: Number(record.predicted_value), line: copyRow(fields) });
