@@ -14,6 +14,7 @@ import { Consent1764070000000 } from './1764070000000-Consent';
 import { Privacy1764071000000 } from './1764071000000-Privacy';
 import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
 import { CheapCustomerUpdates1764073500000 } from './1764073500000-CheapCustomerUpdates';
+import { ScoreDetailAsJson1764074500000 } from './1764074500000-ScoreDetailAsJson';
 
 export const migrations = [
   Foundation1764064800000,
@@ -28,4 +29,5 @@ export const migrations = [
   Privacy1764071000000,
   PartnerSharing1764072000000,
   CheapCustomerUpdates1764073500000,
+  ScoreDetailAsJson1764074500000,
 ];

@@ -135,7 +135,7 @@ export class CustomerScore {
   @Column({ name: 'account_churn', type: 'double precision' }) accountChurn!: number;
   @Column({ name: 'product_churn', type: 'double precision' }) productChurn!: number;
   @Column({ name: 'decreased_spend', type: 'double precision' }) decreasedSpend!: number;
-  @Column({ name: 'risk_detail', type: 'jsonb' }) riskDetail!: StoredRiskDetail;
+  @Column({ name: 'risk_detail', type: 'json' }) riskDetail!: StoredRiskDetail;
   @Column({ name: 'evidence_touchpoint_ids', type: 'bigint', array: true }) evidenceTouchpointIds!: string[];
   @Column({ name: 'reactivation_score', type: 'double precision' }) reactivationScore!: number;
   @Column({ name: 'comeback_probability', type: 'double precision' }) comebackProbability!: number;

@@ -21,7 +21,7 @@ const currentScore = (alias: string, customer: string) =>
 const kindScore = (kind: string): FieldMap => ({
   kind: 'embedded',
   target: 'ChurnKindScore',
-  value: (r) => `(SELECT k FROM jsonb_array_elements(${r}.risk_detail->'kinds') k WHERE k->>'kind' = '${kind}')`,
+  value: (r) => `(SELECT k FROM json_array_elements(${r}.risk_detail->'kinds') k WHERE k->>'kind' = '${kind}')`,
 });
 
 /** Fields of `Customer` that read stored scores. */
@@ -49,7 +49,7 @@ export const churnRiskSql: SqlObjectMap = {
     factors: {
       kind: 'embeddedList',
       target: 'ChurnRiskFactor',
-      from: (e, r) => `jsonb_array_elements(${r}.risk_detail->'factors') WITH ORDINALITY ${e}(v, ord)`,
+      from: (e, r) => `json_array_elements(${r}.risk_detail->'factors') WITH ORDINALITY ${e}(v, ord)`,
       order: (e) => `${e}.ord`,
     },
     // The stored touchpoints that still exist, in the stored order (as touchpointById.loadMany keeps them).

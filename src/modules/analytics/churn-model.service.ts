@@ -319,7 +319,7 @@ export class ChurnModelService {
       next?.catch(() => undefined);
       for (const input of inputs) {
         const record = scoreRecord(input, score(input.features), asOf, null);
-        const fields = names.map((n, c) => (types[c] === 'jsonb' ? { json: record[n] } : record[n])) as CopyValue[];
+        const fields = names.map((n, c) => (types[c] === 'json' ? { json: record[n] } : record[n])) as CopyValue[];
         rows.push({ id: input.features.customerId, value: Number(record.predicted_value), line: copyRow(fields) });
       }
       onProgress('scoring', Math.min(i + this.batchSize, ids.length), ids.length);
