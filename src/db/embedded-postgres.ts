@@ -214,7 +214,14 @@ export async function startEmbeddedPostgres(requestedDir: string, log: Logger, o
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [...BULK_WRITE_FLAGS, ...(opts.durable === false ? FAST_UNSAFE_FLAGS : []), '-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: [
+      ...BULK_WRITE_FLAGS,
+      ...(opts.durable === false ? FAST_UNSAFE_FLAGS : []),
+      '-c',
+      'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+    ],
     onLog: pgLog,
     onError: pgLog,
   });

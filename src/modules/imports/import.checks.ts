@@ -53,7 +53,7 @@ function columnChecks(c: ImportColumn, ref: string | null): Check[] {
         column: c.name,
         // Dates start with a digit: PostgreSQL would also take words such as 'yesterday' or 'epoch'.
         reason: `CASE WHEN left(${v}, 1) NOT BETWEEN '0' AND '9' OR NOT pg_input_is_valid(${v}, 'timestamptz') THEN 'unparsable date: ' || ${shown(v)}
-          WHEN ${v}::timestamptz < '1900-01-01' OR ${v}::timestamptz > now() + interval '1 day'
+          WHEN ${v}::timestamptz NOT BETWEEN '1900-01-01' AND now() + interval '1 day'
           THEN 'date before 1900 or more than a day in the future: ' || ${shown(v)} END`,
       });
       break;

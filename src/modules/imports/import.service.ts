@@ -254,6 +254,7 @@ export class ImportService {
    * rewriting each new customer a second time (a customer row update costs every index).
    */
   private async createMissingCustomers(em: EntityManager, valid: string, now: Date): Promise<number> {
+    await em.query(`CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL) ON COMMIT DROP`);
     const [{ n }] = await em.query(
       `WITH missing AS (
          SELECT s.customer_external_id AS external_id,
@@ -266,14 +267,14 @@ export class ImportService {
        ), created AS (
          INSERT INTO customer (external_id, name, stage, stage_entered_at, last_purchase_at)
          SELECT external_id, external_id, 'IDENTIFIED', $1, last_at FROM missing ORDER BY external_id
-         ON CONFLICT (external_id) DO NOTHING RETURNING id
-       ), history AS (
-         INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
-         SELECT id, NULL, 'IDENTIFIED', 'Imported.', 'MANUAL', $1 FROM created
+         ON CONFLICT (external_id) DO NOTHING RETURNING id, stage
+       ), kept AS (
+         INSERT INTO import_created (id, stage) SELECT id, stage FROM created
        )
        SELECT count(*)::int AS n FROM created`,
       [now],
     );
+    await this.createdHistory(em, now);
     return n;
   }
 
@@ -296,6 +297,7 @@ export class ImportService {
    * file's stage (default IDENTIFIED), with their first stage-history row.
    */
   private async mergeCustomers(em: EntityManager, valid: string, now: Date): Promise<MergeResult> {
+    await em.query(`CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL) ON COMMIT DROP`);
     const [r] = await em.query(
       `WITH src AS (
          SELECT s.external_id, s.name, s.email, s.phone, p.id AS persona_id, COALESCE(upper(s.stage), 'IDENTIFIED') AS stage
@@ -313,13 +315,13 @@ export class ImportService {
          WHERE (c.name, c.email, c.phone, c.persona_id) IS DISTINCT FROM
                (EXCLUDED.name, COALESCE(EXCLUDED.email, c.email), COALESCE(EXCLUDED.phone, c.phone), COALESCE(EXCLUDED.persona_id, c.persona_id))
          RETURNING c.id, c.stage, (xmax = 0) AS inserted
-       ), history AS (
-         INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
-         SELECT id, NULL, stage, 'Imported.', 'MANUAL', $1 FROM up WHERE inserted
+       ), created AS (
+         INSERT INTO import_created (id, stage) SELECT id, stage FROM up WHERE inserted
        )
        SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`,
       [now],
     );
+    await this.createdHistory(em, now);
     return { inserted: r.inserted, updated: r.updated, customersCreated: 0, moves: null };
   }
 
@@ -332,10 +334,9 @@ export class ImportService {
     await em.query(
       `CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz, had_before boolean) ON COMMIT DROP`,
     );
-    const lockedReferences = await this.foreignKeysByLocks(em);
-    if (lockedReferences) await em.query(`SET LOCAL session_replication_role = replica`);
-    const [{ inserted }] = await em.query(
-      `WITH cust AS MATERIALIZED (
+    const [{ inserted }] = await this.withReferencesChecked(em, ['purchase', 'holding'], () =>
+      em.query(
+        `WITH cust AS MATERIALIZED (
          -- The customers the good rows name, locked in id order (like every writer) before any
          -- write. NO KEY UPDATE: the last-purchase update needs it, and it keeps the rows from
          -- being deleted or re-keyed until commit (what the foreign-key check would lock for).
@@ -365,8 +366,8 @@ export class ImportService {
          FROM ins i GROUP BY i.customer_id
        )
        SELECT count(*)::int AS inserted FROM ins`,
+      ),
     );
-    if (lockedReferences) await em.query(`SET LOCAL session_replication_role = origin`);
     await em.query(
       `UPDATE customer c SET last_purchase_at = GREATEST(c.last_purchase_at, t.last_at), updated_at = $1
        FROM import_touched t WHERE c.id = t.customer_id AND c.last_purchase_at IS DISTINCT FROM GREATEST(c.last_purchase_at, t.last_at)`,
@@ -390,23 +391,44 @@ export class ImportService {
   }
 
   /**
-   * Whether the purchase insert may run without its per-row foreign-key triggers
-   * (session_replication_role = replica for that one statement). The foreign-key trigger on
-   * purchase.customer_id runs one `SELECT … FOR KEY SHARE` per row: about 40% of the insert's
-   * time. The statement takes its customer and product ids from rows it locks first (the `cust`
-   * and `prod` sets), so each reference exists and cannot be deleted or re-keyed until commit:
-   * the guarantee the triggers give. Only when
-   * the role may set the parameter (a superuser, or GRANT SET ON PARAMETER) and purchase and
-   * holding have no triggers of their own (replica mode would skip them too); otherwise the
-   * triggers run as usual.
+   * The first stage-history row of each customer in import_created. Those customers were
+   * created by this transaction (no other can see, let alone delete, them before it commits),
+   * so their foreign-key checks can be skipped (withReferencesChecked).
    */
-  private async foreignKeysByLocks(em: EntityManager): Promise<boolean> {
+  private async createdHistory(em: EntityManager, now: Date): Promise<void> {
+    await this.withReferencesChecked(em, ['stage_change'], () =>
+      em.query(
+        `INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
+         SELECT id, NULL, stage, 'Imported.', 'MANUAL', $1 FROM import_created ORDER BY id`,
+        [now],
+      ),
+    );
+  }
+
+  /**
+   * Runs `write` with session_replication_role = replica, which skips the per-row foreign-key
+   * triggers, when the caller has made every reference of those rows safe itself: ids taken from
+   * rows this transaction locked first (so they exist and cannot be deleted or re-keyed until
+   * commit, the guarantee the triggers give) or created. The foreign-key trigger on
+   * purchase.customer_id runs one `SELECT … FOR KEY SHARE` per row: about 40% of the purchase
+   * insert's time. Only when the role may set the parameter (a superuser, or GRANT SET ON
+   * PARAMETER) and `tables` have no triggers of their own (replica mode would skip them too);
+   * otherwise `write` runs with the triggers, as usual. Unique indexes and CHECK constraints
+   * are not triggers: they still hold.
+   */
+  private async withReferencesChecked<T>(em: EntityManager, tables: readonly string[], write: () => Promise<T>): Promise<T> {
     const [{ ok }] = await em.query(
       `SELECT has_parameter_privilege('session_replication_role', 'SET')
-         AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid IN ('purchase'::regclass, 'holding'::regclass) AND NOT tgisinternal)
-         AND current_setting('session_replication_role') = 'origin' AS ok`,
+         AND current_setting('session_replication_role') = 'origin'
+         AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ANY($1::regclass[]) AND NOT tgisinternal) AS ok`,
+      [tables],
     );
-    return ok;
+    if (!ok) return write();
+    await em.query(`SET LOCAL session_replication_role = replica`);
+    // On an error the transaction is rolled back, and SET LOCAL with it.
+    const result = await write();
+    await em.query(`SET LOCAL session_replication_role = origin`);
+    return result;
   }
 
   private async mergeTouchpoints(em: EntityManager, valid: string): Promise<MergeResult> {
