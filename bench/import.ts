@@ -54,16 +54,24 @@ there); unset: an embedded PostgreSQL in bench/.data/.`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Samples this process's RSS until stopped; returns the peak in bytes. */
-function rssSampler(): { stop(): number } {
+/** Samples this process's RSS until stopped; returns the peak in bytes. `mark()` returns the peak so far and starts a new one. */
+function rssSampler(): { mark(): number; stop(): number } {
   let peak = process.memoryUsage().rss;
+  let overall = peak;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
+    overall = Math.max(overall, peak);
   }, 50);
   return {
+    mark() {
+      const p = Math.max(peak, process.memoryUsage().rss);
+      overall = Math.max(overall, p);
+      peak = 0;
+      return p;
+    },
     stop() {
       clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
+      return Math.max(overall, peak, process.memoryUsage().rss);
     },
   };
 }
@@ -157,26 +165,40 @@ interface Measured {
   seconds: number;
   rowsPerSecond: number;
   peakRssMb: number;
+  /** Peak RSS while the file was read into the staging table, and after (checks, merge, moves, re-scoring). */
+  peakRssMbByPhase: { read: number; rest: number };
 }
 
 async function measure(ds: DataSource, kind: ImportKind, file: string, format: ImportFormat): Promise<Measured> {
   const services = createServices(ds, systemClock, { log: createLogger('warn') });
   const rss = rssSampler();
   const started = process.hrtime.bigint();
+  let readPeak = 0;
   const report = await services.imports.run(kind, createReadStream(file, { highWaterMark: 256 * 1024 }), {
     format,
     createCustomers: format === 'cdnow',
+    onStaged: () => {
+      readPeak = rss.mark();
+    },
   });
   await services.analytics.models.idle();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const restPeak = rss.mark();
   const peakRssMb = Math.round(rss.stop() / 1024 / 1024);
+  const mb = (b: number) => Math.round(b / 1024 / 1024);
   if (!report.committed) throw new Error(`${kind} import did not commit: ${JSON.stringify(report.errors.slice(0, 5))}`);
-  return { report, seconds, rowsPerSecond: Math.round(report.rows / seconds), peakRssMb };
+  return {
+    report,
+    seconds,
+    rowsPerSecond: Math.round(report.rows / seconds),
+    peakRssMb,
+    peakRssMbByPhase: { read: mb(readPeak), rest: mb(restPeak) },
+  };
 }
 
 const describe = (name: string, m: Measured) =>
   `${name.padEnd(10)} ${String(m.report.rows).padStart(9)} rows  ${m.seconds.toFixed(2).padStart(7)} s  ${String(m.rowsPerSecond).padStart(8)} rows/s  ` +
-  `peak RSS ${m.peakRssMb} MB  (inserted ${m.report.inserted}, updated ${m.report.updated}, skipped ${m.report.skipped}, stage changes ${m.report.stageChanges})`;
+  `peak RSS ${m.peakRssMb} MB (read ${m.peakRssMbByPhase.read}, rest ${m.peakRssMbByPhase.rest})  (inserted ${m.report.inserted}, updated ${m.report.updated}, skipped ${m.report.skipped}, stage changes ${m.report.stageChanges})`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -150,6 +150,30 @@ describe('bad rows', () => {
     expect(await server.ds.query(`SELECT amount::text FROM purchase WHERE source_id = 'bad-1'`)).toEqual([{ amount: '10.00' }]);
   });
 
+  it('createCustomers: a customer only for an unknown id with a good row, its last purchase already set', async () => {
+    const csv = [
+      'customerExternalId,occurredAt,amount,sourceId',
+      'new-1,2025-01-02,5.00,cc-1',
+      'new-1,2025-02-03,7.00,cc-2',
+      'new-2,2025-01-05,not-money,cc-3',
+    ].join('\n');
+    const { report } = await importBody('purchases', csv, { query: 'createCustomers=true&maxErrors=1' });
+    expect(report).toMatchObject({ committed: true, errorRows: 1, inserted: 2, customersCreated: 1 });
+    expect(report.errors).toEqual([{ line: 4, column: 'amount', reason: 'not an amount: "not-money"' }]);
+    expect(
+      await server.ds.query(
+        `SELECT external_id, last_purchase_at::date::text AS last FROM customer WHERE external_id IN ('new-1', 'new-2')`,
+      ),
+    ).toEqual([{ external_id: 'new-1', last: '2025-02-03' }]);
+    expect(
+      (
+        await server.ds.query(
+          `SELECT count(*)::int AS n FROM stage_change s JOIN customer c ON c.id = s.customer_id WHERE c.external_id = 'new-1'`,
+        )
+      )[0].n,
+    ).toBeGreaterThanOrEqual(1);
+  });
+
   it('customers: bad email, unknown enum value, missing value, duplicate in file', async () => {
     const before = await counts();
     const csv = [

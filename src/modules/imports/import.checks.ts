@@ -16,12 +16,19 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** Quoted value for a reason, at most 80 characters. */
 const shown = (v: string) => `'"' || left(${v}, 80) || '"'`;
 
+/** Options that change what counts as an error. */
+export interface CheckOptions {
+  /** Purchases: an unknown customerExternalId is not an error (the import creates the customer). */
+  createCustomers?: boolean;
+}
+
 /** The join that resolves a reference column, and the alias it binds. */
-function refJoin(c: ImportColumn, i: number): { alias: string; join: string } | null {
+function refJoin(c: ImportColumn, i: number, options: CheckOptions): { alias: string; join: string } | null {
   const alias = `ref${i}`;
   const v = `s.${c.sql}`;
   switch (c.type.kind) {
     case 'customer':
+      if (options.createCustomers) return null;
       return { alias, join: `LEFT JOIN customer ${alias} ON ${alias}.external_id = ${v}` };
     case 'product':
       return { alias, join: `LEFT JOIN product ${alias} ON ${alias}.sku = ${v}` };
@@ -46,7 +53,7 @@ function columnChecks(c: ImportColumn, ref: string | null): Check[] {
         column: c.name,
         // Dates start with a digit: PostgreSQL would also take words such as 'yesterday' or 'epoch'.
         reason: `CASE WHEN left(${v}, 1) NOT BETWEEN '0' AND '9' OR NOT pg_input_is_valid(${v}, 'timestamptz') THEN 'unparsable date: ' || ${shown(v)}
-          WHEN ${v}::timestamptz < '1900-01-01' OR ${v}::timestamptz > now() + interval '1 day'
+          WHEN ${v}::timestamptz NOT BETWEEN '1900-01-01' AND now() + interval '1 day'
           THEN 'date before 1900 or more than a day in the future: ' || ${shown(v)} END`,
       });
       break;
@@ -70,7 +77,7 @@ function columnChecks(c: ImportColumn, ref: string | null): Check[] {
       );
       break;
     case 'customer':
-      when(`${v} IS NOT NULL AND ${ref}.id IS NULL`, `'unknown customer: ' || ${shown(v)}`);
+      if (ref) when(`${v} IS NOT NULL AND ${ref}.id IS NULL`, `'unknown customer: ' || ${shown(v)}`);
       break;
     case 'product':
       when(`${v} IS NOT NULL AND ${ref}.id IS NULL`, `'unknown product SKU: ' || ${shown(v)}`);
@@ -105,13 +112,13 @@ function rowChecks(kind: ImportKind, refs: Map<string, string>): { checks: Check
  * One statement: every value check of every row into import_error. The inner query keeps only
  * rows with some reason (so good rows cost one evaluation each); the outer one lists each reason.
  */
-export function valueChecksSql(kind: ImportKind): string {
+export function valueChecksSql(kind: ImportKind, options: CheckOptions = {}): string {
   const columns = IMPORT_COLUMNS[kind];
   const joins: string[] = [];
   const refs = new Map<string, string>();
   const checks: Check[] = [{ column: null, reason: 's.parse_error' }];
   columns.forEach((c, i) => {
-    const ref = refJoin(c, i);
+    const ref = refJoin(c, i, options);
     if (ref) {
       joins.push(ref.join);
       refs.set(c.name, ref.alias);
