@@ -219,6 +219,35 @@ describe('bad rows', () => {
   });
 });
 
+describe('last purchase', () => {
+  it('first buyers (moved by the import) and earlier buyers (not moved) both get the latest purchase; a back-dated one changes nothing', async () => {
+    await importBody('customers', ['externalId,name', 'lp-new,Lena New', 'lp-old,Otto Old'].join('\n'));
+    await importBody('purchases', ['customerExternalId,occurredAt,amount,sourceId', 'lp-old,2025-03-01,5.00,lp-1'].join('\n'));
+    const { report } = await importBody(
+      'purchases',
+      [
+        'customerExternalId,occurredAt,amount,sourceId',
+        'lp-new,2025-04-01,5.00,lp-2',
+        'lp-new,2025-05-06,5.00,lp-3',
+        'lp-old,2025-06-07,5.00,lp-4',
+        'lp-old,2025-01-01,5.00,lp-5',
+      ].join('\n'),
+    );
+    expect(report).toMatchObject({ committed: true, inserted: 4, stageChanges: 1 });
+    const rows = await server.ds.query(
+      `SELECT external_id, stage, last_purchase_at::date::text AS last FROM customer WHERE external_id LIKE 'lp-%' ORDER BY external_id`,
+    );
+    expect(rows).toEqual([
+      { external_id: 'lp-new', stage: 'CONVERTED', last: '2025-05-06' },
+      { external_id: 'lp-old', stage: 'CONVERTED', last: '2025-06-07' },
+    ]);
+    await importBody('purchases', ['customerExternalId,occurredAt,amount,sourceId', 'lp-new,2024-01-01,5.00,lp-6'].join('\n'));
+    expect((await server.ds.query(`SELECT last_purchase_at::date::text AS last FROM customer WHERE external_id = 'lp-new'`))[0].last).toBe(
+      '2025-05-06',
+    );
+  });
+});
+
 describe('who may import', () => {
   it('ADMIN and SERVICE keys; not ANALYST or PARTNER, not without a key', async () => {
     const body = 'externalId,name\ncrm-3001,Role Test\n';

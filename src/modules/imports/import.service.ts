@@ -89,6 +89,8 @@ interface MergeResult {
     trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>;
     reason: string;
     elseTrigger?: { trigger: Exclude<StageChangeTrigger, StageChangeTrigger.MANUAL>; reason: string };
+    /** import_touched has last_at: moved customers take it as their last purchase in the same update. */
+    lastPurchaseAt?: boolean;
   } | null;
 }
 
@@ -192,6 +194,7 @@ export class ImportService {
       report.skipped = report.rows - report.errorRows - report.inserted - report.updated;
       lap('merge');
       if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now);
+      if (kind === 'purchases') await this.updateLastPurchases(em, now);
       if (kind === 'purchases')
         // Re-scoring needs a current model; without one there is nothing to refresh (and no list to hold).
         touched = (
@@ -365,11 +368,6 @@ export class ImportService {
        SELECT count(*)::int AS inserted FROM ins`,
       ),
     );
-    await em.query(
-      `UPDATE customer c SET last_purchase_at = GREATEST(c.last_purchase_at, t.last_at), updated_at = $1
-       FROM import_touched t WHERE c.id = t.customer_id AND c.last_purchase_at IS DISTINCT FROM GREATEST(c.last_purchase_at, t.last_at)`,
-      [now],
-    );
     // A referred customer's first purchase converts the referral; a back-dated import can move it earlier.
     await em.query(
       `UPDATE referral r SET converted_at = t.first_at FROM import_touched t
@@ -383,6 +381,7 @@ export class ImportService {
         trigger: StageChangeTrigger.FIRST_PURCHASE,
         reason: 'First purchase recorded.',
         elseTrigger: { trigger: StageChangeTrigger.PURCHASE_AFTER_LAPSE, reason: 'Bought again after a lapse.' },
+        lastPurchaseAt: true,
       },
     };
   }
@@ -480,17 +479,32 @@ export class ImportService {
    * (had_before false), `elseTrigger` to every customer; the first that fits moves them.
    */
   private async applyMoves(em: EntityManager, moves: NonNullable<MergeResult['moves']>, now: Date): Promise<number> {
-    const first = `SELECT t.customer_id, 1 AS rank, $1::text AS trigger, $2::text AS reason FROM import_touched t WHERE NOT t.had_before`;
-    const orElse = `SELECT t.customer_id, 2 AS rank, $3::text AS trigger, $4::text AS reason FROM import_touched t`;
+    // Purchases: the moved customers take their new last purchase in the move's row update.
+    const lastAt = moves.lastPurchaseAt ? ', t.last_at' : '';
+    const first = `SELECT t.customer_id, 1 AS rank, $1::text AS trigger, $2::text AS reason${lastAt} FROM import_touched t WHERE NOT t.had_before`;
+    const orElse = `SELECT t.customer_id, 2 AS rank, $3::text AS trigger, $4::text AS reason${lastAt} FROM import_touched t`;
     return applyAutomaticMovesInSql(
       em,
       moves.elseTrigger
         ? {
             sql: `${first} UNION ALL ${orElse}`,
             params: [moves.trigger, moves.reason, moves.elseTrigger.trigger, moves.elseTrigger.reason],
+            lastPurchaseAt: moves.lastPurchaseAt,
           }
-        : { sql: first, params: [moves.trigger, moves.reason] },
+        : { sql: first, params: [moves.trigger, moves.reason], lastPurchaseAt: moves.lastPurchaseAt },
       now,
+    );
+  }
+
+  /**
+   * After the moves: the touched customers whose last purchase is still older than the import's
+   * (those the moves did not write) get it. The purchase insert locked them already.
+   */
+  private async updateLastPurchases(em: EntityManager, now: Date): Promise<void> {
+    await em.query(
+      `UPDATE customer c SET last_purchase_at = GREATEST(c.last_purchase_at, t.last_at), updated_at = $1
+       FROM import_touched t WHERE c.id = t.customer_id AND c.last_purchase_at IS DISTINCT FROM GREATEST(c.last_purchase_at, t.last_at)`,
+      [now],
     );
   }
 }

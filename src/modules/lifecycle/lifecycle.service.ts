@@ -176,6 +176,13 @@ function automaticRuleColumns(): [AutomaticTrigger[], LifecycleStage[], Lifecycl
 export interface AutomaticMoveCandidates {
   sql: string;
   params: readonly unknown[];
+  /**
+   * The rows also yield `last_at timestamptz`, a purchase time: a moved customer's
+   * last_purchase_at becomes the later of its own and that, in the same row update (a purchase
+   * import would otherwise write each first buyer's row twice; every customer update costs all
+   * of the table's indexes).
+   */
+  lastPurchaseAt?: boolean;
 }
 
 /**
@@ -210,18 +217,21 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
     [...candidates.params, triggers, froms, tos],
   );
   if (locked.length === 0) return 0;
+  const lastAt = candidates.lastPurchaseAt
+    ? { pick: ', k.last_at', set: `, last_purchase_at = GREATEST(c.last_purchase_at, p.last_at), updated_at = $${n + 5}::timestamptz` }
+    : { pick: '', set: '' };
   // Only the customers locked above: one whose stage changed since might fit now, but taking its
   // lock in this statement, after the outbox counter's, could deadlock.
   const [{ moved }]: { moved: number }[] = await em.query(
     `WITH ${rules}, pick AS MATERIALIZED (
-       SELECT DISTINCT ON (c.id) c.id AS customer_id, c.stage AS from_stage, r.to_stage, k.trigger, k.reason
+       SELECT DISTINCT ON (c.id) c.id AS customer_id, c.stage AS from_stage, r.to_stage, k.trigger, k.reason${lastAt.pick}
        FROM unnest($${n + 4}::bigint[]) AS l(id)
        JOIN customer c ON c.id = l.id
        JOIN candidates k ON k.customer_id = c.id
        JOIN rules r ON r.trigger = k.trigger AND r.from_stage = c.stage
        ORDER BY c.id, k.rank
      ), moved AS (
-       UPDATE customer c SET stage = p.to_stage, stage_entered_at = $${n + 5}::timestamptz FROM pick p WHERE c.id = p.customer_id
+       UPDATE customer c SET stage = p.to_stage, stage_entered_at = $${n + 5}::timestamptz${lastAt.set} FROM pick p WHERE c.id = p.customer_id
      ), changes AS (
        INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
        SELECT customer_id, from_stage, to_stage, reason, trigger, $${n + 5}::timestamptz FROM pick ORDER BY customer_id
