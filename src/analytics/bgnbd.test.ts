@@ -1,4 +1,5 @@
 /* eslint-disable no-loss-of-precision -- reference values and coefficients are quoted with every published digit; JavaScript reads each as the nearest double, which is what they stand for. */
+import { expectGradientMatchesDifferences } from '../../test/support/gradient-check';
 import { loadHoldoutCounts, loadRfmSummary } from '../../test/fixtures/cdnow/load';
 import {
   bgnbdCustomerLogLikelihood,
@@ -65,17 +66,7 @@ describe('bgnbdLogLikelihoodGradient', () => {
     (params) => {
       const { logLikelihood, gradient } = bgnbdLogLikelihoodGradient(params, customers);
       expect(logLikelihood).toBe(bgnbdLogLikelihood(params, customers));
-      for (const key of keys) {
-        const h = 1e-4 * params[key];
-        const up = bgnbdLogLikelihood({ ...params, [key]: params[key] + h }, customers);
-        const down = bgnbdLogLikelihood({ ...params, [key]: params[key] - h }, customers);
-        const numeric = (up - down) / (2 * h);
-        // In log-parameter units. Central differences carry the rounding of ln L divided by h
-        // (ln Γ of 10⁵ has few digits to spare), so a component is checked against the size of
-        // the whole gradient, with an absolute floor for the near-zero gradient at the optimum.
-        const size = Math.max(...keys.map((k) => Math.abs(gradient[k] * params[k])));
-        expect(Math.abs(gradient[key] - numeric) * params[key]).toBeLessThan(2e-6 * size + 1e-5);
-      }
+      expectGradientMatchesDifferences((p) => bgnbdLogLikelihood(p, customers), params, gradient, keys);
     },
   );
 

@@ -1,4 +1,5 @@
 import { loadLifetimesSummary, loadRfmSummary } from '../../test/fixtures/cdnow/load';
+import { expectGradientMatchesDifferences } from '../../test/support/gradient-check';
 import {
   conditionalExpectedSpend,
   fitGammaGamma,
@@ -68,15 +69,7 @@ describe('gammaGammaLogLikelihoodGradient', () => {
     const { logLikelihood, gradient } = gammaGammaLogLikelihoodGradient(params, customers);
     // Summed per (x, z̄) group instead of per customer: equal to rounding (1e-12 relative).
     expect(Math.abs(logLikelihood / gammaGammaLogLikelihood(params, repeaters) - 1)).toBeLessThan(1e-11);
-    for (const key of keys) {
-      const h = 1e-4 * params[key];
-      const up = gammaGammaLogLikelihood({ ...params, [key]: params[key] + h }, repeaters);
-      const down = gammaGammaLogLikelihood({ ...params, [key]: params[key] - h }, repeaters);
-      const numeric = (up - down) / (2 * h);
-      // In log-parameter units, against the size of the whole gradient (see the BG/NBD test).
-      const size = Math.max(...keys.map((k) => Math.abs(gradient[k] * params[k])));
-      expect(Math.abs(gradient[key] - numeric) * params[key]).toBeLessThan(2e-6 * size + 1e-5);
-    }
+    expectGradientMatchesDifferences((p) => gammaGammaLogLikelihood(p, repeaters), params, gradient, keys);
   });
 
   it('vanishes at the fitted parameters', () => {

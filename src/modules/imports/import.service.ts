@@ -283,7 +283,7 @@ export class ImportService {
       case 'customers':
         return this.mergeCustomers(em, valid, now);
       case 'purchases':
-        return this.mergePurchases(em, valid, now);
+        return this.mergePurchases(em, valid);
       case 'touchpoints':
         return this.mergeTouchpoints(em, valid);
       case 'referrals':
@@ -330,7 +330,7 @@ export class ImportService {
    * bought, and the touched customers with whether they had bought before, into import_touched.
    * All sub-statements see the snapshot from before the insert, so `had_before` is exact.
    */
-  private async mergePurchases(em: EntityManager, valid: string, now: Date): Promise<MergeResult> {
+  private async mergePurchases(em: EntityManager, valid: string): Promise<MergeResult> {
     await em.query(
       `CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz, had_before boolean) ON COMMIT DROP`,
     );
