@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { fitBgNbd, fitGammaGamma, assignValueTiers, type RfmSummary, type SpendSummary } from '../../analytics';
 import { isHighRisk } from '../../analytics/churn-risk';
-import { createScorer, scoreCustomer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
+import { createScorer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
 import { copyRow, copyRows, type CopyValue } from '../../db/copy';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
@@ -434,7 +434,8 @@ export class ChurnModelService {
       if (!model) return { scored: 0, movedToAtRisk: 0 };
       const asOf = this.clock.now();
       const inputs = await loadScoringInputs(em, ids, asOf);
-      const results = inputs.map((i) => scoreCustomer(scoringModelOf(model), i.features));
+      const score = createScorer(scoringModelOf(model));
+      const results = inputs.map((i) => score(i.features));
       const before: { id: string; level: string }[] = await em.query(
         `SELECT customer_id::text AS id, risk_level AS level FROM customer_score WHERE model_id = $1 AND customer_id = ANY($2::bigint[])`,
         [model.id, ids],

@@ -29,6 +29,9 @@ import type { ImportFormat, ImportKind } from './import.kinds';
 /** At most this many errors are listed in a report (errorRows counts them all). */
 export const MAX_REPORTED_ERRORS = 1000;
 
+/** The customers an import created, with their first stage: their history rows are written from it (createdHistory). */
+const CREATE_IMPORT_CREATED = `CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL) ON COMMIT DROP`;
+
 export interface ImportOptions {
   format: ImportFormat;
   /** Bad rows tolerated: more than this and nothing is written. Default 0. */
@@ -254,7 +257,7 @@ export class ImportService {
    * rewriting each new customer a second time (a customer row update costs every index).
    */
   private async createMissingCustomers(em: EntityManager, valid: string, now: Date): Promise<number> {
-    await em.query(`CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL) ON COMMIT DROP`);
+    await em.query(CREATE_IMPORT_CREATED);
     const [{ n }] = await em.query(
       `WITH missing AS (
          SELECT s.customer_external_id AS external_id,
@@ -297,7 +300,7 @@ export class ImportService {
    * file's stage (default IDENTIFIED), with their first stage-history row.
    */
   private async mergeCustomers(em: EntityManager, valid: string, now: Date): Promise<MergeResult> {
-    await em.query(`CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL) ON COMMIT DROP`);
+    await em.query(CREATE_IMPORT_CREATED);
     const [r] = await em.query(
       `WITH src AS (
          SELECT s.external_id, s.name, s.email, s.phone, p.id AS persona_id, COALESCE(upper(s.stage), 'IDENTIFIED') AS stage
