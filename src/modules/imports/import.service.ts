@@ -20,6 +20,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../shared/clock';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
+import { withReferencesChecked } from '../../db/references';
 import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { copyEncoder, recordParser, type EncoderState } from './import.stream';
@@ -337,7 +338,7 @@ export class ImportService {
     await em.query(
       `CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz, had_before boolean) ON COMMIT DROP`,
     );
-    const [{ inserted }] = await this.withReferencesChecked(em, ['purchase', 'holding'], () =>
+    const [{ inserted }] = await withReferencesChecked(em, { tables: ['purchase', 'holding'] }, () =>
       em.query(
         `WITH cust AS MATERIALIZED (
          -- The customers the good rows name, locked in id order (like every writer) before any
@@ -395,39 +396,13 @@ export class ImportService {
    * so their foreign-key checks can be skipped (withReferencesChecked).
    */
   private async createdHistory(em: EntityManager, now: Date): Promise<void> {
-    await this.withReferencesChecked(em, ['stage_change'], () =>
+    await withReferencesChecked(em, { tables: ['stage_change'] }, () =>
       em.query(
         `INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
          SELECT id, NULL, stage, 'Imported.', 'MANUAL', $1 FROM import_created ORDER BY id`,
         [now],
       ),
     );
-  }
-
-  /**
-   * Runs `write` with session_replication_role = replica, which skips the per-row foreign-key
-   * triggers, when the caller has made every reference of those rows safe itself: ids taken from
-   * rows this transaction locked first (so they exist and cannot be deleted or re-keyed until
-   * commit, the guarantee the triggers give) or created. The foreign-key trigger on
-   * purchase.customer_id runs one `SELECT … FOR KEY SHARE` per row: about 40% of the purchase
-   * insert's time. Only when the role may set the parameter (a superuser, or GRANT SET ON
-   * PARAMETER) and `tables` have no triggers of their own (replica mode would skip them too);
-   * otherwise `write` runs with the triggers, as usual. Unique indexes and CHECK constraints
-   * are not triggers: they still hold.
-   */
-  private async withReferencesChecked<T>(em: EntityManager, tables: readonly string[], write: () => Promise<T>): Promise<T> {
-    const [{ ok }] = await em.query(
-      `SELECT has_parameter_privilege('session_replication_role', 'SET')
-         AND current_setting('session_replication_role') = 'origin'
-         AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ANY($1::regclass[]) AND NOT tgisinternal) AS ok`,
-      [tables],
-    );
-    if (!ok) return write();
-    await em.query(`SET LOCAL session_replication_role = replica`);
-    // On an error the transaction is rolled back, and SET LOCAL with it.
-    const result = await write();
-    await em.query(`SET LOCAL session_replication_role = origin`);
-    return result;
   }
 
   private async mergeTouchpoints(em: EntityManager, valid: string): Promise<MergeResult> {

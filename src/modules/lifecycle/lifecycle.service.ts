@@ -6,6 +6,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { fromGlobalId } from '../../shared/global-id';
+import { restoreReferenceTriggers, skipReferenceTriggersSql, type ReferenceCheckedTables } from '../../db/references';
 import { inTransaction } from '../../db/transaction';
 import type { Clock } from '../../shared/clock';
 import { allowedTransitions, AUTOMATIC_MOVES, automaticMove, canTransition, LifecycleStage, StageChangeTrigger } from './stages';
@@ -186,8 +187,18 @@ export interface AutomaticMoveCandidates {
 }
 
 /**
+ * What a move writes. The customer update changes only stage and purchase columns, never what the
+ * duplicate trigger (migrations: CustomerMerge, CheapCustomerUpdates) watches: name, email,
+ * phone and merge state.
+ */
+const MOVE_TABLES: ReferenceCheckedTables = {
+  tables: ['customer', 'stage_change', 'customer_event', 'event_counter'],
+  unaffectedTriggers: ['customer_duplicates_update'],
+};
+
+/**
  * applyAutomaticMoves for any number of customers, set-based: in the caller's transaction, two
- * statements whatever their number and nothing per customer in Node. Each candidate's first rule
+ * statements whatever their number (a third where it skipped the foreign-key triggers) and nothing per customer in Node. Each candidate's first rule
  * (by rank) that fits their stage moves them; erased and merged customers (tombstones) are never
  * moved. Statement 1 locks the customers some rule applies to (FOR UPDATE, in id order: the
  * locking rule of customers/customer.lock.ts); statement 2 updates them, writes their history
@@ -204,9 +215,11 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
   const rules = `rules AS (
       SELECT * FROM unnest($${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[]) AS r(trigger, from_stage, to_stage)
     ), candidates AS (${candidates.sql})`;
-  const [{ locked }]: { locked: string[] }[] = await em.query(
+  // Every customer the writes below refer to is locked here first, so their foreign-key triggers
+  // can be skipped (db/references.ts); this statement writes nothing, so it may switch them off.
+  const [{ locked, skipped }]: { locked: string[]; skipped: boolean }[] = await em.query(
     `WITH ${rules}
-     SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') AS locked FROM (
+     SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') AS locked, ${skipReferenceTriggersSql(MOVE_TABLES, 'count(*) > 0')} AS skipped FROM (
        SELECT c.id FROM customer c
        JOIN (SELECT DISTINCT k.customer_id, r.from_stage FROM candidates k JOIN rules r ON r.trigger = k.trigger) m
          ON m.customer_id = c.id AND m.from_stage = c.stage
@@ -245,6 +258,7 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
      SELECT (SELECT count(*) FROM changes)::int AS moved, ${OUTBOX_NOTIFY_COLUMNS}`,
     [...candidates.params, triggers, froms, tos, locked, at],
   );
+  if (skipped) await restoreReferenceTriggers(em);
   return moved;
 }
 

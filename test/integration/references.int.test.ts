@@ -1,0 +1,105 @@
+/**
+ * Writes that skip the per-row foreign-key triggers (db/references.ts) do so only where allowed,
+ * and switch them back on afterwards: a later write in the same transaction is checked again.
+ */
+import { inTransaction } from '../../src/db/transaction';
+import { withReferencesChecked } from '../../src/db/references';
+import { applyAutomaticMovesInSql } from '../../src/modules/lifecycle/lifecycle.service';
+import { StageChangeTrigger } from '../../src/modules/lifecycle/stages';
+import { startTestServer, type TestServer } from '../support/server';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.ds.query(`DROP ROLE IF EXISTS cg_plain_writer`);
+  await server.ds.query(`CREATE ROLE cg_plain_writer`);
+  await server.ds.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO cg_plain_writer`);
+  await server.ds.query(`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO cg_plain_writer`);
+});
+afterAll(async () => {
+  await server?.ds.query(`DROP OWNED BY cg_plain_writer`).catch(() => undefined);
+  await server?.ds.query(`DROP ROLE IF EXISTS cg_plain_writer`).catch(() => undefined);
+  await server?.stop();
+});
+
+const MISSING_CUSTOMER = '999999999';
+const historyRowFor = (customerId: string) =>
+  `INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at) VALUES (${customerId}, NULL, 'IDENTIFIED', 'test', 'MANUAL', now())`;
+const setting = async (em: { query(sql: string): Promise<{ v: string }[]> }) =>
+  (await em.query(`SELECT current_setting('session_replication_role') AS v`))[0]!.v;
+
+async function newCustomer(stage: string): Promise<string> {
+  const [{ id }] = await server.ds.query(
+    `INSERT INTO customer (name, stage, stage_entered_at) VALUES ('Ref Test', $1, now()) RETURNING id::text AS id`,
+    [stage],
+  );
+  return id;
+}
+
+describe('skipping foreign-key triggers', () => {
+  it('skips them inside the write where allowed, and a later write in the transaction is checked again', async () => {
+    await expect(
+      inTransaction(server.ds, async (em) => {
+        const inside = await withReferencesChecked(em, { tables: ['stage_change'] }, () => setting(em));
+        expect(inside).toBe('replica');
+        expect(await setting(em)).toBe('origin');
+        await em.query(historyRowFor(MISSING_CUSTOMER));
+      }),
+    ).rejects.toThrow(/foreign key/);
+  });
+
+  it('keeps them for a role that may not switch them off', async () => {
+    await expect(
+      inTransaction(server.ds, async (em) => {
+        await em.query(`SET LOCAL ROLE cg_plain_writer`);
+        await withReferencesChecked(em, { tables: ['stage_change'] }, async () => {
+          expect(await setting(em)).toBe('origin');
+          await em.query(historyRowFor(MISSING_CUSTOMER));
+        });
+      }),
+    ).rejects.toThrow(/foreign key/);
+  });
+
+  it('keeps them when a table has a trigger of its own the caller did not name', async () => {
+    await inTransaction(server.ds, async (em) => {
+      const inside = await withReferencesChecked(em, { tables: ['customer'] }, () => setting(em));
+      expect(inside).toBe('origin');
+      const named = await withReferencesChecked(
+        em,
+        { tables: ['customer'], unaffectedTriggers: ['customer_duplicates_insert', 'customer_duplicates_update'] },
+        () => setting(em),
+      );
+      expect(named).toBe('replica');
+    });
+  });
+
+  it('stage moves write their history and events, then leave the triggers on, with or without the privilege', async () => {
+    for (const role of [null, 'cg_plain_writer']) {
+      const id = await newCustomer('RETAINED');
+      await expect(
+        inTransaction(server.ds, async (em) => {
+          if (role) await em.query(`SET LOCAL ROLE ${role}`);
+          const moved = await applyAutomaticMovesInSql(
+            em,
+            {
+              sql: `SELECT $1::bigint AS customer_id, 1 AS rank, $2::text AS trigger, 'test move' AS reason`,
+              params: [id, StageChangeTrigger.CHURN_RISK],
+            },
+            new Date(),
+          );
+          expect(moved).toBe(1);
+          expect(await setting(em)).toBe('origin');
+          const [row] = await em.query(
+            `SELECT c.stage, (SELECT count(*)::int FROM stage_change s WHERE s.customer_id = c.id) AS changes,
+                    (SELECT count(*)::int FROM customer_event e WHERE e.customer_id = c.id AND e.type = 'STAGE_CHANGED') AS events
+             FROM customer c WHERE c.id = $1`,
+            [id],
+          );
+          expect(row).toEqual({ stage: 'AT_RISK', changes: 1, events: 1 });
+          await em.query(historyRowFor(MISSING_CUSTOMER));
+        }),
+      ).rejects.toThrow(/foreign key/);
+    }
+  });
+});
