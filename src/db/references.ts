@@ -29,11 +29,21 @@ export interface ReferenceCheckedTables {
  * must write nothing itself; `when`, if given, is a further SQL condition (say, that there is
  * anything to write). Table and trigger names are the caller's constants, never user input.
  */
-export function skipReferenceTriggersSql({ tables, unaffectedTriggers = [] }: ReferenceCheckedTables, when = 'true'): string {
+export function skipReferenceTriggersSql(tables: ReferenceCheckedTables, when = 'true'): string {
+  return `CASE WHEN (${when}) AND ${allowedSql(tables)} THEN set_config('session_replication_role', 'replica', true) = 'replica' ELSE false END`;
+}
+
+/** Whether the role may set the parameter and the tables have no triggers of their own but those named. */
+function allowedSql({ tables, unaffectedTriggers = [] }: ReferenceCheckedTables): string {
   const list = (names: readonly string[]) => `'{${names.join(',')}}'`;
-  return `CASE WHEN (${when}) AND has_parameter_privilege('session_replication_role', 'SET')
-      AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ANY(${list(tables)}::regclass[]) AND NOT tgisinternal AND tgname <> ALL(${list(unaffectedTriggers)}::text[]))
-    THEN set_config('session_replication_role', 'replica', true) = 'replica' ELSE false END`;
+  return `has_parameter_privilege('session_replication_role', 'SET')
+    AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = ANY(${list(tables)}::regclass[]) AND NOT tgisinternal AND tgname <> ALL(${list(unaffectedTriggers)}::text[]))`;
+}
+
+/** Whether a write to `tables` on `em`'s connection would skip the per-row triggers (for tests and diagnostics). */
+export async function referenceTriggersSkippable(em: EntityManager, tables: ReferenceCheckedTables): Promise<boolean> {
+  const [{ ok }]: { ok: boolean }[] = await em.query(`SELECT ${allowedSql(tables)} AS ok`);
+  return ok;
 }
 
 /** Turns the per-row triggers back on (after skipReferenceTriggersSql said it switched them off). One statement. */

@@ -3,8 +3,8 @@
  * and switch them back on afterwards: a later write in the same transaction is checked again.
  */
 import { inTransaction } from '../../src/db/transaction';
-import { withReferencesChecked } from '../../src/db/references';
-import { applyAutomaticMovesInSql } from '../../src/modules/lifecycle/lifecycle.service';
+import { referenceTriggersSkippable, withReferencesChecked } from '../../src/db/references';
+import { applyAutomaticMovesInSql, MOVE_TABLES } from '../../src/modules/lifecycle/lifecycle.service';
 import { StageChangeTrigger } from '../../src/modules/lifecycle/stages';
 import { startTestServer, type TestServer } from '../support/server';
 
@@ -72,6 +72,12 @@ describe('skipping foreign-key triggers', () => {
       );
       expect(named).toBe('replica');
     });
+  });
+
+  it('stage moves may skip them: no trigger on the tables they write but the duplicate triggers they leave alone', async () => {
+    // A new trigger on customer, stage_change, customer_event or event_counter fails this: decide
+    // whether stage moves may skip it and name it in MOVE_TABLES, or leave it firing.
+    expect(await referenceTriggersSkippable(server.ds.manager, MOVE_TABLES)).toBe(true);
   });
 
   it('stage moves write their history and events, then leave the triggers on, with or without the privilege', async () => {

@@ -187,13 +187,13 @@ export interface AutomaticMoveCandidates {
 }
 
 /**
- * What a move writes. The customer update changes only stage and purchase columns, never what the
- * duplicate trigger (migrations: CustomerMerge, CheapCustomerUpdates) watches: name, email,
- * phone and merge state.
+ * What a move writes. It inserts no customer, and its customer update changes only stage and
+ * purchase columns, never what the duplicate triggers (migrations: CustomerMerge,
+ * CheapCustomerUpdates) watch: name, email, phone and merge state.
  */
-const MOVE_TABLES: ReferenceCheckedTables = {
+export const MOVE_TABLES: ReferenceCheckedTables = {
   tables: ['customer', 'stage_change', 'customer_event', 'event_counter'],
-  unaffectedTriggers: ['customer_duplicates_update'],
+  unaffectedTriggers: ['customer_duplicates_insert', 'customer_duplicates_update'],
 };
 
 /**
