@@ -90,10 +90,10 @@ const BUDGETS: Record<string, number> = {
   // Advisory lock, clock, stale statistics?, ANALYZE, calibration summaries, INSERT model; scoring: purchasing customers, 3 input reads (one id range);
   // ranked in memory, then SET TRANSACTION, COPY scores with tiers; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics,
   // reload and UPDATE the model, crossings;
-  // moves (lifecycle's applyAutomaticMovesInSql): SET TRANSACTION, lock the customers, one statement moving all of them (UPDATE customer,
-  // INSERT stage_change and their outbox events); late purchases, unlock.
+  // moves (lifecycle's applyAutomaticMovesInSql): SET TRANSACTION, lock the customers (switching the foreign-key triggers off), one statement
+  // moving all of them (UPDATE customer, INSERT stage_change and their outbox events), triggers back on; late purchases, unlock.
   // The payload is the model in memory.
-  fitChurnModel: 25,
+  fitChurnModel: 26,
   // SET TRANSACTION, lock every customer, INSERT customer_merge, journal the customers (personal copies + rows), holdings (one statement:
   // journal, drop, update), purchases/touchpoints/stage history with their journal and the tombstones' scores (one statement),
   // referrals dropped, referrals moved, tombstones, survivor, outbox; re-score the survivor: SET TRANSACTION, current model FOR SHARE,
