@@ -49,11 +49,19 @@ async function rawClient(em: EntityManager): Promise<{ query(stream: unknown): N
 
 /**
  * Streams `rows` (lines from copyRow) into `COPY <table> (<columns>) FROM STDIN` on `em`'s
- * connection. Lines are sent in chunks of about 256 kB; backpressure is respected.
+ * connection. Lines are sent in chunks of about 256 kB; backpressure is respected. `freeze`, for a
+ * table created (or truncated) in the same transaction, writes the rows frozen and their pages
+ * all-visible, so the first readers after the commit do not rewrite every page to set hint bits.
  */
-export async function copyRows(em: EntityManager, table: string, columns: readonly string[], rows: Iterable<string>): Promise<void> {
+export async function copyRows(
+  em: EntityManager,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<string>,
+  options: { freeze?: boolean } = {},
+): Promise<void> {
   const client = await rawClient(em);
-  const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN`;
+  const sql = `COPY ${table} (${columns.join(', ')}) FROM STDIN${options.freeze ? ' WITH (FREEZE)' : ''}`;
   // The stream bypasses TypeORM's query method, so report the statement to its logger (statement counters listen there).
   em.connection.logger.logQuery(sql, [], em.queryRunner);
   const sink = client.query(copyFrom(sql));

