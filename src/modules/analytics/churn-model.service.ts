@@ -411,6 +411,8 @@ export class ChurnModelService {
     // until then is its row, already in COPY format, and its value. (Formatting while copying instead
     // keeps every input and result alive: at 100,000 customers 25 % more peak memory, a slower COPY.)
     const rows: { id: string; value: number; line: string }[] = [];
+    // Customers the new model rates HIGH or CRITICAL, in id order: the candidates for a move to AT_RISK.
+    const high: Crossing[] = [];
     onProgress('scoring', 0, ids.length);
     const batch = (i: number) =>
       loadScoringInputs(this.ds.manager, { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! }, asOf);
@@ -424,6 +426,7 @@ export class ChurnModelService {
       for (const input of inputs) {
         const result = score(input.features);
         rows.push({ id: result.customerId, value: Number(money(result.predictedValue)), line: scoreLine(input, result, scoredAt) });
+        if (isHighRisk(result.risk.level)) high.push({ id: result.customerId, level: result.risk.level, score: result.risk.score });
       }
       onProgress('scoring', Math.min(i + this.batchSize, ids.length), ids.length);
     }
@@ -476,13 +479,16 @@ export class ChurnModelService {
       if (previous) await em.getRepository(ChurnModel).update({ id: previous.id }, { isCurrent: false });
       await em.getRepository(ChurnModel).save(model);
 
-      const crossing: Crossing[] = await em.query(
-        `SELECT n.customer_id::text AS id, n.risk_level AS level, n.risk_score AS score
-         FROM customer_score n
-         LEFT JOIN customer_score o ON o.model_id = $2 AND o.customer_id = n.customer_id
-         WHERE n.model_id = $1 AND n.risk_level IN ('HIGH', 'CRITICAL') AND (o.customer_id IS NULL OR o.risk_level IN ('LOW', 'MEDIUM'))`,
-        [model.id, previous?.id ?? null],
-      );
+      // The new levels are those in memory (nothing writes under a model before it is current), so only
+      // the previous model's HIGH and CRITICAL scores are read: no join with the new, never analysed
+      // table, whose plan without statistics took 0.8-1.0 s on 100,000 customers.
+      const wasHigh: { id: string }[] = previous
+        ? await em.query(`SELECT customer_id::text AS id FROM customer_score WHERE model_id = $1 AND risk_level IN ('HIGH', 'CRITICAL')`, [
+            previous.id,
+          ])
+        : [];
+      const already = new Set(wasHigh.map((r) => r.id));
+      const crossing = high.filter((c) => !already.has(c.id));
       if (previous) {
         // Old statistics are replaced, the model row stays as history; its scores' table is dropped below.
         await em.query(`DELETE FROM product_affinity WHERE model_id = $1`, [previous.id]);
