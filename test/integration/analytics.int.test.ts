@@ -542,7 +542,7 @@ describe('analytics', () => {
     }
   });
 
-  it("a refit attaches its scores as the model's partition and drops the previous one, or leaves it to the next fit while readers hold the table", async () => {
+  it("a refit attaches its scores as the model's partition and drops the previous one, or leaves it to the next fit while readers hold the table; its DDL gives way to writers", async () => {
     const partitions = async () =>
       (
         await sql<{ name: string }[]>(
@@ -575,12 +575,34 @@ describe('analytics', () => {
       await reader.commitTransaction();
       await reader.release();
     }
+    // A writer of customer holds its table lock: the fit's DDL that locks customer against writes gives
+    // way (lock_timeout) and retries until the writer is done, then the fit completes.
+    const writer = server.ds.createQueryRunner();
+    await writer.connect();
+    let fourthSoFar: Promise<string>;
+    try {
+      await writer.startTransaction();
+      await writer.query(`LOCK TABLE customer IN ROW EXCLUSIVE MODE`);
+      fourthSoFar = fit();
+      const waiting = async () =>
+        (await sql<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'customer'::regclass AND NOT granted`))[0]!.n;
+      const deadline = Date.now() + 20_000;
+      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    } finally {
+      await writer.commitTransaction();
+      await writer.release();
+    }
+    const fourth = await fourthSoFar;
+    expect(await partitions()).toEqual([fourth]);
+
     // A table a dead fit left behind, never attached.
     await sql(`CREATE TABLE customer_score_999999 (LIKE customer_score)`);
-    const fourth = await fit();
-    expect(await partitions()).toEqual([fourth]);
+    const fifth = await fit();
+    expect(await partitions()).toEqual([fifth]);
     expect(
-      await sql(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('customer_score_999999', $1, $2)`, [second, third]),
+      await sql(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('customer_score_999999', $1, $2, $3)`, [second, third, fourth]),
     ).toEqual([{ n: 0 }]);
     expect(await sql(`SELECT count(*)::int AS n FROM customer_score`)).toEqual(scored);
   });
