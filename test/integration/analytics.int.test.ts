@@ -542,6 +542,71 @@ describe('analytics', () => {
     }
   });
 
+  it("a refit attaches its scores as the model's partition and drops the previous one, or leaves it to the next fit while readers hold the table; its DDL gives way to writers", async () => {
+    const partitions = async () =>
+      (
+        await sql<{ name: string }[]>(
+          `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'customer_score'::regclass ORDER BY 1`,
+        )
+      ).map((p) => p.name);
+    const fit = async () => {
+      await server.query(FitChurnModelDocument, { input: {} });
+      return (await sql<{ name: string }[]>(`SELECT 'customer_score_' || id AS name FROM churn_model WHERE is_current`))[0]!.name;
+    };
+    const scored = await sql(`SELECT count(*)::int AS n FROM customer_score`);
+
+    const second = await fit();
+    expect(await partitions()).toEqual([second]);
+    expect(await sql(`SELECT count(*)::int AS n FROM customer_score`)).toEqual(scored);
+
+    // A reader holds customer_score open: the fit completes, the retired partition stays, invisible to reads.
+    const reader = server.ds.createQueryRunner();
+    await reader.connect();
+    let third: string;
+    try {
+      await reader.startTransaction();
+      await reader.query(`SELECT count(*) FROM customer_score`);
+      third = await fit();
+      expect((await partitions()).sort()).toEqual([second, third].sort());
+      expect(await sql(`SELECT count(*)::int AS n FROM customer_score s JOIN churn_model m ON m.id = s.model_id AND m.is_current`)).toEqual(
+        scored,
+      );
+    } finally {
+      await reader.commitTransaction();
+      await reader.release();
+    }
+    // A writer of customer holds its table lock: the fit's DDL that locks customer against writes gives
+    // way (lock_timeout) and retries until the writer is done, then the fit completes.
+    const writer = server.ds.createQueryRunner();
+    await writer.connect();
+    let fourthSoFar: Promise<string>;
+    try {
+      await writer.startTransaction();
+      await writer.query(`LOCK TABLE customer IN ROW EXCLUSIVE MODE`);
+      fourthSoFar = fit();
+      const waiting = async () =>
+        (await sql<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'customer'::regclass AND NOT granted`))[0]!.n;
+      const deadline = Date.now() + 20_000;
+      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    } finally {
+      await writer.commitTransaction();
+      await writer.release();
+    }
+    const fourth = await fourthSoFar;
+    expect(await partitions()).toEqual([fourth]);
+
+    // A table a dead fit left behind, never attached.
+    await sql(`CREATE TABLE customer_score_999999 (LIKE customer_score)`);
+    const fifth = await fit();
+    expect(await partitions()).toEqual([fifth]);
+    expect(
+      await sql(`SELECT count(*)::int AS n FROM pg_class WHERE relname IN ('customer_score_999999', $1, $2, $3)`, [second, third, fourth]),
+    ).toEqual([{ n: 0 }]);
+    expect(await sql(`SELECT count(*)::int AS n FROM customer_score`)).toEqual(scored);
+  });
+
   it('refuses an out-of-range number of recommendations', async () => {
     expectError(
       await server.request(CustomerInsightDocument, { id: gid(seeded.steady[1]!), recommendations: 21 }),

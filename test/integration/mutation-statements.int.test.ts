@@ -87,13 +87,15 @@ const BUDGETS: Record<string, number> = {
   // (CUSTOMER_ERASED), INSERT audit entry, reload the tombstone; after the commit, VACUUM of the touched tables (one
   // statement). The payload is the reloaded tombstone.
   eraseCustomer: 13,
-  // Advisory lock, clock, stale statistics?, ANALYZE, calibration summaries, INSERT model; scoring: purchasing customers, 3 input reads (one id range);
-  // ranked in memory, then SET TRANSACTION, COPY scores with tiers; activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics,
-  // reload and UPDATE the model, crossings;
+  // Advisory lock, clock, stale statistics?, ANALYZE, calibration summaries, score tables left to drop?, INSERT model; scoring: purchasing
+  // customers, 3 input reads (one id range); ranked in memory, then the model's own score table: SET TRANSACTION, CREATE, COPY scores with
+  // tiers, its indexes (one message); its references added NOT VALID, validated, ATTACH as the model's partition (one message each, the
+  // first and last with their lock_timeout); activation: SET TRANSACTION, lock the current model, 3 statements of holding statistics,
+  // reload and UPDATE the model (a first fit: no previous scores to compare with, no previous partition to drop);
   // moves (lifecycle's applyAutomaticMovesInSql): SET TRANSACTION, lock the customers (switching the foreign-key triggers off), one statement
   // moving all of them (UPDATE customer, INSERT stage_change and their outbox events), triggers back on; late purchases, unlock.
   // The payload is the model in memory.
-  fitChurnModel: 26,
+  fitChurnModel: 31,
   // SET TRANSACTION, lock every customer, INSERT customer_merge, journal the customers (personal copies + rows), holdings (one statement:
   // journal, drop, update), purchases/touchpoints/stage history with their journal and the tombstones' scores (one statement),
   // referrals dropped, referrals moved, tombstones, survivor, outbox; re-score the survivor: SET TRANSACTION, current model FOR SHARE,
