@@ -10,9 +10,6 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 
-/** A value as COPY's text format writes it: null, a scalar, a text array, or anything for jsonb (written as JSON). */
-export type CopyValue = string | number | boolean | Date | null | readonly string[] | { json: unknown };
-
 // COPY text format: backslash starts an escape; tab, newline and carriage return separate fields and rows.
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const SPECIAL = /[\\\t\n\r]/;
@@ -24,21 +21,6 @@ export function arrayLiteral(items: readonly string[]): string {
   return `{${items.map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
-/** One field in COPY text format. */
-export function copyField(value: CopyValue): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'string') return escapeCopy(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return escapeCopy(arrayLiteral(value as readonly string[]));
-  return escapeCopy(JSON.stringify((value as { json: unknown }).json));
-}
-
-/** One row (fields in the COPY statement's column order), newline-terminated. */
-export function copyRow(fields: readonly CopyValue[]): string {
-  return `${fields.map(copyField).join('\t')}\n`;
-}
-
 /** The raw node-postgres client behind a TypeORM EntityManager's query runner. */
 async function rawClient(em: EntityManager): Promise<{ query(stream: unknown): NodeJS.WritableStream }> {
   const runner = em.queryRunner;
@@ -48,7 +30,7 @@ async function rawClient(em: EntityManager): Promise<{ query(stream: unknown): N
 }
 
 /**
- * Streams `rows` (lines from copyRow) into `COPY <table> (<columns>) FROM STDIN` on `em`'s
+ * Streams `rows` (newline-terminated lines in COPY text format: escapeCopy, arrayLiteral) into `COPY <table> (<columns>) FROM STDIN` on `em`'s
  * connection. Lines are sent in chunks of about 256 kB; backpressure is respected. `freeze`, for a
  * table created (or truncated) in the same transaction, writes the rows frozen and their pages
  * all-visible, so the first readers after the commit do not rewrite every page to set hint bits.
