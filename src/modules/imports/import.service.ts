@@ -3,7 +3,7 @@
  * streamed through COPY into a temporary staging table, checked in SQL, then merged set-based
  * (one INSERT … SELECT … ON CONFLICT per target table), all in one transaction:
  *
- *   parse (csv-parse / split2) → COPY import_row → checks → import_error
+ *   parse (CsvReader / split2) → COPY import_row → checks → import_error
  *     → errors > maxErrors ? ROLLBACK (committed: false)
  *     : merge the good rows, follow-ups (holdings, last purchase, referral conversion),
  *       automatic stage moves (batched, through the stage machine), one IMPORT_COMPLETED event → COMMIT
