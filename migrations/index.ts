@@ -15,6 +15,7 @@ import { Privacy1764071000000 } from './1764071000000-Privacy';
 import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
 import { CheapCustomerUpdates1764073500000 } from './1764073500000-CheapCustomerUpdates';
 import { ScoreDetailAsJson1764074500000 } from './1764074500000-ScoreDetailAsJson';
+import { CheaperCustomerInserts1764076000000 } from './1764076000000-CheaperCustomerInserts';
 
 export const migrations = [
   Foundation1764064800000,
@@ -30,4 +31,5 @@ export const migrations = [
   PartnerSharing1764072000000,
   CheapCustomerUpdates1764073500000,
   ScoreDetailAsJson1764074500000,
+  CheaperCustomerInserts1764076000000,
 ];
