@@ -66,6 +66,15 @@ describe('CsvReader', () => {
     for (let size = 1; size <= bytes.length; size++) expect(readCsv(bytes, size)).toEqual(expected);
   });
 
+  it('refuses a record longer than its limit, before the end of the input', () => {
+    const reader = new CsvReader(100);
+    expect(reader.records(Buffer.from('a,b\n1,2\n"' + 'x'.repeat(60)))).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(() => reader.records(Buffer.from('y'.repeat(60)))).toThrow(/CSV: record 3 is longer than 100 characters/);
+  });
+
   it.each(['a"b,c\n', '"a"b,c\n', '"abc\n', 'a, "b"\n'])('refuses malformed quoting in %j, as csv-parse does', (text) => {
     expect(() => csvParseSync(text, { bom: true, relax_column_count: true })).toThrow();
     for (const size of [1, 2, 64]) expect(() => readCsv(Buffer.from(text), size)).toThrow(/CSV: /);

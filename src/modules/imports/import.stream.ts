@@ -53,6 +53,9 @@ export interface EncoderState {
   plan: HeaderPlan | null;
 }
 
+/** The longest CSV record read: 4 Mi characters. */
+export const MAX_CSV_RECORD_CHARS = 4 * 1024 * 1024;
+
 const QUOTE = 34;
 const COMMA = 44;
 const LF = 10;
@@ -70,6 +73,9 @@ const CR = 13;
  * once, slices fields out of the string and hands on all of a chunk's records at once.
  */
 export class CsvReader {
+  /** `maxRecordChars`: a longer record is an error (each chunk re-reads the unfinished record, so this bounds that work). */
+  constructor(private readonly maxRecordChars = MAX_CSV_RECORD_CHARS) {}
+
   private readonly decoder = new StringDecoder('utf8');
   /** The start of a record whose end is in a later chunk. */
   private rest = '';
@@ -162,6 +168,9 @@ export class CsvReader {
     }
     this.rest = pos < n ? buf.slice(pos) : '';
     this.line += out.length;
+    if (this.rest.length > this.maxRecordChars) {
+      throw new Error(`CSV: record ${this.line} is longer than ${this.maxRecordChars} characters (a quote left open?)`);
+    }
     return out;
   }
 }
