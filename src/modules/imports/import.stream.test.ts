@@ -66,6 +66,14 @@ describe('CsvReader', () => {
     for (let size = 1; size <= bytes.length; size++) expect(readCsv(bytes, size)).toEqual(expected);
   });
 
+  it('reads a long input in any chunk size as csv-parse does', () => {
+    const pick = (i: number) => ['plain', 'Zoë, "the" ünal', 'line\r\nbreak', '', '日本語テキスト'][i % 5]!;
+    const quoted = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const text = Array.from({ length: 4000 }, (_, i) => [i, pick(i), pick(i * 7 + 3)].map((v) => quoted(String(v))).join(',')).join('\r\n');
+    const expected = csvParseSync(text, { relax_column_count: true });
+    for (const size of [7, 65_535, 65_537, 200_000]) expect(readCsv(Buffer.from(text), size)).toEqual(expected);
+  });
+
   it('refuses a record longer than its limit, before the end of the input', () => {
     const reader = new CsvReader(100);
     expect(reader.records(Buffer.from('a,b\n1,2\n"' + 'x'.repeat(60)))).toEqual([
