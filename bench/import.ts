@@ -2,7 +2,7 @@
  * `npm run bench:import [-- --rows 5000000 --customers 500000 --only customers,purchases,cdnow]`
  *
  * Bulk-import throughput through the real import path (ImportService, what `npm run import` and
- * `POST /import/<kind>` call: file stream → csv-parse → COPY → SQL checks → set-based merge):
+ * `POST /import/<kind>` call: file stream → CSV reader → COPY → SQL checks → set-based merge):
  *
  * 1. customers: a generated CSV of `--customers` rows (default 500,000), upserted by externalId
  *    into an empty database; rows/s.

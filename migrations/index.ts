@@ -16,6 +16,7 @@ import { PartnerSharing1764072000000 } from './1764072000000-PartnerSharing';
 import { CheapCustomerUpdates1764073500000 } from './1764073500000-CheapCustomerUpdates';
 import { ScoreDetailAsJson1764074500000 } from './1764074500000-ScoreDetailAsJson';
 import { ScorePartitions1764075500000 } from './1764075500000-ScorePartitions';
+import { CheaperCustomerInserts1764076000000 } from './1764076000000-CheaperCustomerInserts';
 
 export const migrations = [
   Foundation1764064800000,
@@ -32,4 +33,5 @@ export const migrations = [
   CheapCustomerUpdates1764073500000,
   ScoreDetailAsJson1764074500000,
   ScorePartitions1764075500000,
+  CheaperCustomerInserts1764076000000,
 ];

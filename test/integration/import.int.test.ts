@@ -150,6 +150,36 @@ describe('bad rows', () => {
     expect(await server.ds.query(`SELECT amount::text FROM purchase WHERE source_id = 'bad-1'`)).toEqual([{ amount: '10.00' }]);
   });
 
+  it('values that do not parse are named along with the other errors, whichever check finds them', async () => {
+    // The checks first try casts alone and fall back to naming each unparsable value (ImportService.checkValues).
+    const csv = [
+      'customerExternalId,occurredAt,amount,quantity,sourceId',
+      'crm-1002,2025-02-30,10.00,1,cast-1',
+      'crm-1002,2025-05-01,1e20,1,cast-2',
+      'crm-1002,2025-05-01,10.00,two,cast-3',
+      'crm-1002,2025-05-01,-0.001,1,cast-4',
+      'crm-9999,2025-05-01,10.00,1,cast-5',
+      'crm-1002,2025-05-01,10.00,1,cast-6',
+    ].join('\n');
+    const before = await counts();
+    const { report } = await importBody('purchases', csv);
+    expect(report).toMatchObject({ committed: false, rows: 6, errorRows: 5 });
+    expect(report.errors).toEqual([
+      { line: 2, column: 'occurredAt', reason: 'unparsable date: "2025-02-30"' },
+      { line: 3, column: 'amount', reason: 'not an amount: "1e20"' },
+      { line: 4, column: 'quantity', reason: 'not a whole number of at least 1: "two"' },
+      { line: 5, column: 'amount', reason: 'negative amount: "-0.001"' },
+      { line: 6, column: 'customerExternalId', reason: 'unknown customer: "crm-9999"' },
+    ]);
+    // Without unparsable values (the casts alone): the same reasons for the rest.
+    const { report: rest } = await importBody('purchases', [csv.split('\n')[0], ...csv.split('\n').slice(4)].join('\n'));
+    expect(rest.errors).toEqual([
+      { line: 2, column: 'amount', reason: 'negative amount: "-0.001"' },
+      { line: 3, column: 'customerExternalId', reason: 'unknown customer: "crm-9999"' },
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
   it('createCustomers: a customer only for an unknown id with a good row, its last purchase already set', async () => {
     const csv = [
       'customerExternalId,occurredAt,amount,sourceId',

@@ -3,7 +3,7 @@
  * streamed through COPY into a temporary staging table, checked in SQL, then merged set-based
  * (one INSERT … SELECT … ON CONFLICT per target table), all in one transaction:
  *
- *   parse (csv-parse / split2) → COPY import_row → checks → import_error
+ *   parse (CsvReader / split2) → COPY import_row → checks → import_error
  *     → errors > maxErrors ? ROLLBACK (committed: false)
  *     : merge the good rows, follow-ups (holdings, last purchase, referral conversion),
  *       automatic stage moves (batched, through the stage machine), one IMPORT_COMPLETED event → COMMIT
@@ -172,7 +172,7 @@ export class ImportService {
 
       await em.query(`ANALYZE import_row`);
       const createCustomers = kind === 'purchases' && options.createCustomers === true;
-      await em.query(valueChecksSql(kind, { createCustomers }));
+      await this.checkValues(em, kind, createCustomers);
       for (const sql of duplicateChecksSql(kind)) await em.query(sql);
       const [{ n }] = await em.query(`SELECT count(DISTINCT line)::int AS n FROM import_error`);
       report.errorRows = n;
@@ -236,6 +236,28 @@ export class ImportService {
     }
     if (touched.length) for (const listener of this.purchaseListeners) listener(touched);
     return this.finish(report, started);
+  }
+
+  /**
+   * The value checks into import_error. First with casts alone (one parse per value, under a
+   * savepoint): a file without an unparsable value, the usual case, is done then. Otherwise that
+   * statement fails on the first such value and the full checks (pg_input_is_valid, then the
+   * value: two parses) run instead to name every bad value; same rows either way.
+   */
+  private async checkValues(em: EntityManager, kind: ImportKind, createCustomers: boolean): Promise<void> {
+    await em.query(`SAVEPOINT import_casts`);
+    try {
+      await em.query(valueChecksSql(kind, { createCustomers, castsOnly: true }));
+      await em.query(`RELEASE SAVEPOINT import_casts`);
+      return;
+    } catch (err) {
+      const e = err as { code?: unknown; driverError?: { code?: unknown } };
+      const code = String(e.code ?? e.driverError?.code ?? '');
+      // Class 22, data exception: invalid text, datetime or numeric overflow. Anything else is a real failure.
+      if (!code.startsWith('22')) throw err;
+      await em.query(`ROLLBACK TO SAVEPOINT import_casts`);
+    }
+    await em.query(valueChecksSql(kind, { createCustomers }));
   }
 
   private finish(report: ImportReport, started: number): ImportReport {

@@ -1,6 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { copyEncoder, copyText, recordParser, type EncoderState } from './import.stream';
+import { parse as csvParseSync } from 'csv-parse/sync';
+import { copyEncoder, copyText, CsvReader, recordParser, type EncoderState } from './import.stream';
 import type { ImportFormat, ImportKind } from './import.kinds';
 
 /** Runs `text` through the parser and encoder; returns the COPY rows split into fields. */
@@ -33,6 +34,58 @@ describe('copyText', () => {
     expect(copyText('plain')).toBe('plain');
     expect(copyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
     expect(copyText('nul\0byte')).toBe('nulbyte');
+  });
+});
+
+/** Every record of `bytes` read in chunks of `size` bytes (a chunk may end inside a UTF-8 character). */
+function readCsv(bytes: Buffer, size: number): string[][] {
+  const reader = new CsvReader();
+  const out: string[][] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(...reader.records(bytes.subarray(at, at + size)));
+  out.push(...reader.records(null));
+  return out;
+}
+
+describe('CsvReader', () => {
+  // csv-parse (what the import used before) is the reference for what the format means.
+  const samples = [
+    'a,b,c\n1,2,3\n',
+    'a,b\r\n1,2\r\n',
+    'a,b\n1,2',
+    '\ufeffexternalId,name\nc-1,Zoë Ünal\n',
+    'a,b\n"x, y","say ""hi"""\n',
+    'a,b\n"multi\r\nline",2\n"",\n',
+    'a\n\n\nb\n',
+    'a,b,c\n1\n1,2,3,4\n,,\n',
+    'a,b\r\n"€€€","日本"\r\n',
+    '"only"',
+  ];
+  it.each(samples)('reads %j as csv-parse does, however the input is split', (text) => {
+    const bytes = Buffer.from(text);
+    const expected = csvParseSync(text, { bom: true, relax_column_count: true });
+    for (let size = 1; size <= bytes.length; size++) expect(readCsv(bytes, size)).toEqual(expected);
+  });
+
+  it('reads a long input in any chunk size as csv-parse does', () => {
+    const pick = (i: number) => ['plain', 'Zoë, "the" ünal', 'line\r\nbreak', '', '日本語テキスト'][i % 5]!;
+    const quoted = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+    const text = Array.from({ length: 4000 }, (_, i) => [i, pick(i), pick(i * 7 + 3)].map((v) => quoted(String(v))).join(',')).join('\r\n');
+    const expected = csvParseSync(text, { relax_column_count: true });
+    for (const size of [7, 65_535, 65_537, 200_000]) expect(readCsv(Buffer.from(text), size)).toEqual(expected);
+  });
+
+  it('refuses a record longer than its limit, before the end of the input', () => {
+    const reader = new CsvReader(100);
+    expect(reader.records(Buffer.from('a,b\n1,2\n"' + 'x'.repeat(60)))).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(() => reader.records(Buffer.from('y'.repeat(60)))).toThrow(/CSV: record 3 is longer than 100 characters/);
+  });
+
+  it.each(['a"b,c\n', '"a"b,c\n', '"abc\n', 'a, "b"\n'])('refuses malformed quoting in %j, as csv-parse does', (text) => {
+    expect(() => csvParseSync(text, { bom: true, relax_column_count: true })).toThrow();
+    for (const size of [1, 2, 64]) expect(() => readCsv(Buffer.from(text), size)).toThrow(/CSV: /);
   });
 });
 
