@@ -71,7 +71,11 @@ const CR = 13;
  *
  * Hand-written because csv-parse cost three quarters of the Node CPU time of a purchase import
  * (a Buffer slice and decode per field, one stream write per record): this one decodes each chunk
- * once, slices fields out of the string and hands on all of a chunk's records at once.
+ * once, slices fields out of the string and hands on all of a chunk's records at once. papaparse
+ * was measured too (six times csv-parse's speed) but, streaming, keeps the byte-order mark in the
+ * first field and reads CRLF files whose first chunk has no line break with LF records (a CR left
+ * in each last field), and does not refuse malformed quoting. Unit tests hold this reader to
+ * csv-parse's records and refusals, for fixed samples and 2,000 random ones, split anywhere.
  */
 export class CsvReader {
   /** `maxRecordChars`: a longer record is an error (each chunk re-reads the unfinished record, so this bounds that work). */
