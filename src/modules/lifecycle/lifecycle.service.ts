@@ -220,9 +220,11 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
   const [{ locked, skipped }]: { locked: string[]; skipped: boolean }[] = await em.query(
     `WITH ${rules}
      SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') AS locked, ${skipReferenceTriggersSql(MOVE_TABLES, 'count(*) > 0')} AS skipped FROM (
-       SELECT c.id FROM customer c
-       JOIN (SELECT DISTINCT k.customer_id, r.from_stage FROM candidates k JOIN rules r ON r.trigger = k.trigger) m
-         ON m.customer_id = c.id AND m.from_stage = c.stage
+       SELECT c.id FROM (
+         SELECT k.customer_id, array_agg(DISTINCT r.from_stage) AS from_stages FROM candidates k JOIN rules r ON r.trigger = k.trigger
+         GROUP BY k.customer_id
+       ) m
+       JOIN customer c ON c.id = m.customer_id AND c.stage = ANY(m.from_stages)
        WHERE c.merged_into IS NULL AND c.erased_at IS NULL
        ORDER BY c.id
        FOR UPDATE OF c
@@ -239,7 +241,7 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
     `WITH ${rules}, pick AS MATERIALIZED (
        SELECT DISTINCT ON (c.id) c.id AS customer_id, c.stage AS from_stage, r.to_stage, k.trigger, k.reason${lastAt.pick}
        FROM unnest($${n + 4}::bigint[]) AS l(id)
-       JOIN customer c ON c.id = l.id
+       JOIN customer c ON c.id = l.id AND c.id BETWEEN ($${n + 4}::bigint[])[1] AND ($${n + 4}::bigint[])[cardinality($${n + 4}::bigint[])]
        JOIN candidates k ON k.customer_id = c.id
        JOIN rules r ON r.trigger = k.trigger AND r.from_stage = c.stage
        ORDER BY c.id, k.rank
