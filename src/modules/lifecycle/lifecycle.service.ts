@@ -198,8 +198,8 @@ export const MOVE_TABLES: ReferenceCheckedTables = {
 
 /**
  * applyAutomaticMoves for any number of customers, set-based: in the caller's transaction, two
- * statements whatever their number (a third where it skipped the foreign-key triggers) and nothing per customer in Node. Each candidate's first rule
- * (by rank) that fits their stage moves them; erased and merged customers (tombstones) are never
+ * statements whatever their number (a third where it skipped the foreign-key triggers) and
+ * nothing per customer in Node. Each candidate's first rule (by rank) that fits their stage moves them; erased and merged customers (tombstones) are never
  * moved. Statement 1 locks the customers some rule applies to (FOR UPDATE, in id order: the
  * locking rule of customers/customer.lock.ts); statement 2 updates them, writes their history
  * rows and records their STAGE_CHANGED events through the outbox (events/outbox.ts: counter lock
@@ -221,6 +221,7 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
     `WITH ${rules}
      SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') AS locked, ${skipReferenceTriggersSql(MOVE_TABLES, 'count(*) > 0')} AS skipped FROM (
        SELECT c.id FROM (
+         -- One probe of customer per candidate: joined rule by rule it probed once per from-stage.
          SELECT k.customer_id, array_agg(DISTINCT r.from_stage) AS from_stages FROM candidates k JOIN rules r ON r.trigger = k.trigger
          GROUP BY k.customer_id
        ) m
@@ -237,6 +238,8 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
     : { pick: '', set: '' };
   // Only the customers locked above: one whose stage changed since might fit now, but taking its
   // lock in this statement, after the outbox counter's, could deadlock.
+  // The id range (the locked ids are sorted) lets the planner read the batch by the primary key;
+  // joined to the id list alone it scanned the whole table for every batch.
   const [{ moved }]: { moved: number }[] = await em.query(
     `WITH ${rules}, pick AS MATERIALIZED (
        SELECT DISTINCT ON (c.id) c.id AS customer_id, c.stage AS from_stage, r.to_stage, k.trigger, k.reason${lastAt.pick}
