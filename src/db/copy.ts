@@ -10,11 +10,12 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
 
-// COPY text format: backslash starts an escape; tab, newline and carriage return separate fields and rows.
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-const SPECIAL = /[\\\t\n\r]/;
+// COPY text format: backslash starts an escape; tab, newline and carriage return separate fields and
+// rows. A NUL is dropped: PostgreSQL text cannot hold one.
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '' };
+const SPECIAL = /[\\\t\n\r\0]/;
 /** `text` escaped for COPY; most texts need nothing, and a test is much cheaper than a replace with a callback. */
-export const escapeCopy = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text);
+export const escapeCopy = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\t\n\r\0]/g, (c) => ESCAPES[c]!) : text);
 
 /** A PostgreSQL array literal of text elements: every element quoted, `"` and `\` escaped. */
 export function arrayLiteral(items: readonly string[]): string {

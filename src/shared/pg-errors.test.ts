@@ -1,4 +1,4 @@
-import { isConnectionError, isUniqueViolation } from './pg-errors';
+import { isConnectionError, isUniqueViolation, sqlState } from './pg-errors';
 
 describe('isConnectionError', () => {
   const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -40,5 +40,14 @@ describe('isConnectionError', () => {
 
   it('leaves isUniqueViolation alone', () => {
     expect(isUniqueViolation({ driverError: { code: '23505', constraint: 'customer_external_id_key' } }, 'external_id')).toBe(true);
+  });
+});
+
+describe('sqlState', () => {
+  it("reads TypeORM's driver error first, then the error's own code, and is empty for anything else", () => {
+    expect(sqlState(Object.assign(new Error('x'), { code: 'ignored', driverError: { code: '55P03' } }))).toBe('55P03');
+    expect(sqlState(Object.assign(new Error('x'), { code: '22P02' }))).toBe('22P02');
+    expect(sqlState(new Error('plain'))).toBe('');
+    expect(sqlState(null)).toBe('');
   });
 });

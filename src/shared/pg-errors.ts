@@ -2,6 +2,13 @@
 
 const UNIQUE_VIOLATION = '23505';
 
+/** The SQLSTATE of a PostgreSQL error as TypeORM or node-postgres throws it, or '' for any other error. */
+export function sqlState(err: unknown): string {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : '';
+}
+
 /**
  * True when `err` (as thrown by TypeORM) is a unique-constraint violation on a
  * constraint whose name contains `constraintPart`. Services use it to turn the

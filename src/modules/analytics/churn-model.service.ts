@@ -18,6 +18,7 @@ import { arrayLiteral, copyRows, escapeCopy } from '../../db/copy';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict } from '../../shared/errors';
+import { sqlState } from '../../shared/pg-errors';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
 import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
@@ -30,7 +31,7 @@ import {
   snapshotHoldingStats,
   type ScoringInput,
 } from './analytics.data';
-import { ChurnModel, CustomerScore } from './analytics.entity';
+import { ChurnModel, CustomerScore, type StoredRiskDetail } from './analytics.entity';
 import { ChurnModelTimeUnit, TIME_UNIT_DAYS } from './analytics.enums';
 
 /** Months of future purchases that expected purchases, expected spend and CLV cover. */
@@ -113,42 +114,10 @@ function scoreColumns(em: EntityManager): { names: string[]; types: string[]; co
 /** The tier columns, written after the ranking (a full fit) or from the cut-offs (a re-score). */
 const TIER_COLUMNS = ['value_tier', 'value_rank'];
 
-/** One customer's `customer_score` row below its key, by column name. */
-function scoreRecord(input: ScoringInput, r: CustomerScoreResult, asOf: Date, tier: string | null): Record<string, unknown> {
-  return {
-    scored_at: asOf.toISOString(),
-    frequency: r.frequency,
-    recency: r.recency,
-    age: r.age,
-    monetary_value: r.monetaryValue,
-    purchase_days: input.features.purchaseDays,
-    total_spend: input.totalSpendText,
-    first_purchase_at: input.firstPurchaseAt.toISOString(),
-    last_purchase_at: input.lastPurchaseAt.toISOString(),
-    probability_alive: r.probabilityAlive,
-    expected_purchases: r.expectedPurchases,
-    expected_average_spend: money(r.expectedAverageSpend),
-    expected_spend: money(r.expectedSpend),
-    predicted_value: money(r.predictedValue),
-    value_tier: tier,
-    value_rank: null,
-    risk_score: r.risk.score,
-    risk_level: r.risk.level,
-    account_churn: r.risk.kinds[0]!.score,
-    product_churn: r.risk.kinds[1]!.score,
-    decreased_spend: r.risk.kinds[2]!.score,
-    risk_detail: { kinds: r.risk.kinds, factors: r.risk.factors.map(({ name, value, contribution }) => ({ name, value, contribution })) },
-    evidence_touchpoint_ids: input.evidenceTouchpointIds,
-    reactivation_score: r.reactivation.score,
-    comeback_probability: r.reactivation.comebackProbability,
-    value_if_reactivated: money(r.reactivation.valueIfReactivated),
-    reactivation_reasons: r.reactivation.reasons,
-  };
-}
-
 /**
- * The columns a full fit COPYs, in the order of {@link scoreLine}; the tier columns follow after the
- * ranking. Checked once against the entity's columns ({@link checkCopyColumns}).
+ * The score columns below the key and tiers, in the order of {@link scoreValues}: what a full fit
+ * COPYs (the tier columns follow after the ranking). Checked once against the entity's columns
+ * ({@link checkCopyColumns}).
  */
 const COPY_COLUMNS = [
   'scored_at',
@@ -187,14 +156,14 @@ function checkCopyColumns(em: EntityManager): void {
   copyColumnsChecked = true;
 }
 
-/**
- * One customer's row below its key and tiers in COPY text format (the columns of {@link COPY_COLUMNS},
- * tab-separated, no newline), written field by field: the same values as {@link scoreRecord}, without
- * building an object and looking its fields up by name (a fit writes one per customer). Numbers and
- * timestamps need no escaping; texts are escaped where they may hold a backslash, tab or newline.
- */
-function scoreLine(input: ScoringInput, r: CustomerScoreResult, scoredAt: string): string {
-  const detail = { kinds: r.risk.kinds, factors: r.risk.factors.map(({ name, value, contribution }) => ({ name, value, contribution })) };
+/** The stored risk explanation: factor descriptions stay out (the code has them: factorDescription). */
+const riskDetail = (r: CustomerScoreResult): StoredRiskDetail => ({
+  kinds: r.risk.kinds,
+  factors: r.risk.factors.map(({ name, value, contribution }) => ({ name, value, contribution })),
+});
+
+/** One customer's score values below its key and tiers, in the order of {@link COPY_COLUMNS}. */
+function scoreValues(input: ScoringInput, r: CustomerScoreResult, scoredAt: string): unknown[] {
   return [
     scoredAt,
     r.frequency,
@@ -215,13 +184,38 @@ function scoreLine(input: ScoringInput, r: CustomerScoreResult, scoredAt: string
     r.risk.kinds[0]!.score,
     r.risk.kinds[1]!.score,
     r.risk.kinds[2]!.score,
-    escapeCopy(JSON.stringify(detail)),
-    `{${input.evidenceTouchpointIds.join(',')}}`,
+    riskDetail(r),
+    input.evidenceTouchpointIds,
     r.reactivation.score,
     r.reactivation.comebackProbability,
     money(r.reactivation.valueIfReactivated),
-    escapeCopy(arrayLiteral(r.reactivation.reasons)),
-  ].join('\t');
+    r.reactivation.reasons,
+  ];
+}
+
+const RISK_DETAIL = COPY_COLUMNS.indexOf('risk_detail');
+const EVIDENCE = COPY_COLUMNS.indexOf('evidence_touchpoint_ids');
+const REASONS = COPY_COLUMNS.indexOf('reactivation_reasons');
+
+/**
+ * One customer's row below its key and tiers in COPY text format (tab-separated, no newline). A fit
+ * writes one per customer, so only the three columns that are not numbers, timestamps or plain
+ * texts are formatted one by one: the JSON and the two arrays.
+ */
+function scoreLine(input: ScoringInput, r: CustomerScoreResult, scoredAt: string): string {
+  const values = scoreValues(input, r, scoredAt);
+  values[RISK_DETAIL] = escapeCopy(JSON.stringify(values[RISK_DETAIL]));
+  values[EVIDENCE] = `{${(values[EVIDENCE] as string[]).join(',')}}`;
+  values[REASONS] = escapeCopy(arrayLiteral(values[REASONS] as string[]));
+  return values.join('\t');
+}
+
+/** One customer's `customer_score` row below its key, by column name (a re-score writes it with jsonb_to_recordset). */
+function scoreRecord(input: ScoringInput, r: CustomerScoreResult, asOf: Date, tier: string | null): Record<string, unknown> {
+  const values = scoreValues(input, r, asOf.toISOString());
+  const record: Record<string, unknown> = { value_tier: tier, value_rank: null };
+  COPY_COLUMNS.forEach((column, i) => (record[column] = values[i]));
+  return record;
 }
 
 /** A model's own partition of customer_score (migration 1764075500000-ScorePartitions); ids are digits. */
@@ -553,7 +547,7 @@ export class ChurnModelService {
         await this.ds.query(`SET LOCAL lock_timeout = ${DDL_LOCK_TIMEOUT_MS}; ${sql}`);
         return;
       } catch (err) {
-        if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= attempts) throw err;
+        if (sqlState(err) !== LOCK_NOT_AVAILABLE || attempt >= attempts) throw err;
         await pause(Math.min(1000, 50 * attempt));
       }
     }
@@ -570,7 +564,7 @@ export class ChurnModelService {
       try {
         await this.ddlGivingWay(`DROP TABLE IF EXISTS ${table}`, 3);
       } catch (err) {
-        if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
+        if (sqlState(err) !== LOCK_NOT_AVAILABLE) throw err;
         this.options.log?.warn('score table left for the next fit: readers held customer_score', { table });
         left.push(table);
       }

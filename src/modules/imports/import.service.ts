@@ -18,6 +18,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../shared/clock';
+import { sqlState } from '../../shared/pg-errors';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
 import { withReferencesChecked } from '../../db/references';
@@ -251,10 +252,8 @@ export class ImportService {
       await em.query(`RELEASE SAVEPOINT import_casts`);
       return;
     } catch (err) {
-      const e = err as { code?: unknown; driverError?: { code?: unknown } };
-      const code = String(e.code ?? e.driverError?.code ?? '');
       // Class 22, data exception: invalid text, datetime or numeric overflow. Anything else is a real failure.
-      if (!code.startsWith('22')) throw err;
+      if (!sqlState(err).startsWith('22')) throw err;
       await em.query(`ROLLBACK TO SAVEPOINT import_casts`);
     }
     await em.query(valueChecksSql(kind, { createCustomers }));

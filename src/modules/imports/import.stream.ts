@@ -11,6 +11,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type TransformCallback } from 'node:stream';
 import split2 from 'split2';
+import { escapeCopy } from '../../db/copy';
 import {
   IMPORT_COLUMNS,
   normalizeHeader,
@@ -27,13 +28,9 @@ type JsonRecord = { line: number; value: unknown; error: string | null };
 
 const FLUSH_CHARS = 64 * 1024;
 
-const COPY_SPECIAL = /[\\\t\n\r\0]/;
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '' };
-
 /** A value as COPY's text format wants it: `\N` for null; backslash, tab, newline and CR escaped; NUL dropped (text cannot hold it). */
 export function copyText(value: string | null): string {
-  if (value === null) return '\\N';
-  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r\0]/g, (c) => COPY_ESCAPES[c]!) : value;
+  return value === null ? '\\N' : escapeCopy(value);
 }
 
 /** Trimmed value, or null when empty. */
