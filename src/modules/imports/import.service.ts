@@ -22,6 +22,7 @@ import { sqlState } from '../../shared/pg-errors';
 import { CustomerEventType } from '../events/event-types';
 import { recordEvents } from '../events/outbox';
 import { withReferencesChecked } from '../../db/references';
+import { analyzeIfGrown } from '../../db/statistics';
 import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { copyEncoder, recordParser, type EncoderState } from './import.stream';
@@ -191,7 +192,11 @@ export class ImportService {
       const now = this.clock.now();
       const valid = report.errorRows === 0 ? 'true' : 'NOT EXISTS (SELECT 1 FROM import_error e WHERE e.line = s.line)';
       if (report.errorRows > 0) await em.query(`CREATE INDEX ON import_error (line)`);
-      if (createCustomers) report.customersCreated = await this.createMissingCustomers(em, valid, now);
+      if (createCustomers) {
+        report.customersCreated = await this.createMissingCustomers(em, valid, now);
+        // The merge and the stage moves join these new customers: plan them on statistics that include them.
+        await analyzeIfGrown(em, 'customer', report.customersCreated);
+      }
       const merged = await this.merge(em, kind, valid, now);
       report.inserted = merged.inserted;
       report.updated = merged.updated;
