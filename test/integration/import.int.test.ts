@@ -195,13 +195,25 @@ describe('bad rows', () => {
         `SELECT external_id, last_purchase_at::date::text AS last FROM customer WHERE external_id IN ('new-1', 'new-2')`,
       ),
     ).toEqual([{ external_id: 'new-1', last: '2025-02-03' }]);
+    // Created already CONVERTED (one row write), its history and event telling both steps.
+    expect(report.stageChanges).toBe(1);
+    expect(await server.ds.query(`SELECT stage FROM customer WHERE external_id = 'new-1'`)).toEqual([{ stage: 'CONVERTED' }]);
     expect(
-      (
-        await server.ds.query(
-          `SELECT count(*)::int AS n FROM stage_change s JOIN customer c ON c.id = s.customer_id WHERE c.external_id = 'new-1'`,
-        )
-      )[0].n,
-    ).toBeGreaterThanOrEqual(1);
+      await server.ds.query(
+        `SELECT s.from_stage, s.to_stage, s.reason, s.trigger FROM stage_change s JOIN customer c ON c.id = s.customer_id
+         WHERE c.external_id = 'new-1' ORDER BY s.id`,
+      ),
+    ).toEqual([
+      { from_stage: null, to_stage: 'IDENTIFIED', reason: 'Imported.', trigger: 'MANUAL' },
+      { from_stage: 'IDENTIFIED', to_stage: 'CONVERTED', reason: 'First purchase recorded.', trigger: 'FIRST_PURCHASE' },
+    ]);
+    expect(
+      await server.ds.query(
+        `SELECT e.payload->>'from' AS "from", e.payload->>'to' AS "to", e.payload->>'trigger' AS trigger,
+                e.payload->>'stageChangeId' = (SELECT max(s.id)::text FROM stage_change s WHERE s.customer_id = c.id) AS same_change
+         FROM customer_event e JOIN customer c ON c.id = e.customer_id WHERE c.external_id = 'new-1' AND e.type = 'STAGE_CHANGED'`,
+      ),
+    ).toEqual([{ from: 'IDENTIFIED', to: 'CONVERTED', trigger: 'FIRST_PURCHASE', same_change: true }]);
   });
 
   it('customers: bad email, unknown enum value, missing value, duplicate in file', async () => {

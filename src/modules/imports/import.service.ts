@@ -20,11 +20,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../shared/clock';
 import { sqlState } from '../../shared/pg-errors';
 import { CustomerEventType } from '../events/event-types';
-import { recordEvents } from '../events/outbox';
+import { OUTBOX_NOTIFY_COLUMNS, recordEvents } from '../events/outbox';
 import { withReferencesChecked } from '../../db/references';
 import { analyzeIfGrown } from '../../db/statistics';
-import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
-import { StageChangeTrigger } from '../lifecycle/stages';
+import { applyAutomaticMovesInSql, stageHistoryCtes } from '../lifecycle/lifecycle.service';
+import { automaticMove, LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
 import { copyEncoder, recordParser, type EncoderState } from './import.stream';
 import { copySql, duplicateChecksSql, stagingTableSql, valueChecksSql } from './import.checks';
 import type { ImportFormat, ImportKind } from './import.kinds';
@@ -32,8 +32,15 @@ import type { ImportFormat, ImportKind } from './import.kinds';
 /** At most this many errors are listed in a report (errorRows counts them all). */
 export const MAX_REPORTED_ERRORS = 1000;
 
-/** The customers an import created, with their first stage: their history rows are written from it (createdHistory). */
-const CREATE_IMPORT_CREATED = `CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL) ON COMMIT DROP`;
+/**
+ * The customers an import created, with their first stage (their first history row, createdHistory)
+ * and, for customers created already past their first automatic move, the stage they were born
+ * in (recordBornMoves writes that move's history row and event).
+ */
+const CREATE_IMPORT_CREATED = `CREATE TEMP TABLE import_created (id bigint NOT NULL, stage text NOT NULL, moved_to text) ON COMMIT DROP`;
+
+/** The move a first purchase makes; a customer created for its purchases makes it too. */
+const FIRST_PURCHASE_MOVE = { trigger: StageChangeTrigger.FIRST_PURCHASE, reason: 'First purchase recorded.' } as const;
 
 export interface ImportOptions {
   format: ImportFormat;
@@ -204,6 +211,8 @@ export class ImportService {
       report.skipped = report.rows - report.errorRows - report.inserted - report.updated;
       lap('merge');
       if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now);
+      // After the moves: their customer locks come before the outbox counter lock this takes.
+      if (report.customersCreated > 0) report.stageChanges += await this.recordBornMoves(em, now);
       if (kind === 'purchases') await this.updateLastPurchases(em, now);
       if (kind === 'purchases')
         // Re-scoring needs a current model; without one there is nothing to refresh (and no list to hold).
@@ -277,11 +286,13 @@ export class ImportService {
   }
 
   /**
-   * createCustomers: one IDENTIFIED customer (named by the externalId) per unknown externalId
-   * of a good row. Runs after the checks (which let unknown externalIds through), so a customer
-   * is created only for rows that are imported, and with its `last_purchase_at` already set
-   * from those rows: the merge's last-purchase update then leaves these rows alone instead of
-   * rewriting each new customer a second time (a customer row update costs every index).
+   * createCustomers: one customer (named by the externalId) per unknown externalId of a good row.
+   * Runs after the checks (which let unknown externalIds through), so a customer is created only
+   * for rows that are imported. Each is created as it will be after the merge, so the merge never
+   * rewrites it (a customer row update costs every index of the table): with its
+   * `last_purchase_at` from those rows, and already in the stage its first purchase moves an
+   * IDENTIFIED customer to. Its history still tells both steps: "Imported." as IDENTIFIED here,
+   * then the first-purchase move with its STAGE_CHANGED event (recordBornMoves, after the moves).
    */
   private async createMissingCustomers(em: EntityManager, valid: string, now: Date): Promise<number> {
     await em.query(CREATE_IMPORT_CREATED);
@@ -296,16 +307,39 @@ export class ImportService {
          GROUP BY 1
        ), created AS (
          INSERT INTO customer (external_id, name, stage, stage_entered_at, last_purchase_at)
-         SELECT external_id, external_id, 'IDENTIFIED', $1, last_at FROM missing ORDER BY external_id
+         -- No purchase of theirs is new (all stored already): no first purchase either.
+         SELECT external_id, external_id, CASE WHEN last_at IS NULL THEN $2 ELSE $3 END, $1, last_at FROM missing ORDER BY external_id
          ON CONFLICT (external_id) DO NOTHING RETURNING id, stage
        ), kept AS (
-         INSERT INTO import_created (id, stage) SELECT id, stage FROM created
+         INSERT INTO import_created (id, stage, moved_to) SELECT id, $2, NULLIF(stage, $2) FROM created
        )
        SELECT count(*)::int AS n FROM created`,
-      [now],
+      [now, LifecycleStage.IDENTIFIED, automaticMove(FIRST_PURCHASE_MOVE.trigger, LifecycleStage.IDENTIFIED)],
     );
     await this.createdHistory(em, now);
     return n;
+  }
+
+  /**
+   * The first-purchase move of the customers createMissingCustomers created in their moved stage:
+   * history rows and STAGE_CHANGED events, as if moved by the stage machine. Those customers are
+   * this transaction's own, so their foreign-key checks can be skipped. Returns how many.
+   */
+  private async recordBornMoves(em: EntityManager, now: Date): Promise<number> {
+    const [{ moved }]: { moved: number }[] = await withReferencesChecked(
+      em,
+      { tables: ['stage_change', 'customer_event', 'event_counter'] },
+      () =>
+        em.query(
+          `WITH born AS (
+           SELECT id AS customer_id, stage AS from_stage, moved_to AS to_stage, $1::text AS reason, $2::text AS trigger
+           FROM import_created WHERE moved_to IS NOT NULL
+         ), ${stageHistoryCtes('born', '$3::timestamptz')}
+         SELECT (SELECT count(*) FROM changes)::int AS moved, ${OUTBOX_NOTIFY_COLUMNS}`,
+          [FIRST_PURCHASE_MOVE.reason, FIRST_PURCHASE_MOVE.trigger, now],
+        ),
+    );
+    return moved;
   }
 
   private async merge(em: EntityManager, kind: ImportKind, valid: string, now: Date): Promise<MergeResult> {
@@ -408,8 +442,7 @@ export class ImportService {
       updated: 0,
       customersCreated: 0,
       moves: {
-        trigger: StageChangeTrigger.FIRST_PURCHASE,
-        reason: 'First purchase recorded.',
+        ...FIRST_PURCHASE_MOVE,
         elseTrigger: { trigger: StageChangeTrigger.PURCHASE_AFTER_LAPSE, reason: 'Bought again after a lapse.' },
         lastPurchaseAt: true,
       },

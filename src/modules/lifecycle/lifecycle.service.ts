@@ -250,21 +250,32 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
        ORDER BY c.id, k.rank
      ), moved AS (
        UPDATE customer c SET stage = p.to_stage, stage_entered_at = $${n + 5}::timestamptz${lastAt.set} FROM pick p WHERE c.id = p.customer_id
-     ), changes AS (
-       INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
-       SELECT customer_id, from_stage, to_stage, reason, trigger, $${n + 5}::timestamptz FROM pick ORDER BY customer_id
-       RETURNING id, customer_id, from_stage, to_stage, reason, trigger
-     ), stage_events AS (
-       SELECT row_number() OVER (ORDER BY customer_id) AS ord, '${CustomerEventType.STAGE_CHANGED}'::text AS type, customer_id,
-         jsonb_build_object('stageChangeId', id::text, 'from', from_stage, 'to', to_stage, 'reason', reason, 'trigger', trigger) AS payload,
-         $${n + 5}::timestamptz AS occurred_at
-       FROM changes
-     ), ${outboxCtes('stage_events')}
+     ), ${stageHistoryCtes('pick', `$${n + 5}::timestamptz`)}
      SELECT (SELECT count(*) FROM changes)::int AS moved, ${OUTBOX_NOTIFY_COLUMNS}`,
     [...candidates.params, triggers, froms, tos, locked, at],
   );
   if (skipped) await restoreReferenceTriggers(em);
   return moved;
+}
+
+/**
+ * CTEs that write the history rows of the stage moves in `moves` (a CTE or table of customer_id,
+ * from_stage, to_stage, reason, trigger) at `at` (an SQL timestamptz), as `changes`, and record
+ * their STAGE_CHANGED events through the outbox, in customer id order. The statement selects
+ * OUTBOX_NOTIFY_COLUMNS and must follow the outbox's locking rule (the customers locked first, or
+ * created by this transaction).
+ */
+export function stageHistoryCtes(moves: string, at: string): string {
+  return `changes AS (
+       INSERT INTO stage_change (customer_id, from_stage, to_stage, reason, trigger, occurred_at)
+       SELECT customer_id, from_stage, to_stage, reason, trigger, ${at} FROM ${moves} ORDER BY customer_id
+       RETURNING id, customer_id, from_stage, to_stage, reason, trigger
+     ), stage_events AS (
+       SELECT row_number() OVER (ORDER BY customer_id) AS ord, '${CustomerEventType.STAGE_CHANGED}'::text AS type, customer_id,
+         jsonb_build_object('stageChangeId', id::text, 'from', from_stage, 'to', to_stage, 'reason', reason, 'trigger', trigger) AS payload,
+         ${at} AS occurred_at
+       FROM changes
+     ), ${outboxCtes('stage_events')}`;
 }
 
 /** The manual stage move behind `transitionCustomerStage`. */
