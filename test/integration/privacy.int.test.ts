@@ -332,6 +332,10 @@ describe('right to erasure', () => {
         expect([table, value, await rowVersionsContaining(table, value)]).toEqual([table, value, 0]);
       }
     }
+    // The search copy of the name and email (customer_search, kept by the customer triggers).
+    for (const value of [PERSON.name, PERSON.email]) {
+      expect(['customer_search', value, await rowVersionsContaining('customer_search', value)]).toEqual(['customer_search', value, 0]);
+    }
     // The duplicate-detection keys: the normalised email and the phone's digits.
     for (const value of [PERSON.email.toLowerCase(), PERSON.phone.replace(/[^0-9]/g, '')]) {
       expect(['customer_match_key', value, await rowVersionsContaining('customer_match_key', value)]).toEqual([

@@ -40,6 +40,7 @@ export const customerPersonalData: PersonalDataContribution = {
     );
   },
   // customer_match_key: the duplicate-detection keys (normalised email, phone digits), which the
-  // customer triggers delete in the same statement; its old row versions hold them until VACUUM.
-  erasesIn: ['customer', 'customer_match_key'],
+  // customer triggers delete in the same statement; customer_search: the name and email the
+  // search reads, which the triggers empty. Their old row versions hold them until VACUUM.
+  erasesIn: ['customer', 'customer_match_key', 'customer_search'],
 };

@@ -80,7 +80,12 @@ export const customerListFilter: ChildFilterSql = (filter, r, param) => {
   const search = filter.search as string | null | undefined;
   if (search != null && search.trim() !== '') {
     const p = param(likePattern(search.trim()), 'text');
-    out.push(`(${r}.name ILIKE ${p} ESCAPE '\\' OR ${r}.email ILIKE ${p} ESCAPE '\\')`);
+    // customer_search holds the trigram indexes, off customer so stage updates never write them.
+    // ARRAY(…) runs the search once, first: as `id IN (…)` the planner walked customer in page
+    // order probing the search row of each (2.5-12 ms instead of 0.6 ms on the read bench's data).
+    out.push(
+      `${r}.id = ANY(ARRAY(SELECT s.customer_id FROM customer_search s WHERE s.name ILIKE ${p} ESCAPE '\\' OR s.email ILIKE ${p} ESCAPE '\\'))`,
+    );
   }
   if (filter.createdFrom) out.push(`${r}.created_at >= ${param(filter.createdFrom, 'timestamptz')}`);
   if (filter.createdTo) out.push(`${r}.created_at < ${param(filter.createdTo, 'timestamptz')}`);

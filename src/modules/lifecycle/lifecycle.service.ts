@@ -189,11 +189,12 @@ export interface AutomaticMoveCandidates {
 /**
  * What a move writes. It inserts no customer, and its customer update changes only stage and
  * purchase columns, never what the duplicate triggers (migrations: CustomerMerge,
- * CheapCustomerUpdates) watch: name, email, phone and merge state.
+ * CheapCustomerUpdates) and the search triggers (CustomerSearch) watch: name, email, phone and
+ * merge state.
  */
 export const MOVE_TABLES: ReferenceCheckedTables = {
   tables: ['customer', 'stage_change', 'customer_event', 'event_counter'],
-  unaffectedTriggers: ['customer_duplicates_insert', 'customer_duplicates_update'],
+  unaffectedTriggers: ['customer_duplicates_insert', 'customer_duplicates_update', 'customer_search_insert', 'customer_search_update'],
 };
 
 /**
