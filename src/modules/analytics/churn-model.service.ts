@@ -40,6 +40,8 @@ export const DEFAULT_HORIZON_MONTHS = 12;
 export const DEFAULT_DISCOUNT_RATE_PER_MONTH = 0.01;
 /** Customers read per scoring statement (a range of ids; the scores themselves are written in one COPY). */
 export const SCORING_BATCH_SIZE = 10_000;
+/** Scoring batches a fit reads at once. */
+const READS_IN_FLIGHT = 2;
 /** Stage moves per transaction after a fit. */
 export const MOVE_BATCH_SIZE = 2000;
 /** The tables scoring reads: their planner statistics are refreshed before a fit when stale. */
@@ -417,20 +419,26 @@ export class ChurnModelService {
     const inputs: ScoringInput[] = [];
     const values: { id: number; value: number }[] = [];
     onProgress('scoring', 0, ids.length);
-    const batch = (i: number) =>
-      loadScoringInputs(this.ds.manager, { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! }, asOf);
-    // The next batch is read while this one is valued: PostgreSQL and Node work on the two cores at once.
-    let next = ids.length ? batch(0) : null;
-    for (let i = 0; next; i += this.batchSize) {
-      const read = await next;
-      next = i + this.batchSize < ids.length ? batch(i + this.batchSize) : null;
-      // Awaited on the next turn; until then a failure must not surface as an unhandled rejection.
-      next?.catch(() => undefined);
-      for (const input of read) {
+    const starts = Array.from({ length: Math.ceil(ids.length / this.batchSize) }, (_, k) => k * this.batchSize);
+    const reads: Promise<ScoringInput[]>[] = [];
+    const read = (k: number) => {
+      if (k >= starts.length) return;
+      const i = starts[k]!;
+      reads[k] = loadScoringInputs(this.ds.manager, { from: ids[i]!, to: ids[Math.min(i + this.batchSize, ids.length) - 1]! }, asOf);
+      // Awaited in turn; until then a failure must not surface as an unhandled rejection.
+      reads[k]!.catch(() => undefined);
+    };
+    // Batches are read READS_IN_FLIGHT at a time, each on a connection of its own: valuing is quick, so
+    // the reading is most of this phase, and two backends read on the two cores at once.
+    for (let k = 0; k < READS_IN_FLIGHT; k++) read(k);
+    for (let k = 0; k < starts.length; k++) {
+      const batch = await reads[k]!;
+      read(k + READS_IN_FLIGHT);
+      for (const input of batch) {
         inputs.push(input);
         values.push({ id: Number(input.features.customerId), value: Number(money(score.predictedValue(input.features))) });
       }
-      onProgress('scoring', Math.min(i + this.batchSize, ids.length), ids.length);
+      onProgress('scoring', Math.min(starts[k]! + this.batchSize, ids.length), ids.length);
     }
 
     onProgress('ranking', 0, 1);
