@@ -121,6 +121,18 @@ describe('createScorer', () => {
     for (const f of [...customers, ...customers]) expect(score(f)).toEqual(scoreCustomer(model, f));
   });
 
+  it('values a customer exactly as the full score does, before or after it (the memo shared)', () => {
+    const score = createScorer(model);
+    const customers = [
+      features(),
+      features({ customerId: '2', repeatSpend: 100, totalSpend: 150 }),
+      features({ customerId: '3', purchaseDays: 1, lastPurchaseDay: 10_000 - 272, repeatSpend: 0 }),
+    ];
+    for (const f of customers) expect(Object.is(score.predictedValue(f), scoreCustomer(model, f).predictedValue)).toBe(true);
+    for (const f of customers) expect(Object.is(score.predictedValue(f), score(f).predictedValue)).toBe(true);
+    expect(() => score.predictedValue(features({ purchaseDays: 0 }))).toThrow(RangeError);
+  });
+
   it('keeps summaries apart that a numeric memo key could confuse', () => {
     const score = createScorer(model);
     // Fractional days and a huge x take the string key; the neighbours the numeric one.

@@ -114,16 +114,28 @@ export function scoreCustomer(model: ScoringModel, f: CustomerFeatures): Custome
   return scoreWith(prepareModel(model), f, null);
 }
 
+/** A scorer for many customers with one model (see {@link createScorer}). */
+export interface Scorer {
+  (f: CustomerFeatures): CustomerScoreResult;
+  /**
+   * The customer's `predictedValue`, exactly as the full score has it, without the churn risk and
+   * reactivation (and their texts): what ranking everyone by value needs before any score is written.
+   */
+  predictedValue(f: CustomerFeatures): number;
+}
+
 /**
  * A scorer for many customers with one model: the same results as scoreCustomer, but P(alive)
  * and the expected purchases (the series evaluations that are most of the scoring time) are
  * computed once per distinct (x, t_x, T), which many customers share: everyone who bought once
  * on the same day, for one.
  */
-export function createScorer(model: ScoringModel): (f: CustomerFeatures) => CustomerScoreResult {
+export function createScorer(model: ScoringModel): Scorer {
   const prepared = prepareModel(model);
   const shared = new Map<number | string, SharedOutlook>();
-  return (f) => scoreWith(prepared, f, shared);
+  return Object.assign((f: CustomerFeatures) => scoreWith(prepared, f, shared), {
+    predictedValue: (f: CustomerFeatures) => predictedValueOf(purchaseScore(prepared, f, shared)),
+  });
 }
 
 /** What customers with the same purchase summary share. */
@@ -167,7 +179,18 @@ function summaryKey(x: number, spanDays: number, ageDays: number): number | stri
   return `${x}|${spanDays}|${ageDays}`;
 }
 
-function scoreWith(prepared: PreparedModel, f: CustomerFeatures, shared: Map<number | string, SharedOutlook> | null): CustomerScoreResult {
+/** The purchase models' part of a customer's score: what the value and the churn risk both start from. */
+interface PurchaseScore {
+  x: number;
+  spanDays: number;
+  recency: number;
+  T: number;
+  monetaryValue: number;
+  outlook: SharedOutlook;
+  expectedAverageSpend: number;
+}
+
+function purchaseScore(prepared: PreparedModel, f: CustomerFeatures, shared: Map<number | string, SharedOutlook> | null): PurchaseScore {
   const { model } = prepared;
   if (!Number.isInteger(f.purchaseDays) || f.purchaseDays < 1)
     throw new RangeError(`customer ${f.customerId}: purchaseDays must be an integer >= 1`);
@@ -194,8 +217,18 @@ function scoreWith(prepared: PreparedModel, f: CustomerFeatures, shared: Map<num
     };
     shared?.set(key, outlook);
   }
-  const pAlive = outlook.probabilityAlive;
   const expectedAverageSpend = conditionalExpectedSpend(model.gammaGamma, x, monetaryValue);
+  return { x, spanDays, recency, T, monetaryValue, outlook, expectedAverageSpend };
+}
+
+/** Discounted CLV over the horizon. */
+const predictedValueOf = (p: PurchaseScore) => p.expectedAverageSpend * p.outlook.discountedTransactions;
+
+function scoreWith(prepared: PreparedModel, f: CustomerFeatures, shared: Map<number | string, SharedOutlook> | null): CustomerScoreResult {
+  const { model } = prepared;
+  const purchase = purchaseScore(prepared, f, shared);
+  const { x, spanDays, recency, T, monetaryValue, outlook, expectedAverageSpend } = purchase;
+  const pAlive = outlook.probabilityAlive;
 
   const gap = shrunkGapDays(x, spanDays, model.typicalGapDays);
   const daysSinceLast = f.scoreDay - f.lastPurchaseDay;
@@ -242,7 +275,7 @@ function scoreWith(prepared: PreparedModel, f: CustomerFeatures, shared: Map<num
     expectedPurchases: outlook.expectedTransactions,
     expectedAverageSpend,
     expectedSpend: outlook.expectedTransactions * expectedAverageSpend,
-    predictedValue: expectedAverageSpend * outlook.discountedTransactions,
+    predictedValue: predictedValueOf(purchase),
     typicalGapDays: gap,
     risk,
     reactivation,

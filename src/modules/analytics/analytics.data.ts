@@ -47,17 +47,20 @@ export interface CalibrationRow {
  */
 export async function loadCalibrationSummaries(em: EntityManager, endDay: number): Promise<CalibrationRow[]> {
   const rows: { id: string; x: number; recency: number; age: number; repeat_spend: number }[] = await em.query(
-    `WITH d AS (
-       SELECT customer_id, (occurred_at AT TIME ZONE 'UTC')::date AS day, sum(amount) AS total
+    // Per purchase rather than per (customer, day) group first, as loadScoringInputs reads: the rows come in
+    // customer order from the (customer_id, occurred_at) index, so neither the window nor the grouping needs
+    // a hash table or a sort of the log. Grouping the days first spilled its hash table to disk (the planner
+    // expected a quarter of CDNOW's 67,591 customer days) and took twice as long (psql, interleaved). Sums
+    // over purchases equal sums over their days; a day counts once in x.
+    `WITH p AS (
+       SELECT customer_id, amount, (occurred_at AT TIME ZONE 'UTC')::date AS day,
+              (min(occurred_at) OVER (PARTITION BY customer_id) AT TIME ZONE 'UTC')::date AS first_day
        FROM purchase WHERE occurred_at < $1::timestamptz
-       GROUP BY 1, 2
-     ), f AS (
-       SELECT d.*, min(day) OVER (PARTITION BY customer_id) AS first_day FROM d
      )
-     SELECT customer_id::text AS id, (count(*) - 1)::int AS x, (max(day) - min(day))::int AS recency,
+     SELECT customer_id::text AS id, (count(DISTINCT day) - 1)::int AS x, (max(day) - min(day))::int AS recency,
             ($2::date - min(day))::int AS age,
-            coalesce(sum(total) FILTER (WHERE day > first_day), 0)::float8 AS repeat_spend
-     FROM f GROUP BY customer_id ORDER BY customer_id`,
+            coalesce(sum(amount) FILTER (WHERE day > first_day), 0)::float8 AS repeat_spend
+     FROM p GROUP BY customer_id ORDER BY customer_id`,
     [new Date((endDay + 1) * DAY_MS), isoDay(endDay)],
   );
   return rows.map((r) => ({ customerId: r.id, x: r.x, recencyDays: r.recency, ageDays: r.age, repeatSpend: r.repeat_spend }));

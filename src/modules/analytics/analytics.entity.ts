@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../../shared/graphql/node';
-import { ChurnModelTimeUnit, ChurnRiskLevel, ValueTier } from './analytics.enums';
+import { ChurnKind, ChurnModelTimeUnit, ChurnRiskLevel, ValueTier } from './analytics.enums';
 
 /** A fitted BG/NBD + Gamma-Gamma pair and the bookkeeping of its fit and scoring run. */
 @Entity('churn_model')
@@ -102,12 +102,28 @@ export class ChurnModel {
   isCurrent!: boolean;
 }
 
-/** The stored shape of the risk explanation (customer_score.risk_detail). */
+/**
+ * The stored shape of the risk explanation (customer_score.risk_detail), positional to keep a fit's rows
+ * small (what the API shows of it is the same as from the keyed shape it replaced,
+ * migration 1764077000000-CompactRiskDetail):
+ * - `e`: the explanations of the kinds in {@link STORED_RISK_KINDS} order; their scores are the kinds' columns.
+ * - `f`: each factor's [value, contribution] in the order of FACTOR_DESCRIPTIONS (analytics/churn-risk.ts),
+ *   which gives their names and descriptions. New factors go at the end of that list.
+ * - `n`, `d`: only on rows migrated from an older factor list: its names, and the descriptions those rows kept.
+ */
 export interface StoredRiskDetail {
-  kinds: { kind: 'ACCOUNT_CHURN' | 'PRODUCT_CHURN' | 'DECREASED_SPEND'; score: number; explanation: string }[];
-  /** Descriptions are not stored (the code has them: factorDescription); rows scored before that kept them. */
-  factors: { name: string; value: number; contribution: number; description?: string }[];
+  e: string[];
+  f: [number, number][];
+  n?: string[];
+  d?: (string | null)[];
 }
+
+/** The churn kinds in the order risk_detail.e explains them, each with the column holding its score. */
+export const STORED_RISK_KINDS = [
+  [ChurnKind.ACCOUNT_CHURN, 'account_churn'],
+  [ChurnKind.PRODUCT_CHURN, 'product_churn'],
+  [ChurnKind.DECREASED_SPEND, 'decreased_spend'],
+] as const;
 
 /** One customer's scores under one model. Internal: exposed through Customer fields. */
 @Entity('customer_score')

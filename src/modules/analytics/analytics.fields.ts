@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { populationMeanSpend } from '../../analytics/gamma-gamma';
-import { factorDescription } from '../../analytics/churn-risk';
+import { FACTOR_DESCRIPTIONS, factorDescription } from '../../analytics/churn-risk';
 import type { Context } from '../context';
 import { badInput } from '../../shared/errors';
 import { Product } from '../commerce/product.entity';
@@ -9,8 +9,8 @@ import { Customer } from '../customers/customer.entity';
 import { Touchpoint } from '../touchpoints/touchpoint.entity';
 import { Channel, Direction, TouchpointResponse } from '../touchpoints/touchpoint.enums';
 import { contactChoice } from '../consent/consent.state';
-import { ChurnModel, type CustomerScore } from './analytics.entity';
-import { ChurnEvidenceKind, ChurnKind, ValueTier, type ChurnRiskLevel } from './analytics.enums';
+import { ChurnModel, STORED_RISK_KINDS, type CustomerScore, type StoredRiskDetail } from './analytics.entity';
+import { ChurnEvidenceKind, ValueTier, type ChurnRiskLevel } from './analytics.enums';
 import {
   BgNbdParameters,
   ChurnEvidence,
@@ -23,16 +23,25 @@ import {
 } from './analytics.types';
 import { MAX_RECOMMENDATIONS } from './insights.service';
 
+/** A stored risk explanation's factors, named (see StoredRiskDetail). */
+function storedFactors(d: StoredRiskDetail): ChurnRisk['factors'] {
+  return d.f.map(([value, contribution], i) => {
+    const name = d.n?.[i] ?? FACTOR_DESCRIPTIONS[i]?.[0] ?? '';
+    return { name, value, contribution, description: factorDescription(name) ?? d.d?.[i] ?? '' };
+  });
+}
+
 function toChurnRisk(s: CustomerScore): ChurnRisk {
-  const kind = (k: ChurnKind) => s.riskDetail.kinds.find((x) => x.kind === k)! as { kind: ChurnKind; score: number; explanation: string };
+  // The i-th of STORED_RISK_KINDS, its score from its column.
+  const kind = (i: number, score: number) => ({ kind: STORED_RISK_KINDS[i]![0], score, explanation: s.riskDetail.e[i]! });
   return {
     score: s.riskScore,
     level: s.riskLevel as ChurnRiskLevel,
     probabilityAlive: s.probabilityAlive,
-    accountChurn: kind(ChurnKind.ACCOUNT_CHURN),
-    productChurn: kind(ChurnKind.PRODUCT_CHURN),
-    decreasedSpend: kind(ChurnKind.DECREASED_SPEND),
-    factors: s.riskDetail.factors.map((f) => ({ ...f, description: factorDescription(f.name) ?? f.description ?? '' })),
+    accountChurn: kind(0, s.accountChurn),
+    productChurn: kind(1, s.productChurn),
+    decreasedSpend: kind(2, s.decreasedSpend),
+    factors: storedFactors(s.riskDetail),
     scoredAt: s.scoredAt,
     evidenceTouchpointIds: s.evidenceTouchpointIds.map(String),
   };

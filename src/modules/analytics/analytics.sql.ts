@@ -11,6 +11,7 @@ import { FACTOR_DESCRIPTIONS } from '../../analytics/churn-risk';
 import { LifecycleStage } from '../lifecycle/stages';
 import type { ModuleSql } from '../module';
 import { contactableSql, recommendedChannelSql } from '../consent/consent.sql';
+import { STORED_RISK_KINDS } from './analytics.entity';
 import { ReactivationFilter } from './analytics.inputs';
 import { LAPSED_ACCOUNT_CHURN, REACTIVATION_ORDER } from './insights.service';
 
@@ -18,11 +19,19 @@ import { LAPSED_ACCOUNT_CHURN, REACTIVATION_ORDER } from './insights.service';
 const currentScore = (alias: string, customer: string) =>
   `customer_score ${alias} JOIN churn_model ${alias}_m ON ${alias}_m.id = ${alias}.model_id AND ${alias}_m.is_current WHERE ${alias}.customer_id = ${customer}.id`;
 
-const kindScore = (kind: string): FieldMap => ({
-  kind: 'embedded',
-  target: 'ChurnKindScore',
-  value: (r) => `(SELECT k FROM json_array_elements(${r}.risk_detail->'kinds') k WHERE k->>'kind' = '${kind}')`,
-});
+/** The i-th of STORED_RISK_KINDS: its score from its column, its explanation from risk_detail (see StoredRiskDetail). */
+const kindScore = (i: number): FieldMap => {
+  const [kind, column] = STORED_RISK_KINDS[i]!;
+  return {
+    kind: 'embedded',
+    target: 'ChurnKindScore',
+    value: (r) => `json_build_object('kind', ${sqlString(kind)}, 'score', ${r}.${column}, 'explanation', ${r}.risk_detail->'e'->${i})`,
+  };
+};
+
+/** A SQL CASE over `expr` giving each FACTOR_DESCRIPTIONS entry's `part` (0 name, 1 description) by `key` (0 its position from 1, 1 its name). */
+const factorCase = (expr: string, key: 0 | 1, part: 0 | 1) =>
+  `CASE ${expr} ${FACTOR_DESCRIPTIONS.map((f, i) => `WHEN ${key === 0 ? i + 1 : sqlString(f[0])} THEN ${sqlString(f[part])}`).join(' ')} END`;
 
 /** Fields of `Customer` that read stored scores. */
 export const customerInsightFields: Record<string, FieldMap> = {
@@ -43,13 +52,17 @@ export const churnRiskSql: SqlObjectMap = {
     score: col('risk_score'),
     level: col('risk_level'),
     probabilityAlive: col('probability_alive'),
-    accountChurn: kindScore('ACCOUNT_CHURN'),
-    productChurn: kindScore('PRODUCT_CHURN'),
-    decreasedSpend: kindScore('DECREASED_SPEND'),
+    accountChurn: kindScore(0),
+    productChurn: kindScore(1),
+    decreasedSpend: kindScore(2),
+    // Each stored [value, contribution] with its name: the stored one of a migrated row, else the code's by position.
     factors: {
       kind: 'embeddedList',
       target: 'ChurnRiskFactor',
-      from: (e, r) => `json_array_elements(${r}.risk_detail->'factors') WITH ORDINALITY ${e}(v, ord)`,
+      from: (e, r) =>
+        `(SELECT f.v, f.ord, coalesce(${r}.risk_detail->'n'->>(f.ord::int - 1), ${factorCase('f.ord', 0, 0)}) AS name,
+                 ${r}.risk_detail->'d'->>(f.ord::int - 1) AS stored_description
+          FROM json_array_elements(${r}.risk_detail->'f') WITH ORDINALITY f(v, ord)) ${e}`,
       order: (e) => `${e}.ord`,
     },
     // The stored touchpoints that still exist, in the stored order (as touchpointById.loadMany keeps them).
@@ -75,15 +88,14 @@ export const churnRiskFactorSql: SqlObjectMap = {
   type: 'ChurnRiskFactor',
   table: '',
   fields: {
-    name: key('name'),
-    value: key('value'),
-    contribution: key('contribution'),
+    name: col('name'),
+    value: { kind: 'column', format: 'plain', sql: (r) => `${r}.v->0` },
+    contribution: { kind: 'column', format: 'plain', sql: (r) => `${r}.v->1` },
     // Stored scores keep no descriptions (the same for every customer): they come from the code, as in analytics.fields.ts.
     description: {
       kind: 'column',
       format: 'plain',
-      sql: (r) =>
-        `coalesce(CASE ${r}.v->>'name' ${FACTOR_DESCRIPTIONS.map(([n, d]) => `WHEN ${sqlString(n)} THEN ${sqlString(d)}`).join(' ')} END, ${r}.v->>'description', '')`,
+      sql: (r) => `coalesce(${factorCase(`${r}.name`, 1, 1)}, ${r}.stored_description, '')`,
     },
   },
   row: {},
