@@ -17,6 +17,7 @@ import { CheapCustomerUpdates1764073500000 } from './1764073500000-CheapCustomer
 import { ScoreDetailAsJson1764074500000 } from './1764074500000-ScoreDetailAsJson';
 import { ScorePartitions1764075500000 } from './1764075500000-ScorePartitions';
 import { CheaperCustomerInserts1764076000000 } from './1764076000000-CheaperCustomerInserts';
+import { BulkCustomerInserts1764076500000 } from './1764076500000-BulkCustomerInserts';
 import { CompactRiskDetail1764077000000 } from './1764077000000-CompactRiskDetail';
 import { CustomerSearch1764078000000 } from './1764078000000-CustomerSearch';
 
@@ -36,6 +37,7 @@ export const migrations = [
   ScoreDetailAsJson1764074500000,
   ScorePartitions1764075500000,
   CheaperCustomerInserts1764076000000,
+  BulkCustomerInserts1764076500000,
   CompactRiskDetail1764077000000,
   CustomerSearch1764078000000,
 ];

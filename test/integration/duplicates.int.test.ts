@@ -152,3 +152,74 @@ describe('who sees what', () => {
     expect(stewardView.data?.duplicateCandidates.edges).toHaveLength(1);
   });
 });
+
+/**
+ * The pairs as 1764076000000-CheaperCustomerInserts computed them (a full rebuild, as a query):
+ * the oracle for the cheaper insert_duplicate_pairs of 1764076500000-BulkCustomerInserts.
+ */
+const PAIRS_BEFORE = `
+  WITH live AS (SELECT k.* FROM customer_match_key k), matched AS (
+    SELECT l.customer_id AS a, o.customer_id AS b FROM live l JOIN customer_match_key o ON o.email_normalized = l.email_normalized AND o.customer_id <> l.customer_id
+    UNION
+    SELECT l.customer_id, o.customer_id FROM live l JOIN customer_match_key o ON o.phone_digits = l.phone_digits AND o.customer_id <> l.customer_id
+    UNION
+    SELECT l.customer_id, o.customer_id FROM live l JOIN customer_match_key o ON o.email_local = l.email_local AND o.customer_id <> l.customer_id
+  ), pairs AS (SELECT DISTINCT least(a, b) AS a, greatest(a, b) AS b FROM matched), judged AS (
+    SELECT p.a, p.b, (kx.email_normalized = ky.email_normalized) IS TRUE AS same_email, (kx.phone_digits = ky.phone_digits) IS TRUE AS same_phone,
+      similarity(lower(x.name), lower(y.name))::numeric AS sim
+    FROM pairs p JOIN customer x ON x.id = p.a JOIN customer y ON y.id = p.b
+    JOIN customer_match_key kx ON kx.customer_id = p.a JOIN customer_match_key ky ON ky.customer_id = p.b
+  ), scored AS (SELECT *, sim >= 0.5 AS similar_name FROM judged), kept AS (
+    SELECT a, b,
+      round(1 - (1 - CASE WHEN same_email THEN 0.8 ELSE 0 END) * (1 - CASE WHEN same_phone THEN 0.6 ELSE 0 END)
+               * (1 - CASE WHEN similar_name THEN 0.6 * sim ELSE 0 END), 3) AS score,
+      array_remove(ARRAY[CASE WHEN same_email THEN 'SAME_EMAIL' END, CASE WHEN same_phone THEN 'SAME_PHONE' END,
+                         CASE WHEN similar_name THEN 'SIMILAR_NAME' END], NULL) AS reasons,
+      round(sim, 3) AS sim
+    FROM scored WHERE same_email OR same_phone OR similar_name
+  )
+  SELECT a AS customer_id, b AS duplicate_id, score, reasons, sim AS name_similarity FROM kept
+  UNION ALL SELECT b, a, score, reasons, sim FROM kept`;
+
+/** The keys as 1764073500000-CheapCustomerUpdates defined them, for the same comparison. */
+const KEYS_BEFORE = `
+  SELECT c.id AS customer_id, nullif(lower(regexp_replace(c.email, '\\s', '', 'g')), '') AS email_normalized,
+    nullif(split_part(lower(regexp_replace(c.email, '\\s', '', 'g')), '@', 1), '') AS email_local,
+    CASE WHEN length(regexp_replace(c.phone, '[^0-9]', '', 'g')) >= 6 THEN regexp_replace(c.phone, '[^0-9]', '', 'g') END AS phone_digits
+  FROM customer c WHERE c.merged_into IS NULL AND (c.email IS NOT NULL OR c.phone IS NOT NULL)`;
+
+describe('keys and pairs written by inserts of many customers at once', () => {
+  it('are the ones the earlier definitions give, for customers that share keys in every way', async () => {
+    // Few distinct values, so most customers share an email, a local part, a phone or a name with others.
+    let seed = 7;
+    const pick = <T>(xs: T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      // The high bits: the low ones of this generator repeat with a short period.
+      return xs[(seed >>> 16) % xs.length];
+    };
+    const names = ['Ann Lee', 'ANN  LEE', 'Anne Lee', 'Bo Chen', 'Bob Chen', 'Zoë Ångström', 'x', ''];
+    const emails = [null, '', ' ', '@', 'a@b.co', 'A@B.CO', ' a @b.co\t', 'a@other.org', '@b.co', 'ann\n@x.com', 'Ann@X.com', 'ann'];
+    const phones = [null, '', '12345', '1 2 3 4 5 6', '+1 (555) 010-2030', '15550102030', '٠١٢٣٤٥٦٧', 'ext. 555 0102 030'];
+    const rows = Array.from({ length: 400 }, () => ({ name: pick(names), email: pick(emails), phone: pick(phones) }));
+    // One multi-row insert (the bulk path), then single rows against what is stored.
+    await insert(rows.slice(0, 360).map((r) => ({ name: r.name, email: r.email ?? undefined, phone: r.phone ?? undefined })));
+    for (const r of rows.slice(360, 370)) await insert([{ name: r.name, email: r.email ?? undefined, phone: r.phone ?? undefined }]);
+    // Compared in SQL: rows in one set and not the other (a diff of thousands of rows in Jest takes minutes).
+    const differ = (a: string, b: string) =>
+      `SELECT count(*)::int AS n, (SELECT json_agg(d) FROM (SELECT * FROM ((${a}) EXCEPT ALL (${b})) x LIMIT 3) d) AS some FROM ((${a}) EXCEPT ALL (${b})) y`;
+    const stored = `SELECT customer_id, duplicate_id, score, reasons, name_similarity FROM duplicate_pair`;
+    const [[{ n: pairs }], [{ n: keys }]] = await Promise.all([
+      server.ds.query(`SELECT count(*)::int AS n FROM duplicate_pair`),
+      server.ds.query(`SELECT count(*)::int AS n FROM customer_match_key`),
+    ]);
+    expect(pairs).toBeGreaterThan(1000);
+    expect(keys).toBeGreaterThan(300);
+    for (const [a, b] of [
+      [`SELECT * FROM customer_match_key`, KEYS_BEFORE],
+      [KEYS_BEFORE, `SELECT * FROM customer_match_key`],
+      [stored, PAIRS_BEFORE],
+      [PAIRS_BEFORE, stored],
+    ])
+      expect((await server.ds.query(differ(a, b)))[0]).toEqual({ n: 0, some: null });
+  });
+});
