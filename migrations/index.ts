@@ -17,6 +17,7 @@ import { CheapCustomerUpdates1764073500000 } from './1764073500000-CheapCustomer
 import { ScoreDetailAsJson1764074500000 } from './1764074500000-ScoreDetailAsJson';
 import { ScorePartitions1764075500000 } from './1764075500000-ScorePartitions';
 import { CheaperCustomerInserts1764076000000 } from './1764076000000-CheaperCustomerInserts';
+import { PartialPurchaseProductIndex1764077500000 } from './1764077500000-PartialPurchaseProductIndex';
 
 export const migrations = [
   Foundation1764064800000,
@@ -34,4 +35,5 @@ export const migrations = [
   ScoreDetailAsJson1764074500000,
   ScorePartitions1764075500000,
   CheaperCustomerInserts1764076000000,
+  PartialPurchaseProductIndex1764077500000,
 ];
