@@ -19,6 +19,7 @@ import { ScorePartitions1764075500000 } from './1764075500000-ScorePartitions';
 import { CheaperCustomerInserts1764076000000 } from './1764076000000-CheaperCustomerInserts';
 import { BulkCustomerInserts1764076500000 } from './1764076500000-BulkCustomerInserts';
 import { CompactRiskDetail1764077000000 } from './1764077000000-CompactRiskDetail';
+import { PartialPurchaseProductIndex1764077500000 } from './1764077500000-PartialPurchaseProductIndex';
 import { CustomerSearch1764078000000 } from './1764078000000-CustomerSearch';
 
 export const migrations = [
@@ -39,5 +40,6 @@ export const migrations = [
   CheaperCustomerInserts1764076000000,
   BulkCustomerInserts1764076500000,
   CompactRiskDetail1764077000000,
+  PartialPurchaseProductIndex1764077500000,
   CustomerSearch1764078000000,
 ];

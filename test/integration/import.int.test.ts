@@ -261,6 +261,45 @@ describe('bad rows', () => {
   });
 });
 
+describe('concurrent imports', () => {
+  it('a sourceId another transaction stores while the import runs is skipped, never inserted twice', async () => {
+    // The import skips stored sourceIds by an anti-join; one committed after its snapshot fails its
+    // plain insert on the unique index, and the statement runs again with ON CONFLICT DO NOTHING.
+    const other = server.ds.createQueryRunner();
+    await other.connect();
+    let pending: ReturnType<typeof importBody>;
+    try {
+      await other.startTransaction();
+      await other.query(
+        `INSERT INTO purchase (customer_id, occurred_at, quantity, amount, source_id)
+         SELECT id, '2025-05-01', 1, 3.00, 'race-1' FROM customer WHERE external_id = 'crm-1002'`,
+      );
+      pending = importBody(
+        'purchases',
+        ['customerExternalId,occurredAt,amount,sourceId', 'crm-1002,2025-05-02,4.00,race-1', 'crm-1002,2025-05-03,5.00,race-2'].join('\n'),
+      );
+      // The import's insert waits for this transaction (the unique index check on race-1).
+      const waiting = async () =>
+        (await server.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`))[0].n as number;
+      const deadline = Date.now() + 20_000;
+      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(Date.now()).toBeLessThan(deadline);
+    } finally {
+      await other.commitTransaction();
+      await other.release();
+    }
+    const { status, report } = await pending;
+    expect(status).toBe(200);
+    expect(report).toMatchObject({ committed: true, rows: 2, inserted: 1, skipped: 1 });
+    expect(
+      await server.ds.query(`SELECT source_id, amount::text FROM purchase WHERE source_id IN ('race-1', 'race-2') ORDER BY source_id`),
+    ).toEqual([
+      { source_id: 'race-1', amount: '3.00' },
+      { source_id: 'race-2', amount: '5.00' },
+    ]);
+  });
+});
+
 describe('last purchase', () => {
   it('first buyers (moved by the import) and earlier buyers (not moved) both get the latest purchase; a back-dated one changes nothing', async () => {
     await importBody('customers', ['externalId,name', 'lp-new,Lena New', 'lp-old,Otto Old'].join('\n'));

@@ -13,7 +13,7 @@ export class Purchase {
   @Column({ name: 'customer_id', type: 'bigint' })
   customerId!: string;
 
-  @Index()
+  @Index({ where: 'product_id IS NOT NULL' })
   @Column({ name: 'product_id', type: 'bigint', nullable: true })
   productId!: string | null;
 

@@ -18,7 +18,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../shared/clock';
-import { sqlState } from '../../shared/pg-errors';
+import { isUniqueViolation, sqlState } from '../../shared/pg-errors';
 import { CustomerEventType } from '../events/event-types';
 import { OUTBOX_NOTIFY_COLUMNS, recordEvents } from '../events/outbox';
 import { withReferencesChecked } from '../../db/references';
@@ -393,45 +393,29 @@ export class ImportService {
    * New purchases (a sourceId already stored is skipped), holdings opened for the products
    * bought, and the touched customers with whether they had bought before, into import_touched.
    * All sub-statements see the snapshot from before the insert, so `had_before` is exact.
+   *
+   * Stored sourceIds are skipped by an anti-join and the insert is a plain INSERT: ON CONFLICT's
+   * speculative insertion costs one more index probe and WAL record a row. The unique index stays
+   * the guarantee: a sourceId a concurrent import committed after this snapshot fails the plain
+   * insert, and the statement then runs again with ON CONFLICT DO NOTHING (under a savepoint),
+   * which skips it as before.
    */
   private async mergePurchases(em: EntityManager, valid: string): Promise<MergeResult> {
     await em.query(
       `CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz, had_before boolean) ON COMMIT DROP`,
     );
-    const [{ inserted }] = await withReferencesChecked(em, { tables: ['purchase', 'holding'] }, () =>
-      em.query(
-        `WITH cust AS MATERIALIZED (
-         -- The customers the good rows name, locked in id order (like every writer) before any
-         -- write. NO KEY UPDATE: the last-purchase update needs it, and it keeps the rows from
-         -- being deleted or re-keyed until commit (what the foreign-key check would lock for).
-         -- The insert takes its ids from this set, so every id it writes is a locked row.
-         SELECT c.id, c.external_id FROM customer c
-         WHERE c.external_id IN (SELECT s.customer_external_id FROM import_row s WHERE ${valid})
-         ORDER BY c.id FOR NO KEY UPDATE
-       ), prod AS MATERIALIZED (
-         SELECT p.id, p.sku FROM product p WHERE p.sku IN (SELECT s.product_sku FROM import_row s WHERE ${valid})
-         ORDER BY p.id FOR KEY SHARE
-       ), ins AS (
-         INSERT INTO purchase (customer_id, product_id, occurred_at, quantity, amount, source_id)
-         SELECT c.id, p.id, s.occurred_at::timestamptz, COALESCE(s.quantity::int4, 1), s.amount::numeric(14,2), s.source_id
-         FROM import_row s JOIN cust c ON c.external_id = s.customer_external_id LEFT JOIN prod p ON p.sku = s.product_sku
-         WHERE ${valid}
-         ON CONFLICT (source_id) WHERE source_id IS NOT NULL DO NOTHING
-         RETURNING customer_id, product_id, occurred_at
-       ), holdings AS (
-         INSERT INTO holding (customer_id, product_id, since, status)
-         SELECT customer_id, product_id, min(occurred_at), 'ACTIVE' FROM ins WHERE product_id IS NOT NULL GROUP BY 1, 2
-         ON CONFLICT (customer_id, product_id) DO UPDATE
-           SET status = 'ACTIVE', closed_at = NULL,
-               since = CASE WHEN holding.status = 'CLOSED' THEN EXCLUDED.since ELSE LEAST(holding.since, EXCLUDED.since) END
-       ), touched AS (
-         INSERT INTO import_touched (customer_id, first_at, last_at, had_before)
-         SELECT i.customer_id, min(i.occurred_at), max(i.occurred_at), EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = i.customer_id)
-         FROM ins i GROUP BY i.customer_id
-       )
-       SELECT count(*)::int AS inserted FROM ins`,
-      ),
-    );
+    const [{ inserted }] = await withReferencesChecked(em, { tables: ['purchase', 'holding'] }, async () => {
+      await em.query(`SAVEPOINT import_purchases`);
+      try {
+        const rows = await em.query(mergePurchasesSql(valid, false));
+        await em.query(`RELEASE SAVEPOINT import_purchases`);
+        return rows;
+      } catch (err) {
+        if (!isUniqueViolation(err, 'purchase_source_id_key')) throw err;
+        await em.query(`ROLLBACK TO SAVEPOINT import_purchases`);
+        return em.query(mergePurchasesSql(valid, true));
+      }
+    });
     // A referred customer's first purchase converts the referral; a back-dated import can move it earlier.
     await em.query(
       `UPDATE referral r SET converted_at = t.first_at FROM import_touched t
@@ -544,4 +528,44 @@ export class ImportService {
       [now],
     );
   }
+}
+
+/**
+ * ImportService.mergePurchases' statement. `onConflict`: skip a sourceId that turns up stored
+ * after the anti-join (a concurrent import's) instead of failing on it.
+ */
+function mergePurchasesSql(valid: string, onConflict: boolean): string {
+  return `WITH cust AS MATERIALIZED (
+     -- The customers the good rows name, locked in id order (like every writer) before any
+     -- write. NO KEY UPDATE: the last-purchase update needs it, and it keeps the rows from
+     -- being deleted or re-keyed until commit (what the foreign-key check would lock for).
+     -- The insert takes its ids from this set, so every id it writes is a locked row.
+     SELECT c.id, c.external_id FROM customer c
+     WHERE c.external_id IN (SELECT s.customer_external_id FROM import_row s WHERE ${valid})
+     ORDER BY c.id FOR NO KEY UPDATE
+   ), prod AS MATERIALIZED (
+     SELECT p.id, p.sku FROM product p WHERE p.sku IN (SELECT s.product_sku FROM import_row s WHERE ${valid})
+     ORDER BY p.id FOR KEY SHARE
+   ), ins AS (
+     INSERT INTO purchase (customer_id, product_id, occurred_at, quantity, amount, source_id)
+     SELECT c.id, p.id, s.occurred_at::timestamptz, COALESCE(s.quantity::int4, 1), s.amount::numeric(14,2), s.source_id
+     FROM import_row s JOIN cust c ON c.external_id = s.customer_external_id LEFT JOIN prod p ON p.sku = s.product_sku
+     WHERE ${valid} AND NOT EXISTS (SELECT 1 FROM purchase x WHERE x.source_id = s.source_id)
+     -- In (customer_id, occurred_at) order: that index's inserts then go to neighbouring leaf
+     -- pages instead of random ones (ties in file order).
+     ORDER BY c.id, s.occurred_at::timestamptz, s.line
+     ${onConflict ? 'ON CONFLICT (source_id) WHERE source_id IS NOT NULL DO NOTHING' : ''}
+     RETURNING customer_id, product_id, occurred_at
+   ), holdings AS (
+     INSERT INTO holding (customer_id, product_id, since, status)
+     SELECT customer_id, product_id, min(occurred_at), 'ACTIVE' FROM ins WHERE product_id IS NOT NULL GROUP BY 1, 2
+     ON CONFLICT (customer_id, product_id) DO UPDATE
+       SET status = 'ACTIVE', closed_at = NULL,
+           since = CASE WHEN holding.status = 'CLOSED' THEN EXCLUDED.since ELSE LEAST(holding.since, EXCLUDED.since) END
+   ), touched AS (
+     INSERT INTO import_touched (customer_id, first_at, last_at, had_before)
+     SELECT i.customer_id, min(i.occurred_at), max(i.occurred_at), EXISTS (SELECT 1 FROM purchase p WHERE p.customer_id = i.customer_id)
+     FROM ins i GROUP BY i.customer_id
+   )
+   SELECT count(*)::int AS inserted FROM ins`;
 }
