@@ -210,7 +210,7 @@ export class ImportService {
       report.customersCreated += merged.customersCreated;
       report.skipped = report.rows - report.errorRows - report.inserted - report.updated;
       lap('merge');
-      if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now);
+      if (merged.moves) report.stageChanges = await this.applyMoves(em, merged.moves, now, report.customersCreated > 0);
       // After the moves: their customer locks come before the outbox counter lock this takes.
       if (report.customersCreated > 0) report.stageChanges += await this.recordBornMoves(em, now);
       if (kind === 'purchases') await this.updateLastPurchases(em, now);
@@ -499,11 +499,21 @@ export class ImportService {
    * customers locked in id order, then moved). `trigger` applies to customers with nothing before
    * (had_before false), `elseTrigger` to every customer; the first that fits moves them.
    */
-  private async applyMoves(em: EntityManager, moves: NonNullable<MergeResult['moves']>, now: Date): Promise<number> {
+  private async applyMoves(
+    em: EntityManager,
+    moves: NonNullable<MergeResult['moves']>,
+    now: Date,
+    customersCreated: boolean,
+  ): Promise<number> {
     // Purchases: the moved customers take their new last purchase in the move's row update.
     const lastAt = moves.lastPurchaseAt ? ', t.last_at' : '';
-    const first = `SELECT t.customer_id, 1 AS rank, $1::text AS trigger, $2::text AS reason${lastAt} FROM import_touched t WHERE NOT t.had_before`;
-    const orElse = `SELECT t.customer_id, 2 AS rank, $3::text AS trigger, $4::text AS reason${lastAt} FROM import_touched t`;
+    // Customers created by this import are born past their first purchase (createMissingCustomers)
+    // and no rule moves them again: not probing them spares the lock statement a lookup each.
+    const touched = customersCreated
+      ? `import_touched t WHERE NOT EXISTS (SELECT 1 FROM import_created k WHERE k.id = t.customer_id)`
+      : `import_touched t WHERE true`;
+    const first = `SELECT t.customer_id, 1 AS rank, $1::text AS trigger, $2::text AS reason${lastAt} FROM ${touched} AND NOT t.had_before`;
+    const orElse = `SELECT t.customer_id, 2 AS rank, $3::text AS trigger, $4::text AS reason${lastAt} FROM ${touched}`;
     return applyAutomaticMovesInSql(
       em,
       moves.elseTrigger
