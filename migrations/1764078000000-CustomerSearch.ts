@@ -7,7 +7,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Why: a stage move or a last-purchase update changes indexed columns of customer, so it is never
  * a HOT update and writes an entry in every index of the table, both GIN trigram indexes included
  * (a trigram entry per three letters of the name and of the email). Measured by backend CPU on
- * 100,000 customers, the name index alone was 30-50 % of an update of 20,000 customers' stages.
+ * 100,000 customers, the two indexes were a quarter to a half of an update of 20,000 customers' stages.
  * Stage moves never change a name or an email: their updates no longer touch trigram indexes, and
  * the triggers here are skipped with the duplicate triggers when a move switches the per-row
  * triggers off (lifecycle MOVE_TABLES). The customer list's `search` filter reads this table.

@@ -3,7 +3,7 @@
  * after commit, so the rest of a bulk write plans on the statistics from before it. Without any
  * (a new database), `merged_into IS NULL AND erased_at IS NULL` is guessed to keep one row in
  * 40,000: a CDNOW import's stage moves then joined 23,570 candidates to the 23,570 customers it
- * had just created by a nested loop, 23 s instead of a few hundred ms.
+ * had just created by a nested loop: 10 s of an 11.7 s import.
  */
 import type { EntityManager } from 'typeorm';
 
@@ -15,7 +15,9 @@ const GROWTH = 0.2;
 /**
  * ANALYZE `table` (a caller's constant, never user input) when `added` rows made its statistics
  * stale. ANALYZE in a transaction samples that transaction's own new rows too, and the new
- * statistics serve its later statements (others see them from commit on).
+ * statistics serve its later statements. Others see the column statistics from commit on; the
+ * row estimate (pg_class.reltuples) is written in place at once and outlives a rollback until
+ * the next ANALYZE, which only errs on the high side.
  */
 export async function analyzeIfGrown(em: EntityManager, table: string, added: number): Promise<boolean> {
   if (added < MIN_ROWS) return false;
