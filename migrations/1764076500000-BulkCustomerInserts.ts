@@ -1,5 +1,25 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** Both versions' last steps, unchanged by this migration: the score, the reasons and the insert (both ways). */
+const SCORE_AND_STORE = `  ), scored AS (
+    SELECT a, b, same_email, same_phone, sim, sim >= 0.5 AS similar_name FROM judged
+  ), kept AS (
+    SELECT a, b,
+      round(1 - (1 - CASE WHEN same_email THEN 0.8 ELSE 0 END)
+               * (1 - CASE WHEN same_phone THEN 0.6 ELSE 0 END)
+               * (1 - CASE WHEN similar_name THEN 0.6 * sim ELSE 0 END), 3) AS score,
+      array_remove(ARRAY[CASE WHEN same_email THEN 'SAME_EMAIL' END, CASE WHEN same_phone THEN 'SAME_PHONE' END,
+                         CASE WHEN similar_name THEN 'SIMILAR_NAME' END], NULL) AS reasons,
+      round(sim, 3) AS sim
+    FROM scored WHERE same_email OR same_phone OR similar_name
+  )
+  SELECT a, b, score, reasons, sim FROM kept
+  UNION ALL
+  SELECT b, a, score, reasons, sim FROM kept
+  -- Two transactions refreshing the same pair (each edited one side) both insert it; the later one updates.
+  ON CONFLICT (customer_id, duplicate_id) DO UPDATE
+    SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, name_similarity = EXCLUDED.name_similarity;`;
+
 /** The matching rules and the score as in 1764076000000-CheaperCustomerInserts; `live` and `judged` read differently (see below). */
 const INSERT_PAIRS_V2 = `
   INSERT INTO duplicate_pair (customer_id, duplicate_id, score, reasons, name_similarity)
@@ -24,24 +44,7 @@ const INSERT_PAIRS_V2 = `
     FROM pairs p
     CROSS JOIN LATERAL (SELECT c.name FROM customer c WHERE c.id = p.a OFFSET 0) x
     CROSS JOIN LATERAL (SELECT c.name FROM customer c WHERE c.id = p.b OFFSET 0) y
-  ), scored AS (
-    SELECT a, b, same_email, same_phone, sim, sim >= 0.5 AS similar_name FROM judged
-  ), kept AS (
-    SELECT a, b,
-      round(1 - (1 - CASE WHEN same_email THEN 0.8 ELSE 0 END)
-               * (1 - CASE WHEN same_phone THEN 0.6 ELSE 0 END)
-               * (1 - CASE WHEN similar_name THEN 0.6 * sim ELSE 0 END), 3) AS score,
-      array_remove(ARRAY[CASE WHEN same_email THEN 'SAME_EMAIL' END, CASE WHEN same_phone THEN 'SAME_PHONE' END,
-                         CASE WHEN similar_name THEN 'SIMILAR_NAME' END], NULL) AS reasons,
-      round(sim, 3) AS sim
-    FROM scored WHERE same_email OR same_phone OR similar_name
-  )
-  SELECT a, b, score, reasons, sim FROM kept
-  UNION ALL
-  SELECT b, a, score, reasons, sim FROM kept
-  -- Two transactions refreshing the same pair (each edited one side) both insert it; the later one updates.
-  ON CONFLICT (customer_id, duplicate_id) DO UPDATE
-    SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, name_similarity = EXCLUDED.name_similarity;`;
+${SCORE_AND_STORE}`;
 
 /** From 1764076000000-CheaperCustomerInserts, for down(). */
 const INSERT_PAIRS_V1 = `
@@ -66,24 +69,7 @@ const INSERT_PAIRS_V1 = `
       similarity(lower(x.name), lower(y.name))::numeric AS sim
     FROM pairs p JOIN customer x ON x.id = p.a JOIN customer y ON y.id = p.b
     JOIN customer_match_key kx ON kx.customer_id = p.a JOIN customer_match_key ky ON ky.customer_id = p.b
-  ), scored AS (
-    SELECT a, b, same_email, same_phone, sim, sim >= 0.5 AS similar_name FROM judged
-  ), kept AS (
-    SELECT a, b,
-      round(1 - (1 - CASE WHEN same_email THEN 0.8 ELSE 0 END)
-               * (1 - CASE WHEN same_phone THEN 0.6 ELSE 0 END)
-               * (1 - CASE WHEN similar_name THEN 0.6 * sim ELSE 0 END), 3) AS score,
-      array_remove(ARRAY[CASE WHEN same_email THEN 'SAME_EMAIL' END, CASE WHEN same_phone THEN 'SAME_PHONE' END,
-                         CASE WHEN similar_name THEN 'SIMILAR_NAME' END], NULL) AS reasons,
-      round(sim, 3) AS sim
-    FROM scored WHERE same_email OR same_phone OR similar_name
-  )
-  SELECT a, b, score, reasons, sim FROM kept
-  UNION ALL
-  SELECT b, a, score, reasons, sim FROM kept
-  -- Two transactions refreshing the same pair (each edited one side) both insert it; the later one updates.
-  ON CONFLICT (customer_id, duplicate_id) DO UPDATE
-    SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, name_similarity = EXCLUDED.name_similarity;`;
+${SCORE_AND_STORE}`;
 
 /** The insert trigger of 1764076000000-CheaperCustomerInserts with `keys` as its key-writing SELECT. */
 const insertTrigger = (keys: string) => `

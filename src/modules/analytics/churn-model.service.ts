@@ -16,6 +16,7 @@ import { isHighRisk } from '../../analytics/churn-risk';
 import { createScorer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
 import { arrayLiteral, copyRows, escapeCopy } from '../../db/copy';
 import { StageChangeTrigger } from '../lifecycle/stages';
+import { analyzeStale } from '../../db/statistics';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict } from '../../shared/errors';
 import { sqlState } from '../../shared/pg-errors';
@@ -611,18 +612,12 @@ export class ChurnModelService {
 
   /**
    * Right after a bulk import the planner has no statistics and picks plans that made scoring
-   * 15x slower in a 100k-customer trial. ANALYZE samples each table it is given, which costs a
-   * scan of small tables, so only tables changed by more than a tenth since their last analysis
-   * (or never analysed) are refreshed. Failure only costs speed: logged, not thrown.
+   * 15x slower in a 100k-customer trial: the scored tables that changed much are analysed first
+   * (db/statistics analyzeStale). Failure only costs speed: logged, not thrown.
    */
   private async refreshStaleStatistics(): Promise<void> {
     try {
-      const stale: { name: string }[] = await this.ds.query(
-        `SELECT relname AS name FROM pg_stat_user_tables
-         WHERE relname = ANY($1) AND (coalesce(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1000))`,
-        [SCORED_TABLES],
-      );
-      if (stale.length) await this.ds.query(`ANALYZE ${stale.map((t) => t.name).join(', ')}`);
+      await analyzeStale(this.ds, SCORED_TABLES);
     } catch (err) {
       this.options.log?.warn('ANALYZE before the fit failed', { error: String(err) });
     }

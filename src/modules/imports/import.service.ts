@@ -23,6 +23,7 @@ import { CustomerEventType } from '../events/event-types';
 import { OUTBOX_NOTIFY_COLUMNS, recordEvents } from '../events/outbox';
 import { withReferencesChecked } from '../../db/references';
 import { analyzeIfGrown } from '../../db/statistics';
+import { withFallback } from '../../db/transaction';
 import { applyAutomaticMovesInSql, stageHistoryCtes } from '../lifecycle/lifecycle.service';
 import { automaticMove, LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
 import { copyEncoder, recordParser, type EncoderState } from './import.stream';
@@ -262,17 +263,14 @@ export class ImportService {
    * value: two parses) run instead to name every bad value; same rows either way.
    */
   private async checkValues(em: EntityManager, kind: ImportKind, createCustomers: boolean): Promise<void> {
-    await em.query(`SAVEPOINT import_casts`);
-    try {
-      await em.query(valueChecksSql(kind, { createCustomers, castsOnly: true }));
-      await em.query(`RELEASE SAVEPOINT import_casts`);
-      return;
-    } catch (err) {
+    await withFallback(
+      em,
+      'import_casts',
+      () => em.query(valueChecksSql(kind, { createCustomers, castsOnly: true })),
       // Class 22, data exception: invalid text, datetime or numeric overflow. Anything else is a real failure.
-      if (!sqlState(err).startsWith('22')) throw err;
-      await em.query(`ROLLBACK TO SAVEPOINT import_casts`);
-    }
-    await em.query(valueChecksSql(kind, { createCustomers }));
+      (err) => sqlState(err).startsWith('22'),
+      () => em.query(valueChecksSql(kind, { createCustomers })),
+    );
   }
 
   private finish(report: ImportReport, started: number): ImportReport {
@@ -406,18 +404,15 @@ export class ImportService {
     await em.query(
       `CREATE TEMP TABLE import_touched (customer_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz, had_before boolean) ON COMMIT DROP`,
     );
-    const [{ inserted }] = await withReferencesChecked(em, { tables: ['purchase', 'holding'] }, async () => {
-      await em.query(`SAVEPOINT import_purchases`);
-      try {
-        const rows = await em.query(mergePurchasesSql(valid, false));
-        await em.query(`RELEASE SAVEPOINT import_purchases`);
-        return rows;
-      } catch (err) {
-        if (!isUniqueViolation(err, 'purchase_source_id_key')) throw err;
-        await em.query(`ROLLBACK TO SAVEPOINT import_purchases`);
-        return em.query(mergePurchasesSql(valid, true));
-      }
-    });
+    const [{ inserted }] = await withReferencesChecked(em, { tables: ['purchase', 'holding'] }, () =>
+      withFallback(
+        em,
+        'import_purchases',
+        () => em.query(mergePurchasesSql(valid, false)),
+        (err) => isUniqueViolation(err, 'purchase_source_id_key'),
+        () => em.query(mergePurchasesSql(valid, true)),
+      ),
+    );
     // A referred customer's first purchase converts the referral; a back-dated import can move it earlier.
     await em.query(
       `UPDATE referral r SET converted_at = t.first_at FROM import_touched t
