@@ -21,6 +21,7 @@ import { BulkCustomerInserts1764076500000 } from './1764076500000-BulkCustomerIn
 import { CompactRiskDetail1764077000000 } from './1764077000000-CompactRiskDetail';
 import { PartialPurchaseProductIndex1764077500000 } from './1764077500000-PartialPurchaseProductIndex';
 import { CustomerSearch1764078000000 } from './1764078000000-CustomerSearch';
+import { BulkInsertStatistics1764078500000 } from './1764078500000-BulkInsertStatistics';
 
 export const migrations = [
   Foundation1764064800000,
@@ -42,4 +43,5 @@ export const migrations = [
   CompactRiskDetail1764077000000,
   PartialPurchaseProductIndex1764077500000,
   CustomerSearch1764078000000,
+  BulkInsertStatistics1764078500000,
 ];

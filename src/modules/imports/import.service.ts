@@ -22,7 +22,6 @@ import { isUniqueViolation, sqlState } from '../../shared/pg-errors';
 import { CustomerEventType } from '../events/event-types';
 import { OUTBOX_NOTIFY_COLUMNS, recordEvents } from '../events/outbox';
 import { withReferencesChecked } from '../../db/references';
-import { analyzeIfGrown } from '../../db/statistics';
 import { withFallback } from '../../db/transaction';
 import { applyAutomaticMovesInSql, stageHistoryCtes } from '../lifecycle/lifecycle.service';
 import { automaticMove, LifecycleStage, StageChangeTrigger } from '../lifecycle/stages';
@@ -202,11 +201,9 @@ export class ImportService {
       const now = this.clock.now();
       const valid = report.errorRows === 0 ? 'true' : 'NOT EXISTS (SELECT 1 FROM import_error e WHERE e.line = s.line)';
       if (report.errorRows > 0) await em.query(`CREATE INDEX ON import_error (line)`);
-      if (createCustomers) {
-        report.customersCreated = await this.createMissingCustomers(em, valid, now);
-        // The merge and the stage moves join these new customers: plan them on statistics that include them.
-        await analyzeIfGrown(em, 'customer', report.customersCreated);
-      }
+      // The merge and the stage moves join the customers created here: the insert trigger has
+      // refreshed customer's statistics when they grew it much (analyze_if_grown, migration BulkInsertStatistics).
+      if (createCustomers) report.customersCreated = await this.createMissingCustomers(em, valid, now);
       const merged = await this.merge(em, kind, valid, now);
       report.inserted = merged.inserted;
       report.updated = merged.updated;
