@@ -34,7 +34,9 @@ const TRIGGER_BEFORE = `
  *
  * `analyze_if_grown(table, added)` analyzes a table that a transaction has grown by at least 500
  * rows and by more than a fifth of its estimate. ANALYZE in a transaction samples that
- * transaction's own new rows, and its statistics serve the transaction's later statements. The
+ * transaction's own new rows, and its statistics serve the transaction's later statements. It
+ * samples a tenth of the default (statistics target 10): 35-55 ms instead of 150-930 ms for each
+ * of the two tables with 200,000 customers; autovacuum analyzes them fully after the commit. The
  * insert trigger calls it for customer_match_key and customer before it looks for pairs. The
  * import no longer analyzes `customer` itself after creating customers for purchases (the
  * trigger has done so).
@@ -45,11 +47,15 @@ export class BulkInsertStatistics1764078500000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE FUNCTION analyze_if_grown(target regclass, added bigint) RETURNS boolean LANGUAGE plpgsql AS $fn$
+      DECLARE
+        sample text := current_setting('default_statistics_target');
       BEGIN
         IF added < 500 OR added <= 0.2 * (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = target) THEN
           RETURN false;
         END IF;
+        PERFORM set_config('default_statistics_target', '10', true);
         EXECUTE format('ANALYZE %s', target);
+        PERFORM set_config('default_statistics_target', sample, true);
         RETURN true;
       END $fn$`);
     await q.query(

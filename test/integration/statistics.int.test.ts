@@ -39,6 +39,8 @@ describe('analyze_if_grown', () => {
       await insert(em, 1, 2000);
       expect(await plannedRows(em)).toBeLessThan(100);
       expect(await analyzeIfGrown(em, 2000)).toBe(true);
+      // It samples coarsely, then gives the transaction its own setting back.
+      expect((await em.query(`SHOW default_statistics_target`))[0].default_statistics_target).toBe('100');
       expect(await estimate(em)).toBe(2000);
       expect(await plannedRows(em)).toBe(2000);
       throw new Error('roll back');
