@@ -115,4 +115,28 @@ describe('skipping foreign-key triggers', () => {
       ).rejects.toThrow(/foreign key/);
     }
   });
+
+  it('stage moves: a customer several candidate rules fit is locked and moved once, by the lowest rank', async () => {
+    const id = await newCustomer('RETAINED');
+    await inTransaction(server.ds, async (em) => {
+      const moved = await applyAutomaticMovesInSql(
+        em,
+        {
+          // Both rules move a RETAINED customer; the first-referral one ranks first; the churn one comes twice.
+          sql: `SELECT $1::bigint AS customer_id, r.rank, r.trigger, 'test move' AS reason
+                FROM (VALUES (2, $3::text), (1, $2::text), (2, $3::text)) AS r(rank, trigger)`,
+          params: [id, StageChangeTrigger.FIRST_REFERRAL, StageChangeTrigger.CHURN_RISK],
+        },
+        new Date(),
+      );
+      expect(moved).toBe(1);
+      const history = await em.query(`SELECT from_stage, to_stage, trigger FROM stage_change WHERE customer_id = $1`, [id]);
+      expect(history).toEqual([{ from_stage: 'RETAINED', to_stage: 'ADVOCATE', trigger: 'FIRST_REFERRAL' }]);
+      const [{ events }] = await em.query(
+        `SELECT count(*)::int AS events FROM customer_event WHERE customer_id = $1 AND type = 'STAGE_CHANGED'`,
+        [id],
+      );
+      expect(events).toBe(1);
+    });
+  });
 });

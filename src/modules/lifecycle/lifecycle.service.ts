@@ -219,14 +219,15 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
   // Every customer the writes below refer to is locked here first, so their foreign-key triggers
   // can be skipped (db/references.ts); this statement writes nothing, so it may switch them off.
   const [{ locked, skipped }]: { locked: string[]; skipped: boolean }[] = await em.query(
-    `WITH ${rules}
-     SELECT coalesce(array_agg(l.id ORDER BY l.id), '{}') AS locked, ${skipReferenceTriggersSql(MOVE_TABLES, 'count(*) > 0')} AS skipped FROM (
-       SELECT c.id FROM (
-         -- One probe of customer per candidate: joined rule by rule it probed once per from-stage.
-         SELECT k.customer_id, array_agg(DISTINCT r.from_stage) AS from_stages FROM candidates k JOIN rules r ON r.trigger = k.trigger
-         GROUP BY k.customer_id
-       ) m
-       JOIN customer c ON c.id = m.customer_id AND c.stage = ANY(m.from_stages)
+    `WITH ${rules}, stages_of AS (SELECT trigger, array_agg(from_stage) AS from_stages FROM rules GROUP BY trigger)
+     SELECT coalesce(array_agg(DISTINCT l.id ORDER BY l.id), '{}') AS locked, ${skipReferenceTriggersSql(MOVE_TABLES, 'count(*) > 0')} AS skipped FROM (
+       -- One probe of customer per distinct (customer, trigger), with the trigger's from-stages as
+       -- one array: joined rule by rule it probed once per from-stage, and grouping the rule rows
+       -- per customer sorted six rows a candidate of the churn rule. A customer two triggers fit
+       -- comes twice (locked once); the DISTINCT above lists it once.
+       SELECT c.id FROM (SELECT DISTINCT customer_id, trigger FROM candidates) k
+       JOIN stages_of r ON r.trigger = k.trigger
+       JOIN customer c ON c.id = k.customer_id AND c.stage = ANY(r.from_stages)
        WHERE c.merged_into IS NULL AND c.erased_at IS NULL
        ORDER BY c.id
        FOR UPDATE OF c
