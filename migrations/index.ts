@@ -22,6 +22,7 @@ import { CompactRiskDetail1764077000000 } from './1764077000000-CompactRiskDetai
 import { PartialPurchaseProductIndex1764077500000 } from './1764077500000-PartialPurchaseProductIndex';
 import { CustomerSearch1764078000000 } from './1764078000000-CustomerSearch';
 import { BulkInsertStatistics1764078500000 } from './1764078500000-BulkInsertStatistics';
+import { EventRecordedBrin1764079000000 } from './1764079000000-EventRecordedBrin';
 
 export const migrations = [
   Foundation1764064800000,
@@ -44,4 +45,5 @@ export const migrations = [
   PartialPurchaseProductIndex1764077500000,
   CustomerSearch1764078000000,
   BulkInsertStatistics1764078500000,
+  EventRecordedBrin1764079000000,
 ];
