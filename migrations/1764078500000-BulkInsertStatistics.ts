@@ -1,12 +1,18 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The insert trigger of 1764076500000-BulkCustomerInserts, for down(). */
-const TRIGGER_BEFORE = `
+/**
+ * customer_duplicates_after_insert as in 1764076500000-BulkCustomerInserts, with `afterKeys` run once
+ * the keys are written and the role restored (it may use `keys`, how many were written, and `ids`,
+ * the inserted customers). With nothing there (down()) it does what that migration's did.
+ */
+const insertTrigger = (afterKeys: string) => `
       CREATE OR REPLACE FUNCTION customer_duplicates_after_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
       DECLARE
         role text := current_setting('session_replication_role');
         skip boolean := has_parameter_privilege('session_replication_role', 'SET')
           AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'customer_match_key'::regclass AND NOT tgisinternal);
+        ids bigint[] := ARRAY(SELECT id FROM inserted);
+        keys bigint;
       BEGIN
         IF skip THEN PERFORM set_config('session_replication_role', 'replica', true); END IF;
         INSERT INTO customer_match_key (customer_id, email_normalized, email_local, phone_digits)
@@ -14,8 +20,9 @@ const TRIGGER_BEFORE = `
           SELECT id, customer_email_normalized(email) AS e, customer_phone_all_digits(phone) AS d FROM inserted
           WHERE merged_into IS NULL AND (email IS NOT NULL OR phone IS NOT NULL)
           OFFSET 0) k;
-        IF skip THEN PERFORM set_config('session_replication_role', role, true); END IF;
-        PERFORM insert_duplicate_pairs(ARRAY(SELECT id FROM inserted));
+        GET DIAGNOSTICS keys = ROW_COUNT;
+        IF skip THEN PERFORM set_config('session_replication_role', role, true); END IF;${afterKeys}
+        PERFORM insert_duplicate_pairs(ids);
         RETURN NULL;
       END $fn$`;
 
@@ -61,34 +68,17 @@ export class BulkInsertStatistics1764078500000 implements MigrationInterface {
     await q.query(
       `COMMENT ON FUNCTION analyze_if_grown(regclass, bigint) IS 'ANALYZE target when a transaction added at least 500 rows and more than a fifth of its estimate (migration BulkInsertStatistics).'`,
     );
-    await q.query(`
-      CREATE OR REPLACE FUNCTION customer_duplicates_after_insert() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      DECLARE
-        role text := current_setting('session_replication_role');
-        skip boolean := has_parameter_privilege('session_replication_role', 'SET')
-          AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'customer_match_key'::regclass AND NOT tgisinternal);
-        ids bigint[] := ARRAY(SELECT id FROM inserted);
-        keys bigint;
-      BEGIN
-        IF skip THEN PERFORM set_config('session_replication_role', 'replica', true); END IF;
-        INSERT INTO customer_match_key (customer_id, email_normalized, email_local, phone_digits)
-        SELECT id, e, customer_email_local_part(e), customer_phone_digits_of(d) FROM (
-          SELECT id, customer_email_normalized(email) AS e, customer_phone_all_digits(phone) AS d FROM inserted
-          WHERE merged_into IS NULL AND (email IS NOT NULL OR phone IS NOT NULL)
-          OFFSET 0) k;
-        GET DIAGNOSTICS keys = ROW_COUNT;
-        IF skip THEN PERFORM set_config('session_replication_role', role, true); END IF;
+    await q.query(
+      insertTrigger(`
         -- The pair search below joins the new keys to all keys and reads names by id: plan it on
         -- statistics that count the new rows.
         PERFORM analyze_if_grown('customer_match_key', keys);
-        PERFORM analyze_if_grown('customer', cardinality(ids));
-        PERFORM insert_duplicate_pairs(ids);
-        RETURN NULL;
-      END $fn$`);
+        PERFORM analyze_if_grown('customer', cardinality(ids));`),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(TRIGGER_BEFORE);
+    await q.query(insertTrigger(''));
     await q.query(`DROP FUNCTION analyze_if_grown(regclass, bigint)`);
   }
 }
