@@ -16,8 +16,9 @@ export function sqlState(err: unknown): string {
  * once) into CONFLICT instead of an internal error.
  */
 export function isUniqueViolation(err: unknown, constraintPart: string): boolean {
-  const driverError = (err as { driverError?: { code?: string; constraint?: string } } | null)?.driverError;
-  return driverError?.code === UNIQUE_VIOLATION && (driverError.constraint ?? '').includes(constraintPart);
+  const e = err as { constraint?: unknown; driverError?: { constraint?: unknown } } | null;
+  const constraint = e?.driverError?.constraint ?? e?.constraint;
+  return sqlState(err) === UNIQUE_VIOLATION && typeof constraint === 'string' && constraint.includes(constraintPart);
 }
 
 /** Socket-level failures: the server is down, restarting, or the route to it is gone. */

@@ -22,6 +22,7 @@ import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
 import { toGlobalId } from '../../src/shared/global-id';
 import { loadScoringInputs } from '../../src/modules/analytics/analytics.data';
 import { ANALYTICS_OPERATIONS, EXAMPLE_OPERATIONS } from '../../src/server/playground-examples';
+import { until } from '../support/faults';
 
 // Fits and scores run for seconds on a busy machine; jest's default of 5 s is too tight.
 jest.setTimeout(60_000);
@@ -584,11 +585,12 @@ describe('analytics', () => {
       await writer.startTransaction();
       await writer.query(`LOCK TABLE customer IN ROW EXCLUSIVE MODE`);
       fourthSoFar = fit();
-      const waiting = async () =>
-        (await sql<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'customer'::regclass AND NOT granted`))[0]!.n;
-      const deadline = Date.now() + 20_000;
-      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(Date.now()).toBeLessThan(deadline);
+      await until(
+        async () =>
+          (await sql<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'customer'::regclass AND NOT granted`))[0]!
+            .n > 0,
+        "the fit's DDL to wait for the writer",
+      );
       await new Promise((resolve) => setTimeout(resolve, 400));
     } finally {
       await writer.commitTransaction();

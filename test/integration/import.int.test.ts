@@ -13,6 +13,7 @@ import { startTestServer, type TestServer } from '../support/server';
 import { FitChurnModelDocument } from '../generated/graphql';
 import { encodeEventCursor } from '../../src/modules/events/event-cursor';
 import { subscribe } from './events-support';
+import { until } from '../support/faults';
 
 jest.setTimeout(120_000);
 
@@ -279,11 +280,11 @@ describe('concurrent imports', () => {
         ['customerExternalId,occurredAt,amount,sourceId', 'crm-1002,2025-05-02,4.00,race-1', 'crm-1002,2025-05-03,5.00,race-2'].join('\n'),
       );
       // The import's insert waits for this transaction (the unique index check on race-1).
-      const waiting = async () =>
-        (await server.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`))[0].n as number;
-      const deadline = Date.now() + 20_000;
-      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(Date.now()).toBeLessThan(deadline);
+      await until(
+        async () =>
+          (await server.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`))[0].n > 0,
+        "the import's insert to wait for the other transaction",
+      );
     } finally {
       await other.commitTransaction();
       await other.release();

@@ -200,11 +200,12 @@ export const MOVE_TABLES: ReferenceCheckedTables = {
 /**
  * applyAutomaticMoves for any number of customers, set-based: in the caller's transaction, two
  * statements whatever their number (a third where it skipped the foreign-key triggers) and
- * nothing per customer in Node. Each candidate's first rule (by rank) that fits their stage moves them; erased and merged customers (tombstones) are never
- * moved. Statement 1 locks the customers some rule applies to (FOR UPDATE, in id order: the
- * locking rule of customers/customer.lock.ts); statement 2 updates them, writes their history
- * rows and records their STAGE_CHANGED events through the outbox (events/outbox.ts: counter lock
- * taken after the customer locks), in customer id order. Returns how many moved.
+ * nothing per customer in Node. Each candidate's first rule (by rank) that fits their stage moves
+ * them; erased and merged customers (tombstones) are never moved. Statement 1 locks the customers
+ * some rule applies to (FOR UPDATE, in id order: the locking rule of customers/customer.lock.ts);
+ * statement 2 updates them, writes their history rows and records their STAGE_CHANGED events
+ * through the outbox (events/outbox.ts: counter lock taken after the customer locks), in customer
+ * id order. Returns how many moved.
  *
  * The locked customers are not registered with assertCustomersHeld (that would cost memory per
  * customer): a caller that records more events about them through recordEvents in the same
