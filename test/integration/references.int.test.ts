@@ -7,6 +7,7 @@ import { referenceTriggersSkippable, withReferencesChecked } from '../../src/db/
 import { applyAutomaticMovesInSql, MOVE_TABLES } from '../../src/modules/lifecycle/lifecycle.service';
 import { StageChangeTrigger } from '../../src/modules/lifecycle/stages';
 import { startTestServer, type TestServer } from '../support/server';
+import { until } from '../support/faults';
 
 let server: TestServer;
 
@@ -138,5 +139,56 @@ describe('skipping foreign-key triggers', () => {
       );
       expect(events).toBe(1);
     });
+  });
+
+  it('stage moves write the customers and their history before they wait for the outbox counter', async () => {
+    // A fit runs two move transactions at once; that pays only if the one waiting for the counter
+    // has already written its rows. 3,000 new row versions cannot fit in the table's free space,
+    // so the table grows while the move waits: it did not when the update came after the events.
+    const [{ first, last }] = await server.ds.query(
+      `WITH added AS (
+         INSERT INTO customer (name, stage, stage_entered_at) SELECT 'Counter Wait ' || g, 'RETAINED', now() FROM generate_series(1, 3000) g RETURNING id
+       ) SELECT min(id)::text AS first, max(id)::text AS last FROM added`,
+    );
+    const size = async () => Number((await server.ds.query(`SELECT pg_relation_size('customer') AS s`))[0].s);
+    const holder = server.ds.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`UPDATE event_counter SET seq = seq WHERE id`);
+      const before = await size();
+      const move = inTransaction(server.ds, (em) =>
+        applyAutomaticMovesInSql(
+          em,
+          {
+            sql: `SELECT id AS customer_id, 1 AS rank, $3::text AS trigger, 'test move' AS reason FROM customer WHERE id BETWEEN $1 AND $2`,
+            params: [first, last, StageChangeTrigger.CHURN_RISK],
+          },
+          new Date(),
+        ),
+      );
+      move.catch(() => undefined);
+      await until(
+        async () =>
+          (
+            await server.ds.query(
+              `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH rules AS%pick AS MATERIALIZED%'`,
+            )
+          ).length > 0,
+        'the move to wait for the counter',
+      );
+      expect(await size()).toBeGreaterThan(before + 200_000);
+      await holder.commitTransaction();
+      expect(await move).toBe(3000);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    const [row] = await server.ds.query(
+      `SELECT count(*)::int AS events, (max(seq) - min(seq) + 1)::int AS span FROM customer_event
+       WHERE type = 'STAGE_CHANGED' AND customer_id BETWEEN $1 AND $2`,
+      [first, last],
+    );
+    expect(row).toEqual({ events: 3000, span: 3000 });
   });
 });

@@ -22,6 +22,7 @@ import { badInput, conflict } from '../../shared/errors';
 import { sqlState } from '../../shared/pg-errors';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import { inLanes } from '../../shared/lanes';
 import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
 import {
   dayNumber,
@@ -45,6 +46,8 @@ export const SCORING_BATCH_SIZE = 10_000;
 const READS_IN_FLIGHT = 2;
 /** Stage moves per transaction after a fit. */
 export const MOVE_BATCH_SIZE = 2000;
+/** Move transactions a fit runs at once (one per core of the database; see scoreAndActivate). */
+const MOVES_IN_FLIGHT = 2;
 /** The tables scoring reads: their planner statistics are refreshed before a fit when stale. */
 const SCORED_TABLES = ['purchase', 'holding', 'touchpoint', 'customer'];
 
@@ -78,6 +81,8 @@ export interface ChurnModelServiceOptions {
   horizonMonths?: number;
   discountRatePerMonth?: number;
   batchSize?: number;
+  /** Stage moves per transaction after a fit (default {@link MOVE_BATCH_SIZE}); tests make it small to run many batches. */
+  moveBatchSize?: number;
 }
 
 /** The scorer's view of a stored model. */
@@ -258,6 +263,7 @@ export class ChurnModelService {
   private readonly horizonMonths: number;
   private readonly discountRate: number;
   private readonly batchSize: number;
+  private readonly moveBatchSize: number;
 
   constructor(
     private readonly ds: DataSource,
@@ -267,6 +273,7 @@ export class ChurnModelService {
     this.horizonMonths = options.horizonMonths ?? DEFAULT_HORIZON_MONTHS;
     this.discountRate = options.discountRatePerMonth ?? DEFAULT_DISCOUNT_RATE_PER_MONTH;
     this.batchSize = options.batchSize ?? SCORING_BATCH_SIZE;
+    this.moveBatchSize = options.moveBatchSize ?? MOVE_BATCH_SIZE;
   }
 
   /** The model scores currently come from, or null before the first fit. One statement. */
@@ -520,13 +527,20 @@ export class ChurnModelService {
 
     // Stage moves in short transactions: each holds the outbox's event counter until it commits,
     // so one long transaction would stall every other writer of events for its whole duration.
-    let moved = 0;
+    // Two at a time, on two connections: each batch's customer updates and history rows are written
+    // before its events take the counter (applyAutomaticMovesInSql), so one batch writes its rows
+    // while the other records its events and commits.
+    let done = 0;
     onProgress('moving', 0, crossing.length);
-    for (let i = 0; i < crossing.length; i += MOVE_BATCH_SIZE) {
-      const chunk = crossing.slice(i, i + MOVE_BATCH_SIZE);
-      moved += await inTransaction(this.ds, (em) => this.moveToAtRisk(em, chunk, model.scoredAt!));
-      onProgress('moving', Math.min(i + MOVE_BATCH_SIZE, crossing.length), crossing.length);
-    }
+    const batches = Math.ceil(crossing.length / this.moveBatchSize);
+    const movedPerBatch = await inLanes(batches, MOVES_IN_FLIGHT, async (k) => {
+      const chunk = crossing.slice(k * this.moveBatchSize, (k + 1) * this.moveBatchSize);
+      const n = await inTransaction(this.ds, (em) => this.moveToAtRisk(em, chunk, model.scoredAt!));
+      done += chunk.length;
+      onProgress('moving', done, crossing.length);
+      return n;
+    });
+    const moved = movedPerBatch.reduce((sum, n) => sum + n, 0);
 
     // Purchases recorded while this run scored were re-scored with the old model; redo them.
     const late: { id: string }[] = await this.ds.query(`SELECT DISTINCT customer_id::text AS id FROM purchase WHERE recorded_at >= $1`, [

@@ -243,6 +243,10 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
   // lock in this statement, after the outbox counter's, could deadlock.
   // The id range (the locked ids are sorted) lets the planner read the batch by the primary key;
   // joined to the id list alone it scanned the whole table for every batch.
+  // The final SELECT reads `moved` and `changes` before the outbox's columns, so the customer rows
+  // and the history rows are written before the events take the counter lock: a concurrent mover
+  // (a fit runs two batches at once) then waits for that lock only while this one records its
+  // events and commits.
   const [{ moved }]: { moved: number }[] = await em.query(
     `WITH ${rules}, pick AS MATERIALIZED (
        SELECT DISTINCT ON (c.id) c.id AS customer_id, c.stage AS from_stage, r.to_stage, k.trigger, k.reason${lastAt.pick}
@@ -253,8 +257,9 @@ export async function applyAutomaticMovesInSql(em: EntityManager, candidates: Au
        ORDER BY c.id, k.rank
      ), moved AS (
        UPDATE customer c SET stage = p.to_stage, stage_entered_at = $${n + 5}::timestamptz${lastAt.set} FROM pick p WHERE c.id = p.customer_id
+       RETURNING c.id
      ), ${stageHistoryCtes('pick', `$${n + 5}::timestamptz`)}
-     SELECT (SELECT count(*) FROM changes)::int AS moved, ${OUTBOX_NOTIFY_COLUMNS}`,
+     SELECT (SELECT count(*) FROM moved) AS updated, (SELECT count(*) FROM changes)::int AS moved, ${OUTBOX_NOTIFY_COLUMNS}`,
     [...candidates.params, triggers, froms, tos, locked, at],
   );
   if (skipped) await restoreReferenceTriggers(em);
