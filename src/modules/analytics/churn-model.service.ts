@@ -14,7 +14,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { fitBgNbd, fitGammaGamma, assignValueTiers, type RfmSummary, type SpendSummary } from '../../analytics';
 import { isHighRisk } from '../../analytics/churn-risk';
 import { createScorer, tierFromCutoffs, type CustomerScoreResult, type ScoringModel } from '../../analytics/scoring';
-import { arrayLiteral, copyRows, escapeCopy } from '../../db/copy';
+import { copyRows } from '../../db/copy';
+import type { BinaryRows, BinaryType } from '../../db/copy-binary';
 import { StageChangeTrigger } from '../lifecycle/stages';
 import { analyzeStale } from '../../db/statistics';
 import { inTransaction } from '../../db/transaction';
@@ -105,8 +106,8 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** PostgreSQL's names for the column types the score entity uses (TypeORM writes `double precision`, `integer`). */
-const SQL_TYPE: Record<string, string> = { 'double precision': 'float8', integer: 'int' };
+/** PostgreSQL's short names for the column types the score entity uses (TypeORM writes `double precision`, `integer`, `bigint`). */
+const SQL_TYPE: Record<string, string> = { 'double precision': 'float8', integer: 'int4', bigint: 'int8' };
 
 /**
  * The columns of `customer_score` below its key, read from the entity's
@@ -120,48 +121,16 @@ function scoreColumns(em: EntityManager): { names: string[]; types: string[]; co
 }
 
 /** The tier columns, written after the ranking (a full fit) or from the cut-offs (a re-score). */
-const TIER_COLUMNS = ['value_tier', 'value_rank'];
-
-/**
- * The score columns below the key and tiers, in the order of {@link scoreValues}: what a full fit
- * COPYs (the tier columns follow after the ranking). Checked once against the entity's columns
- * ({@link checkCopyColumns}).
- */
-const COPY_COLUMNS = [
-  'scored_at',
-  'frequency',
-  'recency',
-  'age',
-  'monetary_value',
-  'purchase_days',
-  'total_spend',
-  'first_purchase_at',
-  'last_purchase_at',
-  'probability_alive',
-  'expected_purchases',
-  'expected_average_spend',
-  'expected_spend',
-  'predicted_value',
-  'risk_score',
-  'risk_level',
-  'account_churn',
-  'product_churn',
-  'decreased_spend',
-  'risk_detail',
-  'evidence_touchpoint_ids',
-  'reactivation_score',
-  'comeback_probability',
-  'value_if_reactivated',
-  'reactivation_reasons',
+const TIER_COLUMNS: readonly (readonly [column: string, type: BinaryType])[] = [
+  ['value_tier', 'text'],
+  ['value_rank', 'int4'],
 ];
 
-let copyColumnsChecked = false;
-function checkCopyColumns(em: EntityManager): void {
-  if (copyColumnsChecked) return;
-  const expected = [...COPY_COLUMNS, ...TIER_COLUMNS].sort().join();
-  const actual = scoreColumns(em).names.slice().sort().join();
-  if (expected !== actual) throw new Error(`The fit's COPY columns (${expected}) do not match customer_score's (${actual}).`);
-  copyColumnsChecked = true;
+/** What one customer's score row is made of. */
+interface ScoreRowSource {
+  input: ScoringInput;
+  r: CustomerScoreResult;
+  scoredAt: Date;
 }
 
 /**
@@ -174,59 +143,69 @@ const riskDetail = (r: CustomerScoreResult): StoredRiskDetail => ({
   f: r.risk.factors.map((f) => [f.value, f.contribution]),
 });
 
-/** One customer's score values below its key and tiers, in the order of {@link COPY_COLUMNS}. */
-function scoreValues(input: ScoringInput, r: CustomerScoreResult, scoredAt: string): unknown[] {
-  return [
-    scoredAt,
-    r.frequency,
-    r.recency,
-    r.age,
-    r.monetaryValue,
-    input.features.purchaseDays,
-    input.totalSpendText,
-    input.firstPurchaseAt.toISOString(),
-    input.lastPurchaseAt.toISOString(),
-    r.probabilityAlive,
-    r.expectedPurchases,
-    money(r.expectedAverageSpend),
-    money(r.expectedSpend),
-    money(r.predictedValue),
-    r.risk.score,
-    r.risk.level,
-    r.risk.kinds[0]!.score,
-    r.risk.kinds[1]!.score,
-    r.risk.kinds[2]!.score,
-    riskDetail(r),
-    input.evidenceTouchpointIds,
-    r.reactivation.score,
-    r.reactivation.comebackProbability,
-    money(r.reactivation.valueIfReactivated),
-    r.reactivation.reasons,
-  ];
+/**
+ * The score columns below the key and tiers, each with its type and value: what a full fit COPYs (the
+ * tier columns follow after the ranking) and a re-score writes. Checked once against the entity's
+ * columns, names and types ({@link checkCopyColumns}): a binary COPY takes each value in exactly its
+ * column's type.
+ */
+const SCORE_FIELDS: readonly (readonly [column: string, type: BinaryType, value: (s: ScoreRowSource) => unknown])[] = [
+  ['scored_at', 'timestamptz', (s) => s.scoredAt],
+  ['frequency', 'int4', (s) => s.r.frequency],
+  ['recency', 'float8', (s) => s.r.recency],
+  ['age', 'float8', (s) => s.r.age],
+  ['monetary_value', 'float8', (s) => s.r.monetaryValue],
+  ['purchase_days', 'int4', (s) => s.input.features.purchaseDays],
+  ['total_spend', 'numeric', (s) => s.input.totalSpendText],
+  ['first_purchase_at', 'timestamptz', (s) => s.input.firstPurchaseAt],
+  ['last_purchase_at', 'timestamptz', (s) => s.input.lastPurchaseAt],
+  ['probability_alive', 'float8', (s) => s.r.probabilityAlive],
+  ['expected_purchases', 'float8', (s) => s.r.expectedPurchases],
+  ['expected_average_spend', 'numeric', (s) => money(s.r.expectedAverageSpend)],
+  ['expected_spend', 'numeric', (s) => money(s.r.expectedSpend)],
+  ['predicted_value', 'numeric', (s) => money(s.r.predictedValue)],
+  ['risk_score', 'float8', (s) => s.r.risk.score],
+  ['risk_level', 'text', (s) => s.r.risk.level],
+  ['account_churn', 'float8', (s) => s.r.risk.kinds[0]!.score],
+  ['product_churn', 'float8', (s) => s.r.risk.kinds[1]!.score],
+  ['decreased_spend', 'float8', (s) => s.r.risk.kinds[2]!.score],
+  ['risk_detail', 'json', (s) => riskDetail(s.r)],
+  ['evidence_touchpoint_ids', 'int8[]', (s) => s.input.evidenceTouchpointIds],
+  ['reactivation_score', 'float8', (s) => s.r.reactivation.score],
+  ['comeback_probability', 'float8', (s) => s.r.reactivation.comebackProbability],
+  ['value_if_reactivated', 'numeric', (s) => money(s.r.reactivation.valueIfReactivated)],
+  ['reactivation_reasons', 'text[]', (s) => s.r.reactivation.reasons],
+];
+
+/** The columns a full fit COPYs, in order: the key, the score fields, the tiers. */
+const COPY_COLUMNS = ['model_id', 'customer_id', ...SCORE_FIELDS.map(([column]) => column), ...TIER_COLUMNS.map(([column]) => column)];
+
+let copyColumnsChecked = false;
+function checkCopyColumns(em: EntityManager): void {
+  if (copyColumnsChecked) return;
+  const expected = [...SCORE_FIELDS, ...TIER_COLUMNS]
+    .map(([column, type]) => `${column} ${type}`)
+    .sort()
+    .join(', ');
+  const actual = scoreColumns(em).columns.slice().sort().join(', ');
+  if (expected !== actual) throw new Error(`The fit's COPY columns (${expected}) do not match customer_score's (${actual}).`);
+  copyColumnsChecked = true;
 }
 
-const RISK_DETAIL = COPY_COLUMNS.indexOf('risk_detail');
-const EVIDENCE = COPY_COLUMNS.indexOf('evidence_touchpoint_ids');
-const REASONS = COPY_COLUMNS.indexOf('reactivation_reasons');
-
-/**
- * One customer's row below its key and tiers in COPY text format (tab-separated, no newline). A fit
- * writes one per customer, so only the three columns that are not numbers, timestamps or plain
- * texts are formatted one by one: the JSON and the two arrays.
- */
-function scoreLine(input: ScoringInput, r: CustomerScoreResult, scoredAt: string): string {
-  const values = scoreValues(input, r, scoredAt);
-  values[RISK_DETAIL] = escapeCopy(JSON.stringify(values[RISK_DETAIL]));
-  values[EVIDENCE] = `{${(values[EVIDENCE] as string[]).join(',')}}`;
-  values[REASONS] = escapeCopy(arrayLiteral(values[REASONS] as string[]));
-  return values.join('\t');
+/** One customer's full `customer_score` row, in the order of {@link COPY_COLUMNS}. */
+function writeScoreRow(out: BinaryRows, modelId: string, s: ScoreRowSource, tier: string, rank: number): void {
+  out.row(COPY_COLUMNS.length);
+  out.int8(modelId);
+  out.int8(s.r.customerId);
+  for (const [, type, value] of SCORE_FIELDS) out.value(type, value(s));
+  out.text(tier);
+  out.int4(rank);
 }
 
 /** One customer's `customer_score` row below its key, by column name (a re-score writes it with jsonb_to_recordset). */
-function scoreRecord(input: ScoringInput, r: CustomerScoreResult, asOf: Date, tier: string | null): Record<string, unknown> {
-  const values = scoreValues(input, r, asOf.toISOString());
+function scoreRecord(s: ScoreRowSource, tier: string | null): Record<string, unknown> {
   const record: Record<string, unknown> = { value_tier: tier, value_rank: null };
-  COPY_COLUMNS.forEach((column, i) => (record[column] = values[i]));
+  for (const [column, , value] of SCORE_FIELDS) record[column] = value(s);
   return record;
 }
 
@@ -417,12 +396,11 @@ export class ChurnModelService {
     const ids = await purchasingCustomerIds(this.ds.manager);
     const score = createScorer(scoringModelOf(model));
     checkCopyColumns(this.ds.manager);
-    const scoredAt = asOf.toISOString();
     // Two passes, so that no score is kept in memory: while the inputs are read, each customer is only
     // valued (the purchase models' part of the score), which is all the value tiers are ranked by; then
-    // the full scores are computed, texts and all, and formatted as COPY lines while the COPY runs, so
-    // Node formats the next lines while PostgreSQL parses the last ones, on the other core. (Keeping
-    // every formatted line until the ranking was done instead, 1.6 kB each, cost Node about 5 of its
+    // the full scores are computed, texts and all, and encoded as COPY rows while the COPY runs, so
+    // Node encodes the next rows while PostgreSQL stores the last ones, on the other core. (Keeping
+    // every formatted row until the ranking was done instead, 1.6 kB each, cost Node about 5 of its
     // 20 µs per customer in garbage collection, and formatting could not overlap the COPY.)
     const inputs: ScoringInput[] = [];
     const values: { id: number; value: number }[] = [];
@@ -465,16 +443,14 @@ export class ChurnModelService {
       await copyRows(
         em,
         table,
-        ['model_id', 'customer_id', ...COPY_COLUMNS, ...TIER_COLUMNS],
-        (function* () {
-          for (let i = 0; i < inputs.length; i++) {
-            const input = inputs[i]!;
-            const result = score(input.features);
-            if (isHighRisk(result.risk.level)) high.push({ id: result.customerId, level: result.risk.level, score: result.risk.score });
-            const { tier, rank } = rankOf.get(Number(result.customerId))!;
-            yield `${model.id}\t${result.customerId}\t${scoreLine(input, result, scoredAt)}\t${tier}\t${rank}\n`;
-          }
-        })(),
+        COPY_COLUMNS,
+        inputs,
+        (out, input) => {
+          const r = score(input.features);
+          if (isHighRisk(r.risk.level)) high.push({ id: r.customerId, level: r.risk.level, score: r.risk.score });
+          const { tier, rank } = rankOf.get(Number(r.customerId))!;
+          writeScoreRow(out, model.id, { input, r, scoredAt: asOf }, tier, rank);
+        },
         { freeze: true },
       );
       await em.query(scoreIndexes(table));
@@ -705,7 +681,10 @@ export class ChurnModelService {
     tierOf: (r: CustomerScoreResult) => string | null,
   ): Promise<void> {
     if (results.length === 0) return;
-    const records = results.map((r, i) => ({ customer_id: r.customerId, ...scoreRecord(inputs[i]!, r, asOf, tierOf(r)) }));
+    const records = results.map((r, i) => ({
+      customer_id: r.customerId,
+      ...scoreRecord({ input: inputs[i]!, r, scoredAt: asOf }, tierOf(r)),
+    }));
     const { names, columns } = scoreColumns(em);
     await em.query(
       `INSERT INTO customer_score (model_id, customer_id, ${names.join(', ')})
