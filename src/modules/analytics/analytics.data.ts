@@ -113,8 +113,8 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
     repeat_total: number;
     recent_total: number;
     earlier_total: number;
-    first_at: Date;
-    last_at: Date;
+    first_at_ms: number;
+    last_at_ms: number;
     consent: Partial<Record<string, { status: ConsentStatusValue }>> | null;
   }[] = await em.query(
     // Per purchase rather than per (customer, day) group first: the rows come in customer order from
@@ -132,7 +132,9 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
             coalesce(sum(amount) FILTER (WHERE day > first_day), 0)::float8 AS repeat_total,
             coalesce(sum(amount) FILTER (WHERE day > $3::date - $4::int), 0)::float8 AS recent_total,
             coalesce(sum(amount) FILTER (WHERE day <= $3::date - $4::int AND day > $3::date - $4::int - $5::int), 0)::float8 AS earlier_total,
-            min(occurred_at) AS first_at, max(occurred_at) AS last_at,
+            -- As Unix milliseconds (what a Date holds): a number is read much faster than a timestamp's text.
+            floor(extract(epoch FROM min(occurred_at)) * 1000)::float8 AS first_at_ms,
+            floor(extract(epoch FROM max(occurred_at)) * 1000)::float8 AS last_at_ms,
             (SELECT cr.channels FROM consent_record cr WHERE cr.customer_id = p.customer_id AND cr.recorded_at <= $2
              ORDER BY cr.id DESC LIMIT 1) AS consent
      FROM p GROUP BY customer_id ORDER BY customer_id`,
@@ -220,11 +222,14 @@ export async function loadScoringInputs(em: EntityManager, customers: CustomerSe
         unansweredOutreach: t?.unanswered ?? 0,
         positiveResponses: t?.positives ?? 0,
         daysSinceLastOutreach: t?.last_outreach ? Math.max(0, (asOf.getTime() - t.last_outreach.getTime()) / DAY_MS) : null,
-        optedOutEverywhere: optedOutEverywhere(CHANNELS, new Map(CHANNELS.map((c) => [c, p.consent?.[c]?.status ?? 'UNKNOWN']))),
+        // Without a consent record every channel is UNKNOWN: nobody opted out (and no map to build per customer).
+        optedOutEverywhere: p.consent
+          ? optedOutEverywhere(CHANNELS, new Map(CHANNELS.map((c) => [c, p.consent?.[c]?.status ?? 'UNKNOWN'])))
+          : false,
       },
       totalSpendText: p.total_text,
-      firstPurchaseAt: p.first_at,
-      lastPurchaseAt: p.last_at,
+      firstPurchaseAt: new Date(p.first_at_ms),
+      lastPurchaseAt: new Date(p.last_at_ms),
       evidenceTouchpointIds: t?.evidence ?? [],
     };
   });
