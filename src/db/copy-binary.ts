@@ -28,6 +28,8 @@ const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 /** numeric's sign words. */
 const NUMERIC_POS = 0x0000;
 const NUMERIC_NEG = 0x4000;
+/** Room past a full chunk for the row that fills it (a larger row moves the chunk to a larger buffer). */
+const HEADROOM = 65_536;
 
 export class BinaryRows {
   private buf: Buffer;
@@ -35,7 +37,7 @@ export class BinaryRows {
   private pos = 0;
 
   constructor(private readonly chunkSize = 262_144) {
-    this.buf = Buffer.allocUnsafe(chunkSize * 2);
+    this.buf = Buffer.allocUnsafe(chunkSize + HEADROOM);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.bytes(HEADER);
   }
@@ -48,7 +50,7 @@ export class BinaryRows {
   /** The bytes written since the last take, and a fresh buffer for the next ones (the stream keeps the old one). */
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.chunkSize * 2);
+    this.buf = Buffer.allocUnsafe(this.chunkSize + HEADROOM);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
     return out;
