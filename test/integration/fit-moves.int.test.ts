@@ -2,7 +2,7 @@
  * A fit's stage moves run in many small transactions, two at a time (churn-model.service): every
  * customer whose risk rose moves once, with one history row and one STAGE_CHANGED event each, the
  * events numbered without a gap or a repeat however the transactions interleave, and subscribers
- * see them as they commit.
+ * see them as they commit. A refit moves only those whose risk rose against the previous model.
  */
 import { ChurnModelService } from '../../src/modules/analytics/churn-model.service';
 import { systemClock } from '../../src/shared/clock';
@@ -80,5 +80,23 @@ describe('the stage moves of a fit', () => {
     } finally {
       await sub.dispose();
     }
+  });
+
+  it('of a refit leave alone the customers the previous model already rated HIGH or CRITICAL', async () => {
+    // Three of the customers the first fit moved are put back by hand (a marketer's call): the next fit
+    // rates them as high as before, so their risk did not rise and they stay where they were put.
+    const back: { id: string }[] = await server.ds.query(
+      `WITH back AS (UPDATE customer SET stage = 'RETAINED' WHERE id IN (SELECT id FROM customer WHERE stage = 'AT_RISK' ORDER BY id LIMIT 3) RETURNING id)
+       SELECT id::text FROM back`,
+    );
+    expect(back).toHaveLength(3);
+    const result = await new ChurnModelService(server.ds, systemClock, { moveBatchSize: 7 }).fit({});
+    expect(result.scoredCustomers).toBe(100);
+    expect(result.movedToAtRisk).toBe(0);
+    const [{ retained }] = await server.ds.query(
+      `SELECT count(*)::int AS retained FROM customer WHERE id = ANY($1::bigint[]) AND stage = 'RETAINED'`,
+      [back.map((b) => b.id)],
+    );
+    expect(retained).toBe(3);
   });
 });
