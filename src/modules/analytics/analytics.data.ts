@@ -66,6 +66,30 @@ export async function loadCalibrationSummaries(em: EntityManager, endDay: number
   return rows.map((r) => ({ customerId: r.id, x: r.x, recencyDays: r.recency, ageDays: r.age, repeatSpend: r.repeat_spend }));
 }
 
+/**
+ * The calibration summaries of customers' scoring inputs, for a calibration ending on `endDay`: the
+ * same numbers loadCalibrationSummaries computes, when the inputs hold exactly the purchases up to
+ * the end of that day (the caller checks). Inputs in id order give rows in id order.
+ */
+export function calibrationRowsOf(inputs: readonly ScoringInput[], endDay: number): CalibrationRow[] {
+  return inputs.map(({ features: f }) => ({
+    customerId: f.customerId,
+    x: f.purchaseDays - 1,
+    recencyDays: f.lastPurchaseDay - f.firstPurchaseDay,
+    ageDays: endDay - f.firstPurchaseDay,
+    repeatSpend: f.repeatSpend,
+  }));
+}
+
+/** Whether a purchase is dated after `asOf` within its UTC day (purchases may be recorded up to a day ahead). One statement. */
+export async function purchasedLaterThatDay(em: EntityManager, asOf: Date): Promise<boolean> {
+  const [{ later }] = await em.query(`SELECT EXISTS (SELECT 1 FROM purchase WHERE occurred_at > $1 AND occurred_at < $2) AS later`, [
+    asOf,
+    new Date((dayNumber(asOf) + 1) * DAY_MS),
+  ]);
+  return later;
+}
+
 /** Features plus the stored-as-is facts the API shows next to the scores. */
 export interface ScoringInput {
   features: CustomerFeatures;

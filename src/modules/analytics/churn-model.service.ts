@@ -27,11 +27,14 @@ import { inLanes } from '../../shared/lanes';
 import { applyAutomaticMovesInSql } from '../lifecycle/lifecycle.service';
 import {
   dayNumber,
+  calibrationRowsOf,
   isoDay,
   loadCalibrationSummaries,
   loadScoringInputs,
+  purchasedLaterThatDay,
   purchasingCustomerIds,
   snapshotHoldingStats,
+  type CalibrationRow,
   type ScoringInput,
 } from './analytics.data';
 import { ChurnModel, CustomerScore, type StoredRiskDetail } from './analytics.entity';
@@ -308,7 +311,8 @@ export class ChurnModelService {
     const [{ since }] = await this.ds.query(`SELECT clock_timestamp() AS since`);
     this.touchedDuringFit = new Set();
     await this.refreshStaleStatistics();
-    const rows = await loadCalibrationSummaries(this.ds.manager, endDay);
+    const asOf = this.clock.now();
+    const { rows, inputs } = await this.readCalibration(endDay, asOf);
     onProgress('reading', 1, 1);
     const field = 'input.calibrationEnd';
     if (rows.length === 0) {
@@ -380,7 +384,7 @@ export class ChurnModelService {
     );
 
     try {
-      return await this.scoreAndActivate(model, since as Date, onProgress);
+      return await this.scoreAndActivate(model, since as Date, asOf, inputs, onProgress);
     } catch (err) {
       // A failed run must not leave a half-scored model behind: its table goes (or, attached and locked
       // by readers, loses its rows with the model through the cascade and is dropped by the next fit).
@@ -390,21 +394,28 @@ export class ChurnModelService {
     }
   }
 
-  private async scoreAndActivate(model: ChurnModel, recordedSince: Date, onProgress: FitProgress): Promise<FitResult> {
-    const scoringStart = performance.now();
-    const asOf = this.clock.now();
+  /**
+   * The calibration summaries, and the scoring inputs when they came with them. A calibration that ends
+   * today (the default) is summarised from every customer's scoring inputs as of now, which hold the
+   * same purchases unless one is dated later today (checked after the reads): the purchase log is read
+   * once instead of twice. Any other calibration end reads its own summaries.
+   */
+  private async readCalibration(endDay: number, asOf: Date): Promise<{ rows: CalibrationRow[]; inputs: ScoringInput[] | null }> {
+    if (dayNumber(asOf) !== endDay) return { rows: await loadCalibrationSummaries(this.ds.manager, endDay), inputs: null };
+    const inputs = await this.readScoringInputs(asOf);
+    const rows = (await purchasedLaterThatDay(this.ds.manager, asOf))
+      ? await loadCalibrationSummaries(this.ds.manager, endDay)
+      : calibrationRowsOf(inputs, endDay);
+    return { rows, inputs };
+  }
+
+  /**
+   * Every purchasing customer's scoring inputs as of `asOf`, in id order. Id ranges of the batch size are
+   * read READS_IN_FLIGHT at a time, each on a connection of its own: two backends read on the two cores
+   * at once while Node takes in the rows of the last range.
+   */
+  private async readScoringInputs(asOf: Date, onBatch: (done: number, total: number) => void = () => undefined): Promise<ScoringInput[]> {
     const ids = await purchasingCustomerIds(this.ds.manager);
-    const score = createScorer(scoringModelOf(model));
-    checkCopyColumns(this.ds.manager);
-    // Two passes, so that no score is kept in memory: while the inputs are read, each customer is only
-    // valued (the purchase models' part of the score), which is all the value tiers are ranked by; then
-    // the full scores are computed, texts and all, and encoded as COPY rows while the COPY runs, so
-    // Node encodes the next rows while PostgreSQL stores the last ones, on the other core. (Keeping
-    // every formatted row until the ranking was done instead, 1.6 kB each, cost Node about 5 of its
-    // 20 µs per customer in garbage collection, and formatting could not overlap the COPY.)
-    const inputs: ScoringInput[] = [];
-    const values: { id: number; value: number }[] = [];
-    onProgress('scoring', 0, ids.length);
     const starts = Array.from({ length: Math.ceil(ids.length / this.batchSize) }, (_, k) => k * this.batchSize);
     const reads: Promise<ScoringInput[]>[] = [];
     const read = (k: number) => {
@@ -414,18 +425,40 @@ export class ChurnModelService {
       // Awaited in turn; until then a failure must not surface as an unhandled rejection.
       reads[k]!.catch(() => undefined);
     };
-    // Batches are read READS_IN_FLIGHT at a time, each on a connection of its own: valuing is quick, so
-    // the reading is most of this phase, and two backends read on the two cores at once.
     for (let k = 0; k < READS_IN_FLIGHT; k++) read(k);
+    const inputs: ScoringInput[] = [];
     for (let k = 0; k < starts.length; k++) {
       const batch = await reads[k]!;
       read(k + READS_IN_FLIGHT);
-      for (const input of batch) {
-        inputs.push(input);
-        values.push({ id: Number(input.features.customerId), value: Number(money(score.predictedValue(input.features))) });
-      }
-      onProgress('scoring', Math.min(starts[k]! + this.batchSize, ids.length), ids.length);
+      for (const input of batch) inputs.push(input);
+      onBatch(Math.min(starts[k]! + this.batchSize, ids.length), ids.length);
     }
+    return inputs;
+  }
+
+  private async scoreAndActivate(
+    model: ChurnModel,
+    recordedSince: Date,
+    asOf: Date,
+    inputsRead: ScoringInput[] | null,
+    onProgress: FitProgress,
+  ): Promise<FitResult> {
+    const scoringStart = performance.now();
+    const score = createScorer(scoringModelOf(model));
+    checkCopyColumns(this.ds.manager);
+    // Two passes, so that no score is kept in memory: first each customer is only valued (the purchase
+    // models' part of the score), which is all the value tiers are ranked by; then the full scores are
+    // computed, texts and all, and encoded as COPY rows while the COPY runs, so Node encodes the next
+    // rows while PostgreSQL stores the last ones, on the other core. (Keeping every formatted row until
+    // the ranking was done instead, 1.6 kB each, cost Node about 5 of its 20 µs per customer in garbage
+    // collection, and formatting could not overlap the COPY.)
+    onProgress('scoring', 0, inputsRead?.length ?? 1);
+    const inputs = inputsRead ?? (await this.readScoringInputs(asOf, (done, total) => onProgress('scoring', done, total)));
+    const values = inputs.map((input) => ({
+      id: Number(input.features.customerId),
+      value: Number(money(score.predictedValue(input.features))),
+    }));
+    onProgress('scoring', inputs.length, inputs.length);
 
     onProgress('ranking', 0, 1);
     const ranked = assignValueTiers(values);
