@@ -65,6 +65,24 @@ async function insert(rows: readonly Row[]): Promise<void> {
 const readBack = (table: string): Promise<Record<string, string | null>[]> =>
   ds.query(`SELECT ${COLUMNS.map(([c]) => `${c}::text AS ${c}`).join(', ')} FROM ${table} ORDER BY ord`);
 
+/** Numerics around the base-10000 digit boundaries, with zero digits to strip at either end. */
+const NUMERICS = [
+  '0',
+  '0.00',
+  '-0.00',
+  '12.5',
+  '1234.56',
+  '-0.05',
+  '0.0001',
+  '0.00001',
+  '10000',
+  '10000.00',
+  '100000000.01',
+  '99999999999.99',
+  '-123456789012.3456789',
+  '00012.30',
+];
+
 const base: Row = [1, '1', 1.5, '1.50', 'a', { a: 1 }, new Date('2026-12-03T19:57:40.911Z'), ['1'], ['a']];
 /** `base` with column `column` set to each of `values`. */
 const varying = (column: string, values: readonly unknown[]): Row[] => {
@@ -76,22 +94,7 @@ describe('binary COPY', () => {
   beforeEach(createTables);
 
   it('stores every type exactly as the same values sent as text', async () => {
-    const numerics = varying('num', [
-      '0',
-      '0.00',
-      '-0.00',
-      '12.5',
-      '1234.56',
-      '-0.05',
-      '0.0001',
-      '0.00001',
-      '10000',
-      '10000.00',
-      '100000000.01',
-      '99999999999.99',
-      '-123456789012.3456789',
-      '00012.30',
-    ]);
+    const numerics = varying('num', NUMERICS);
     const rows: Row[] = [
       base,
       COLUMNS.map(() => null),
@@ -128,22 +131,9 @@ describe('binary COPY', () => {
       txts: '{a}',
     });
     const at = rows.indexOf(numerics[0]!);
-    expect(copied.slice(at, at + numerics.length).map((r) => r.num)).toEqual([
-      '0',
-      '0.00',
-      '0.00',
-      '12.5',
-      '1234.56',
-      '-0.05',
-      '0.0001',
-      '0.00001',
-      '10000',
-      '10000.00',
-      '100000000.01',
-      '99999999999.99',
-      '-123456789012.3456789',
-      '12.30',
-    ]);
+    // As written, but for a negative zero and leading zeros, which numeric does not keep.
+    const shown = NUMERICS.map((n) => ({ '-0.00': '0.00', '00012.30': '12.30' })[n] ?? n);
+    expect(copied.slice(at, at + numerics.length).map((r) => r.num)).toEqual(shown);
   });
 
   it('drops NUL characters from text, which PostgreSQL text cannot hold', async () => {
